@@ -1,0 +1,25 @@
+using Grpc.Core;
+using Polly;
+using Polly.Retry;
+
+namespace GridTrain.Agent.Connection;
+
+/// <summary>Retry policies for talking to the controller: exponential backoff with jitter, for as long as the agent runs.</summary>
+internal static class AgentResilience
+{
+    /// <summary>Status codes worth retrying: the controller is down, restarting, or the network dropped the call.</summary>
+    public static bool IsTransient(RpcException ex) => ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown or StatusCode.Aborted or StatusCode.Cancelled;
+
+    public static ResiliencePipeline Create(TimeSpan maxDelay, TimeProvider time, Func<RpcException, bool> shouldRetry) =>
+        new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<RpcException>(shouldRetry),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(100),
+                MaxDelay = maxDelay,
+                MaxRetryAttempts = int.MaxValue,
+            })
+            .Build();
+}

@@ -1,0 +1,34 @@
+using GridTrain.Domain.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace GridTrain.Agent.Connection;
+
+public sealed partial class GridAgent
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Agent {Name} registered as {AgentId} with {Controller}", EventName = "Registered")]
+        public static partial void Registered(ILogger logger, string name, string agentId, Uri controller);
+
+        [LoggerMessage(2, LogLevel.Information, "Holding session {SessionId} under lease epoch {Epoch}", EventName = "SessionAssigned")]
+        public static partial void SessionAssigned(ILogger logger, string sessionId, long epoch);
+
+        [LoggerMessage(3, LogLevel.Information, "Job {JobId} attempt {Attempt} started as process {ProcessId} with {Threads} threads", EventName = "JobStarted")]
+        public static partial void JobStarted(ILogger logger, string jobId, int attempt, int processId, int threads);
+
+        [LoggerMessage(4, LogLevel.Error, "Job {JobId} could not start", EventName = "JobStartFailed")]
+        public static partial void JobStartFailed(ILogger logger, string jobId, Exception exception);
+
+        [LoggerMessage(5, LogLevel.Information, "Job {JobId} finished {State}: {Reason}", EventName = "JobFinished")]
+        public static partial void JobFinished(ILogger logger, string jobId, JobState state, string reason);
+
+        [LoggerMessage(6, LogLevel.Warning, "Controller refused a report for job {JobId}: {Detail}", EventName = "ReportRefused")]
+        public static partial void ReportRefused(ILogger logger, string jobId, string detail);
+
+        [LoggerMessage(7, LogLevel.Information, "Stopping job {JobId}: {Reason}", EventName = "StoppingJob")]
+        public static partial void StoppingJob(ILogger logger, string jobId, string reason);
+
+        [LoggerMessage(8, LogLevel.Warning, "Ignoring unknown command {Command}; is the agent older than the controller?", EventName = "UnknownCommand")]
+        public static partial void UnknownCommand(ILogger logger, string command);
+    }
+}

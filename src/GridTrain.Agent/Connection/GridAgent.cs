@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Grpc.Net.Client;
+using GridTrain.Agent.Hosting;
+using GridTrain.Agent.Jobs;
+using GridTrain.Contracts.Mapping;
+using GridTrain.Protos.V1;
+using Microsoft.Extensions.Logging;
+using Polly;
+
+namespace GridTrain.Agent.Connection;
+
+/// <summary>
+/// An agent's life: register, keep the command stream open, heartbeat, and run what the controller assigns.
+/// When the controller is unreachable it reconnects with backoff; when the controller has forgotten it
+/// (NOT_FOUND) it registers again, listing what it still holds and runs.
+/// </summary>
+public sealed partial class GridAgent : IAsyncDisposable
+{
+    private readonly AgentOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<GridAgent> _logger;
+    private readonly GrpcChannel _channel;
+    private readonly AgentService.AgentServiceClient _client;
+    private readonly ResiliencePipeline _reconnect;
+    private readonly ResiliencePipeline _report;
+    private readonly ConcurrentDictionary<string, HeldSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RunningJob> _jobs = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _heartbeatNow = new(0, 1);
+    private readonly string _workerPath;
+    private volatile string? _agentId;
+    private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(2);
+
+    public GridAgent(AgentOptions options, TimeProvider time, ILogger<GridAgent> logger)
+    {
+        var problems = options.Validate().ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid agent options: " + string.Join("; ", problems), nameof(options));
+        }
+
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _channel = GrpcChannel.ForAddress(options.Controller!, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
+        _client = new AgentService.AgentServiceClient(_channel);
+        _reconnect = AgentResilience.Create(options.MaxReconnectDelay, time, ex => AgentResilience.IsTransient(ex) || ex.StatusCode == StatusCode.NotFound);
+        _report = AgentResilience.Create(options.MaxReconnectDelay, time, AgentResilience.IsTransient);
+        _workerPath = options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "GridTrain.Worker.dll");
+    }
+
+    /// <summary>The id the controller gave this agent; null until registered.</summary>
+    public string? AgentId => _agentId;
+
+    /// <summary>Process ids of the job processes running now, by job id (for diagnostics and tests).</summary>
+    public IReadOnlyDictionary<string, int> JobProcesses => _jobs.ToDictionary(j => j.Key, j => j.Value.Process.ProcessId);
+
+    /// <summary>Runs until <paramref name="stoppingToken"/> is cancelled, then stops its job processes.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        Directory.CreateDirectory(_options.WorkDirectory);
+        try
+        {
+            await _reconnect.ExecuteAsync(ConnectedAsync, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await Task.WhenAll(_jobs.Values.Select(j => j.Process.StopAsync("agent shutting down", _options.StopGracePeriod)));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var job in _jobs.Values)
+        {
+            job.Process.Kill();
+        }
+
+        await Task.WhenAll(_jobs.Values.Select(j => j.Reporting));
+        _channel.Dispose();
+    }
+
+    /// <summary>One connection: register, then heartbeat and receive commands until either fails.</summary>
+    private async ValueTask ConnectedAsync(CancellationToken stoppingToken)
+    {
+        await RegisterAsync(stoppingToken);
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var heartbeats = HeartbeatLoopAsync(connection.Token);
+        var commands = CommandLoopAsync(connection.Token);
+        var first = await Task.WhenAny(heartbeats, commands);
+        await connection.CancelAsync();
+        try
+        {
+            await Task.WhenAll(heartbeats, commands);
+        }
+        catch (OperationCanceledException) when (connection.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            // The other loop stopped because this connection ended; the first one's failure is rethrown below.
+        }
+
+        await first;
+    }
+
+    private async Task RegisterAsync(CancellationToken cancellationToken)
+    {
+        var request = new RegisterAgentRequest
+        {
+            Name = _options.Name,
+            Inventory = Inventory.InventoryProbe.Probe(_options).ToProto(),
+            Version = typeof(GridAgent).Assembly.GetName().Version?.ToString() ?? "",
+        };
+        request.Sessions.AddRange(_sessions.Values.Select(s => new SessionLease { SessionId = s.SessionId, LeaseEpoch = s.LeaseEpoch }));
+        request.RunningJobs.AddRange(RunningJobs());
+
+        var response = await _client.RegisterAsync(request, deadline: Deadline(), cancellationToken: cancellationToken);
+        _agentId = response.AgentId;
+        _heartbeatInterval = response.HeartbeatInterval.ToTimeSpan();
+        Log.Registered(_logger, _options.Name, response.AgentId, _options.Controller!);
+        await ApplyAsync(response.StopJobIds, response.ReleaseSessionIds);
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var request = new HeartbeatRequest { AgentId = _agentId! };
+            request.Sessions.AddRange(_sessions.Values.Select(s => new SessionLease { SessionId = s.SessionId, LeaseEpoch = s.LeaseEpoch }));
+            request.RunningJobs.AddRange(RunningJobs());
+            var response = await _client.HeartbeatAsync(request, deadline: Deadline(), cancellationToken: cancellationToken);
+            await ApplyAsync(response.StopJobIds, response.ReleaseSessionIds);
+
+            // Wait for the interval, or less when something changed that the controller should hear about now.
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var tick = Task.Delay(_heartbeatInterval, _time, wait.Token);
+            var nudge = _heartbeatNow.WaitAsync(wait.Token);
+            await Task.WhenAny(tick, nudge);
+            await wait.CancelAsync();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private async Task CommandLoopAsync(CancellationToken cancellationToken)
+    {
+        using var call = _client.ReceiveCommands(new ReceiveCommandsRequest { AgentId = _agentId! }, cancellationToken: cancellationToken);
+        await foreach (var command in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            switch (command.CommandCase)
+            {
+                case AgentCommand.CommandOneofCase.AssignSession:
+                    Assign(command.AssignSession);
+                    break;
+                case AgentCommand.CommandOneofCase.ReleaseSession:
+                    await ReleaseAsync(command.ReleaseSession.SessionId, command.ReleaseSession.Reason);
+                    break;
+                case AgentCommand.CommandOneofCase.StartJob:
+                    await StartJobAsync(command.StartJob);
+                    break;
+                case AgentCommand.CommandOneofCase.CancelJob:
+                    StopJob(command.CancelJob.JobId, command.CancelJob.Reason);
+                    break;
+                default:
+                    Log.UnknownCommand(_logger, command.CommandCase.ToString());
+                    break;
+            }
+        }
+
+        throw new RpcException(new Status(StatusCode.Unavailable, "the controller closed the command stream"));
+    }
+
+    private void Assign(AssignSession assign)
+    {
+        _sessions[assign.SessionId] = new HeldSession(assign.SessionId, assign.LeaseEpoch, [.. assign.GpuIndexes]);
+        Log.SessionAssigned(_logger, assign.SessionId, assign.LeaseEpoch);
+        NudgeHeartbeat();
+    }
+
+    private async Task ReleaseAsync(string sessionId, string reason)
+    {
+        _sessions.TryRemove(sessionId, out _);
+        await Task.WhenAll(_jobs.Values.Where(j => j.SessionId == sessionId).Select(j => j.Process.StopAsync(reason, _options.StopGracePeriod)));
+        NudgeHeartbeat();
+    }
+
+    private async Task ApplyAsync(IEnumerable<string> stopJobIds, IEnumerable<string> releaseSessionIds)
+    {
+        foreach (var jobId in stopJobIds)
+        {
+            StopJob(jobId, "the controller no longer runs this job here");
+        }
+
+        foreach (var sessionId in releaseSessionIds)
+        {
+            await ReleaseAsync(sessionId, "the controller released the session");
+        }
+    }
+
+    private void StopJob(string jobId, string reason)
+    {
+        if (_jobs.TryGetValue(jobId, out var job))
+        {
+            Log.StoppingJob(_logger, jobId, reason);
+            _ = job.Process.StopAsync(reason, _options.StopGracePeriod);
+        }
+    }
+
+    private void NudgeHeartbeat()
+    {
+        if (_heartbeatNow.CurrentCount == 0)
+        {
+            try
+            {
+                _heartbeatNow.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another nudge got there first.
+            }
+        }
+    }
+
+    private IEnumerable<Protos.V1.RunningJob> RunningJobs() =>
+        _jobs.Values.Select(j => new Protos.V1.RunningJob { JobId = j.JobId, LeaseEpoch = j.LeaseEpoch });
+
+    private DateTime Deadline() => _time.GetUtcNow().UtcDateTime + _options.CallTimeout;
+
+    private sealed record HeldSession(string SessionId, long LeaseEpoch, IReadOnlyList<int> GpuIndexes);
+}

@@ -1,0 +1,71 @@
+using GridTrain.Domain.Agents;
+
+namespace GridTrain.Agent.Hosting;
+
+/// <summary>How an agent joins the grid and runs jobs.</summary>
+public sealed class AgentOptions
+{
+    /// <summary>The controller's address, e.g. <c>http://controller:7070</c>. Required.</summary>
+    public Uri? Controller { get; set; }
+
+    /// <summary>Unique agent name (a DNS label); default: the machine name, lower-cased.</summary>
+    public string Name { get; set; } = Environment.MachineName.ToLowerInvariant();
+
+    /// <summary>Directory for job work directories, checkpoints and TensorBoard files. Default <c>./gridtrain-agent</c>.</summary>
+    public string WorkDirectory { get; set; } = Path.GetFullPath("gridtrain-agent");
+
+    /// <summary>CPU sessions the agent accepts at once. Default 2.</summary>
+    public int CpuSlots { get; set; } = 2;
+
+    /// <summary>Intra-op threads per job process; 0 means cores divided by CPU slots (at least 1). Default 0.</summary>
+    public int ThreadsPerJob { get; set; }
+
+    /// <summary>GPUs to advertise; null means none (GPU discovery through NVML comes with the metrics work).</summary>
+    public IReadOnlyList<GpuDevice>? Gpus { get; set; }
+
+    /// <summary>The job process entry point (<c>GridTrain.Worker.dll</c>); default: next to the agent's own assemblies.</summary>
+    public string? WorkerPath { get; set; }
+
+    /// <summary>Upper bound of the reconnect backoff. Default 5 seconds.</summary>
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a job process gets to stop after SIGTERM before it is killed. Default 5 seconds.</summary>
+    public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Deadline of each unary call to the controller. Default 10 seconds.</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Problems with the options, each with a hint.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (Controller is null || Controller.Scheme is not ("http" or "https"))
+        {
+            yield return "Controller: set the controller's address, e.g. http://127.0.0.1:7070 (--controller or GRIDTRAIN_CONTROLLER)";
+        }
+
+        if (!AgentNames.IsValid(Name))
+        {
+            yield return $"Name: '{Name}' is not a DNS label (1-63 characters of a-z, 0-9 and '-'); set --name";
+        }
+
+        if (CpuSlots is < 0 or > 1024)
+        {
+            yield return $"CpuSlots: must be between 0 and 1024, got {CpuSlots}";
+        }
+
+        if (ThreadsPerJob is < 0 or > 256)
+        {
+            yield return $"ThreadsPerJob: must be between 0 and 256, got {ThreadsPerJob}";
+        }
+    }
+
+    internal int ResolveThreads(int requested)
+    {
+        if (requested > 0)
+        {
+            return requested;
+        }
+
+        return ThreadsPerJob > 0 ? ThreadsPerJob : Math.Max(1, Environment.ProcessorCount / Math.Max(1, CpuSlots));
+    }
+}

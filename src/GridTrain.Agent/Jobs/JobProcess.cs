@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.Channels;
+using GridTrain.Domain.Jobs;
+
+namespace GridTrain.Agent.Jobs;
+
+/// <summary>
+/// One job's child process: started with a <see cref="WorkerRequest"/> file, limited to its GPUs and threads,
+/// reporting <see cref="TrainingEvent"/>s on standard output. Its other output becomes log events.
+/// </summary>
+internal sealed class JobProcess : IDisposable
+{
+    private const int StderrTailLines = 20;
+
+    private readonly Process _process;
+    private readonly Channel<TrainingEvent> _events = Channel.CreateUnbounded<TrainingEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Queue<string> _stderrTail = new();
+    private readonly TaskCompletionSource<JobExit> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TrainingEvent? _terminal;
+    private string? _stopReason;
+
+    private JobProcess(Process process) => _process = process;
+
+    public ChannelReader<TrainingEvent> Events => _events.Reader;
+
+    /// <summary>Completes when the process has exited and its output is fully read.</summary>
+    public Task<JobExit> Exited => _exit.Task;
+
+    public int ProcessId => _process.Id;
+
+    public static JobProcess Start(WorkerRequest request, IReadOnlyList<int> gpuIndexes, string workerPath, string requestPath)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(requestPath)!);
+        File.WriteAllText(requestPath, JsonSerializer.Serialize(request, WorkerProtocol.JsonOptions));
+
+        var startInfo = new ProcessStartInfo(DotnetHost.Resolve())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = request.WorkDirectory,
+        };
+        startInfo.ArgumentList.Add("exec");
+        startInfo.ArgumentList.Add(workerPath);
+        startInfo.ArgumentList.Add("--request");
+        startInfo.ArgumentList.Add(requestPath);
+
+        var threads = request.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        startInfo.Environment["OMP_NUM_THREADS"] = threads;
+        startInfo.Environment["MKL_NUM_THREADS"] = threads;
+        startInfo.Environment["CUDA_VISIBLE_DEVICES"] = string.Join(',', gpuIndexes);
+        startInfo.Environment["DOTNET_gcServer"] = "0";
+
+        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        var job = new JobProcess(process);
+        process.Start();
+        process.StandardInput.Close();
+        _ = job.PumpAsync();
+        return job;
+    }
+
+    /// <summary>Asks the process to stop (SIGTERM), killing it after <paramref name="grace"/>.</summary>
+    public async Task StopAsync(string reason, TimeSpan grace)
+    {
+        _stopReason ??= reason;
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        try
+        {
+            Signals.Terminate(_process.Id);
+            await _exit.Task.WaitAsync(grace);
+        }
+        catch (TimeoutException)
+        {
+            Kill();
+        }
+    }
+
+    /// <summary>Kills the process at once.</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+
+    public void Dispose() => _process.Dispose();
+
+    private async Task PumpAsync()
+    {
+        var stdout = ReadStdoutAsync();
+        var stderr = ReadStderrAsync();
+        await Task.WhenAll(stdout, stderr);
+        await _process.WaitForExitAsync();
+        _events.Writer.TryComplete();
+        string[] tail;
+        lock (_stderrTail)
+        {
+            tail = [.. _stderrTail];
+        }
+
+        _exit.TrySetResult(new JobExit(_process.ExitCode, _terminal, _stopReason, tail));
+    }
+
+    private async Task ReadStdoutAsync()
+    {
+        while (await _process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            var parsed = WorkerProtocol.TryParse(line);
+            if (parsed is TrainingFinished or TrainingFailed)
+            {
+                _terminal = parsed;
+            }
+
+            _events.Writer.TryWrite(parsed ?? new LogWritten("stdout", line));
+        }
+    }
+
+    private async Task ReadStderrAsync()
+    {
+        while (await _process.StandardError.ReadLineAsync() is { } line)
+        {
+            lock (_stderrTail)
+            {
+                _stderrTail.Enqueue(line);
+                if (_stderrTail.Count > StderrTailLines)
+                {
+                    _stderrTail.Dequeue();
+                }
+            }
+
+            _events.Writer.TryWrite(new LogWritten("stderr", line));
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+using Grpc.Core;
+using Grpc.Net.Client;
+using GridTrain.Protos.V1;
+
+namespace GridTrain.Client;
+
+/// <summary>
+/// A connection to a GridTrain controller. The typed clients are the API as generated from
+/// <c>protos/gridtrain/v1</c>; the helpers add what scripts need: event streams that survive reconnects
+/// and waiting for a job to finish.
+/// </summary>
+public sealed class GridTrainClient : IDisposable
+{
+    private readonly GrpcChannel _channel;
+
+    public GridTrainClient(Uri controller, GrpcChannelOptions? options = null)
+    {
+        _channel = GrpcChannel.ForAddress(controller, options ?? new GrpcChannelOptions());
+        Sessions = new SessionService.SessionServiceClient(_channel);
+        Jobs = new JobService.JobServiceClient(_channel);
+        Fleet = new FleetService.FleetServiceClient(_channel);
+        Address = controller;
+    }
+
+    public Uri Address { get; }
+
+    public SessionService.SessionServiceClient Sessions { get; }
+
+    public JobService.JobServiceClient Jobs { get; }
+
+    public FleetService.FleetServiceClient Fleet { get; }
+
+    /// <summary>The underlying channel, for other services (health, reflection).</summary>
+    public ChannelBase Channel => _channel;
+
+    /// <summary>
+    /// A job's events after <paramref name="afterSequence"/>, live until the job finishes (or forever with
+    /// <paramref name="follow"/>). A dropped stream is reopened from the last event seen, so nothing is missed
+    /// or repeated; errors other than unavailability are thrown.
+    /// </summary>
+    public async IAsyncEnumerable<JobEvent> WatchJobAsync(string jobId, long afterSequence = 0, bool follow = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var last = afterSequence;
+        var failures = 0;
+        while (true)
+        {
+            using var call = Jobs.StreamJobEvents(new StreamJobEventsRequest { JobId = jobId, AfterSequence = last, Follow = follow }, cancellationToken: cancellationToken);
+            var stream = call.ResponseStream;
+            while (true)
+            {
+                JobEvent current;
+                try
+                {
+                    if (!await stream.MoveNext(cancellationToken))
+                    {
+                        yield break;
+                    }
+
+                    current = stream.Current;
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ++failures <= 30 && !cancellationToken.IsCancellationRequested)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * failures)), cancellationToken);
+                    break;
+                }
+
+                failures = 0;
+                if (current.Sequence <= last)
+                {
+                    continue;
+                }
+
+                last = current.Sequence;
+                yield return current;
+            }
+        }
+    }
+
+    /// <summary>Follows a job's events until it finishes and returns the finished job.</summary>
+    public async Task<Job> WaitForJobAsync(string jobId, Action<JobEvent>? onEvent = null, CancellationToken cancellationToken = default)
+    {
+        await foreach (var jobEvent in WatchJobAsync(jobId, cancellationToken: cancellationToken))
+        {
+            onEvent?.Invoke(jobEvent);
+        }
+
+        return await Jobs.GetJobAsync(new GetJobRequest { JobId = jobId }, cancellationToken: cancellationToken);
+    }
+
+    public void Dispose() => _channel.Dispose();
+}

@@ -1,0 +1,71 @@
+using Grpc.Core;
+using GridTrain.Contracts.Mapping;
+using GridTrain.Domain.Grid;
+using GridTrain.Protos.V1;
+
+namespace GridTrain.Controller.Grpc;
+
+/// <summary>The agent-facing API over <see cref="GridCoordinator"/>.</summary>
+internal sealed class AgentGrpcService(GridCoordinator grid) : AgentService.AgentServiceBase
+{
+    private const int MaxEventsPerReport = 1000;
+
+    public override async Task<RegisterAgentResponse> Register(RegisterAgentRequest request, ServerCallContext context)
+    {
+        var registration = await grid.RegisterAgentAsync(
+            request.Name,
+            request.Inventory.ToDomain(),
+            request.Version,
+            request.Sessions.ToDomain(),
+            request.RunningJobs.ToDomain(),
+            context.CancellationToken);
+        return new RegisterAgentResponse
+        {
+            AgentId = registration.Agent.Id,
+            HeartbeatInterval = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(grid.Options.HeartbeatInterval),
+            AgentTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(grid.Options.AgentTimeout),
+            StopJobIds = { registration.Instructions.StopJobIds },
+            ReleaseSessionIds = { registration.Instructions.ReleaseSessionIds },
+        };
+    }
+
+    public override async Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
+    {
+        var instructions = await grid.HeartbeatAsync(request.AgentId, request.Sessions.ToDomain(), request.RunningJobs.ToDomain(), context.CancellationToken);
+        return new HeartbeatResponse { StopJobIds = { instructions.StopJobIds }, ReleaseSessionIds = { instructions.ReleaseSessionIds } };
+    }
+
+    public override async Task ReceiveCommands(ReceiveCommandsRequest request, IServerStreamWriter<GridTrain.Protos.V1.AgentCommand> responseStream, ServerCallContext context)
+    {
+        var commands = await grid.OpenCommandStreamAsync(request.AgentId, context.CancellationToken);
+        try
+        {
+            await foreach (var command in commands.ReadAllAsync(context.CancellationToken))
+            {
+                await responseStream.WriteAsync(command.ToProto(), context.CancellationToken);
+            }
+        }
+        finally
+        {
+            await grid.CloseCommandStreamAsync(request.AgentId, commands);
+        }
+    }
+
+    public override async Task<ReportJobEventsResponse> ReportJobEvents(ReportJobEventsRequest request, ServerCallContext context)
+    {
+        if (request.Events.Count > MaxEventsPerReport)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"events: at most {MaxEventsPerReport} per report, got {request.Events.Count}"));
+        }
+
+        var events = request.Events.Select((e, i) => new ReportedEvent(e.Sequence, e.ToDomain(i))).ToList();
+        var acknowledged = await grid.ReportJobEventsAsync(request.AgentId, request.JobId, request.LeaseEpoch, events, context.CancellationToken);
+        return new ReportJobEventsResponse { AcknowledgedSequence = acknowledged };
+    }
+
+    public override async Task<ReportJobResultResponse> ReportJobResult(ReportJobResultRequest request, ServerCallContext context)
+    {
+        await grid.ReportJobResultAsync(request.AgentId, request.JobId, request.LeaseEpoch, request.Result.ToDomain(), context.CancellationToken);
+        return new ReportJobResultResponse();
+    }
+}

@@ -1,0 +1,67 @@
+using Grpc.Core;
+using GridTrain.Contracts.Mapping;
+using GridTrain.Domain.Grid;
+using GridTrain.Protos.V1;
+
+namespace GridTrain.Controller.Grpc;
+
+/// <summary>The user-facing job API over <see cref="GridCoordinator"/>.</summary>
+internal sealed class JobGrpcService(GridCoordinator grid) : JobService.JobServiceBase
+{
+    private const int EventBatch = 256;
+
+    public override async Task<Job> SubmitJob(SubmitJobRequest request, ServerCallContext context)
+    {
+        var hasSession = !string.IsNullOrEmpty(request.SessionId);
+        if (hasSession == (request.Batch is not null))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "set exactly one of session_id (run in an existing session) and batch (run in a session of its own)"));
+        }
+
+        var spec = request.Spec.ToDomain();
+        var job = hasSession
+            ? await grid.SubmitJobAsync(request.SessionId, spec, context.CancellationToken)
+            : await grid.SubmitBatchJobAsync(request.Batch!.Resources.ToDomain("batch.resources"), request.Batch.Priority, spec, context.CancellationToken);
+        return job.ToProto();
+    }
+
+    public override async Task<Job> GetJob(GetJobRequest request, ServerCallContext context) =>
+        (await grid.GetJobAsync(request.JobId, context.CancellationToken)).ToProto();
+
+    public override async Task<ListJobsResponse> ListJobs(ListJobsRequest request, ServerCallContext context)
+    {
+        var jobs = await grid.ListJobsAsync(request.SessionId, context.CancellationToken);
+        return new ListJobsResponse { Jobs = { jobs.Select(j => j.ToProto()) } };
+    }
+
+    public override async Task<Job> CancelJob(CancelJobRequest request, ServerCallContext context) =>
+        (await grid.CancelJobAsync(request.JobId, "cancelled by user", context.CancellationToken)).ToProto();
+
+    public override async Task StreamJobEvents(StreamJobEventsRequest request, IServerStreamWriter<JobEvent> responseStream, ServerCallContext context)
+    {
+        var after = Math.Max(0, request.AfterSequence);
+        var ct = context.CancellationToken;
+        while (!ct.IsCancellationRequested)
+        {
+            var changed = grid.Changes.NextChange(ChangeNotifier.JobKey(request.JobId));
+            var events = await grid.ReadJobEventsAsync(request.JobId, after, EventBatch, ct);
+            foreach (var jobEvent in events)
+            {
+                await responseStream.WriteAsync(jobEvent.ToProto(), ct);
+                after = jobEvent.Sequence;
+            }
+
+            if (events.Count == EventBatch)
+            {
+                continue;
+            }
+
+            if (!request.Follow && (await grid.GetJobAsync(request.JobId, ct)) is { IsFinished: true } job && job.LastEventSequence <= after)
+            {
+                return;
+            }
+
+            await changed.WaitAsync(ct);
+        }
+    }
+}

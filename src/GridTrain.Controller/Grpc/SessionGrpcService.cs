@@ -1,0 +1,45 @@
+using Grpc.Core;
+using GridTrain.Contracts.Mapping;
+using GridTrain.Domain.Grid;
+using GridTrain.Protos.V1;
+
+namespace GridTrain.Controller.Grpc;
+
+/// <summary>The user-facing session API over <see cref="GridCoordinator"/>.</summary>
+internal sealed class SessionGrpcService(GridCoordinator grid) : SessionService.SessionServiceBase
+{
+    public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
+    {
+        var session = await grid.CreateSessionAsync(request.Resources.ToDomain("resources"), request.Priority, request.DisplayName, context.CancellationToken);
+        return session.ToProto();
+    }
+
+    public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context) =>
+        (await grid.GetSessionAsync(request.SessionId, context.CancellationToken)).ToProto();
+
+    public override async Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context)
+    {
+        var sessions = await grid.ListSessionsAsync(request.IncludeEnded, context.CancellationToken);
+        return new ListSessionsResponse { Sessions = { sessions.Select(s => s.ToProto()) } };
+    }
+
+    public override async Task<Session> TerminateSession(TerminateSessionRequest request, ServerCallContext context) =>
+        (await grid.TerminateSessionAsync(request.SessionId, "terminated by user", context.CancellationToken)).ToProto();
+
+    public override async Task WatchSession(WatchSessionRequest request, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context)
+    {
+        var after = Math.Max(0, request.AfterSequence);
+        var ct = context.CancellationToken;
+        while (!ct.IsCancellationRequested)
+        {
+            var changed = grid.Changes.NextChange(ChangeNotifier.SessionKey(request.SessionId));
+            foreach (var change in await grid.ReadSessionChangesAsync(request.SessionId, after, ct))
+            {
+                await responseStream.WriteAsync(change.ToProto(), ct);
+                after = change.Sequence;
+            }
+
+            await changed.WaitAsync(ct);
+        }
+    }
+}

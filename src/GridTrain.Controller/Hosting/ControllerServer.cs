@@ -1,0 +1,61 @@
+using System.Net;
+using GridTrain.Domain.Grid;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace GridTrain.Controller.Hosting;
+
+/// <summary>A controller on Kestrel (HTTP/2 without TLS), for <c>gridtrain controller run</c>, the demo and tests.</summary>
+public sealed class ControllerServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ControllerServer(WebApplication app) => _app = app;
+
+    /// <summary>The address clients and agents dial, e.g. <c>http://127.0.0.1:5000</c>; known once started.</summary>
+    public Uri Address { get; private set; } = new("http://127.0.0.1");
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>
+    /// Builds a controller listening on <paramref name="listen"/> (port 0 picks a free port).
+    /// <paramref name="configureServices"/> may replace parts (store, clock) before the defaults are added.
+    /// </summary>
+    public static ControllerServer Create(IPEndPoint listen, GridOptions? options = null, Action<IServiceCollection>? configureServices = null, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "GridTrain.Controller" });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(listen, endpoint => endpoint.Protocols = HttpProtocols.Http2);
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(20);
+        });
+        configureLogging?.Invoke(builder.Logging);
+        configureServices?.Invoke(builder.Services);
+        builder.Services.AddGridTrainController(options);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+
+        var app = builder.Build();
+        app.MapGridTrainController();
+        return new ControllerServer(app);
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _app.StartAsync(cancellationToken);
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Address = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+}

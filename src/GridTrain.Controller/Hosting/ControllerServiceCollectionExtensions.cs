@@ -1,0 +1,57 @@
+using GridTrain.Controller.Grpc;
+using GridTrain.Controller.Storage;
+using GridTrain.Domain.Grid;
+using GridTrain.Domain.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace GridTrain.Controller.Hosting;
+
+/// <summary>Wires the controller into a host.</summary>
+public static class ControllerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the controller: coordinator, gRPC services, health and reflection, and the liveness sweeper.
+    /// Parts registered before this call (a store, a <see cref="TimeProvider"/>, grid options) are kept.
+    /// </summary>
+    public static IServiceCollection AddGridTrainController(this IServiceCollection services, GridOptions? options = null)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IIdGenerator, RandomIdGenerator>();
+        services.TryAddSingleton<IGridStore, InMemoryGridStore>();
+        services.TryAddSingleton(options ?? new GridOptions());
+        services.TryAddSingleton(sp => new GridCoordinator(
+            sp.GetRequiredService<IGridStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IIdGenerator>(),
+            sp.GetRequiredService<GridOptions>(),
+            sp.GetRequiredService<ILogger<GridCoordinator>>()));
+        services.AddHostedService<LivenessSweeper>();
+
+        services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<GridErrorInterceptor>();
+            grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            grpc.EnableDetailedErrors = false;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck("grid", () => HealthCheckResult.Healthy());
+        return services;
+    }
+
+    /// <summary>Maps the controller's gRPC services, health and reflection.</summary>
+    public static IEndpointRouteBuilder MapGridTrainController(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<SessionGrpcService>();
+        endpoints.MapGrpcService<JobGrpcService>();
+        endpoints.MapGrpcService<AgentGrpcService>();
+        endpoints.MapGrpcService<FleetGrpcService>();
+        endpoints.MapGrpcHealthChecksService();
+        endpoints.MapGrpcReflectionService();
+        return endpoints;
+    }
+}

@@ -1,0 +1,22 @@
+using GridTrain.Domain.Agents;
+using GridTrain.Domain.Jobs;
+
+namespace GridTrain.Domain.Grid;
+
+/// <summary>A session an agent holds, under the epoch it was assigned with.</summary>
+public sealed record HeldSession(string SessionId, long LeaseEpoch);
+
+/// <summary>A job process alive on an agent, under the epoch it was started with.</summary>
+public sealed record RunningJobReport(string JobId, long LeaseEpoch);
+
+/// <summary>What an agent must stop or release after a registration or heartbeat.</summary>
+public sealed record AgentInstructions(IReadOnlyList<string> StopJobIds, IReadOnlyList<string> ReleaseSessionIds);
+
+/// <summary>Outcome of registration.</summary>
+public sealed record AgentRegistration(Agent Agent, AgentInstructions Instructions);
+
+/// <summary>An event reported by an agent, numbered by the agent from 1 for each attempt.</summary>
+public sealed record ReportedEvent(long AgentSequence, TrainingEvent Data);
+
+/// <summary>An agent with what it has left and which sessions it holds.</summary>
+public sealed record AgentView(Agent Agent, IReadOnlyList<int> FreeGpuIndexes, int FreeCpuSlots, IReadOnlyList<string> SessionIds, DateTimeOffset LastSeen);

@@ -1,0 +1,328 @@
+using System.Threading.Channels;
+using GridTrain.Domain.Agents;
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Sessions;
+
+namespace GridTrain.Domain.Grid;
+
+public sealed partial class GridCoordinator
+{
+    /// <summary>
+    /// Registers an agent, or re-registers one that restarted or was cut off. Jobs it still runs under a
+    /// current lease are kept; the rest are stopped. Jobs the grid believes run there but the agent no
+    /// longer has are retried elsewhere.
+    /// </summary>
+    public Task<AgentRegistration> RegisterAgentAsync(
+        string name,
+        Inventory inventory,
+        string version,
+        IReadOnlyList<HeldSession> sessions,
+        IReadOnlyList<RunningJobReport> runningJobs,
+        CancellationToken cancellationToken)
+    {
+        var problems = inventory.Validate().ToList();
+        if (!AgentNames.IsValid(name))
+        {
+            problems.Insert(0, $"name: must be 1-63 characters of a-z, 0-9 and '-', not starting or ending with '-', got '{(name.Length > 64 ? name[..64] + "…" : name)}'");
+        }
+
+        if (version.Length > 64)
+        {
+            problems.Add($"version: at most 64 characters, got {version.Length}");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw GridException.Invalid(problems);
+        }
+
+        return RunAsync(async tx =>
+        {
+            var existing = (await tx.ListAgentsAsync()).FirstOrDefault(a => a.Name == name);
+            var agent = tx.Put(new Agent
+            {
+                Id = existing?.Id ?? _ids.NewId("agt"),
+                Name = name,
+                Inventory = inventory,
+                Version = version,
+                State = AgentState.Ready,
+                RegisteredAt = tx.Now,
+                LastHeartbeatAt = tx.Now,
+            });
+            _lastSeen[agent.Id] = tx.Now;
+            Log.AgentRegistered(_logger, agent.Id, name, existing is not null);
+
+            var running = runningJobs.Select(j => j.JobId).ToHashSet(StringComparer.Ordinal);
+            foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agent.Id && s.HoldsResources))
+            {
+                foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running && !running.Contains(j.Id)))
+                {
+                    await RetryOrFailAsync(tx, session, job, $"agent {name} restarted without the job's process");
+                }
+            }
+
+            return new AgentRegistration(agent, await InstructionsAsync(tx, agent.Id, sessions, runningJobs));
+        }, cancellationToken);
+    }
+
+    /// <summary>Records that an agent is alive; confirms sessions it now holds; says what it must stop.</summary>
+    public Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSession> sessions, IReadOnlyList<RunningJobReport> runningJobs, CancellationToken cancellationToken)
+    {
+        RequireId(agentId, "agent_id");
+        return RunAsync(async tx =>
+        {
+            var agent = await RequireLiveAgentAsync(tx, agentId);
+            _lastSeen[agent.Id] = tx.Now;
+
+            foreach (var held in sessions)
+            {
+                if (await tx.FindSessionAsync(held.SessionId) is { State: SessionState.Starting } session
+                    && session.AgentId == agentId && session.LeaseEpoch == held.LeaseEpoch)
+                {
+                    tx.Put(session.MarkReady($"ready on {agent.Name}", tx.Now), session);
+                }
+            }
+
+            return await InstructionsAsync(tx, agentId, sessions, runningJobs);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens the agent's command stream, replacing any earlier one. Everything the agent should hold or run
+    /// is sent first, so a reconnecting agent catches up; it ignores what it already has.
+    /// </summary>
+    public Task<ChannelReader<AgentCommand>> OpenCommandStreamAsync(string agentId, CancellationToken cancellationToken)
+    {
+        RequireId(agentId, "agent_id");
+        return RunAsync(async tx =>
+        {
+            await RequireLiveAgentAsync(tx, agentId);
+            var stream = Channel.CreateUnbounded<AgentCommand>(new UnboundedChannelOptions { SingleReader = true });
+            if (_commandStreams.Remove(agentId, out var previous))
+            {
+                previous.Writer.TryComplete();
+            }
+
+            _commandStreams[agentId] = stream;
+            foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agentId && s.HoldsResources))
+            {
+                stream.Writer.TryWrite(new AssignSession(session.Id, session.LeaseEpoch, session.GpuIndexes));
+                foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running))
+                {
+                    stream.Writer.TryWrite(ToStartCommand(job, session));
+                }
+            }
+
+            return stream.Reader;
+        }, cancellationToken);
+    }
+
+    /// <summary>Closes the agent's command stream if <paramref name="reader"/> is still the current one.</summary>
+    public async Task CloseCommandStreamAsync(string agentId, ChannelReader<AgentCommand> reader)
+    {
+        await _gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (_commandStreams.TryGetValue(agentId, out var current) && current.Reader == reader)
+            {
+                _commandStreams.Remove(agentId);
+                current.Writer.TryComplete();
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stores a running job's events. Events the controller already has (a retried report) are skipped.</summary>
+    public Task<long> ReportJobEventsAsync(string agentId, string jobId, long leaseEpoch, IReadOnlyList<ReportedEvent> events, CancellationToken cancellationToken)
+    {
+        RequireId(agentId, "agent_id");
+        RequireId(jobId, "job_id");
+        return RunAsync(async tx =>
+        {
+            var (_, job) = await FencedJobAsync(tx, agentId, jobId, leaseEpoch);
+            if (job.State != JobState.Running)
+            {
+                return job.AgentSequence;
+            }
+
+            foreach (var reported in events.Where(e => e.AgentSequence > job.AgentSequence).OrderBy(e => e.AgentSequence))
+            {
+                job = reported.Data switch
+                {
+                    ProgressReported progress => job with { Progress = progress },
+                    CheckpointWritten checkpoint => job with { LatestCheckpoint = checkpoint.Uri },
+                    EpochEvaluated epoch => job with { TestAccuracy = epoch.TestAccuracy },
+                    _ => job,
+                };
+                job = tx.AppendEvent(job with { AgentSequence = reported.AgentSequence }, reported.Data);
+            }
+
+            return job.AgentSequence;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records a job's outcome. An infrastructure failure is retried (from the latest checkpoint) until
+    /// <see cref="GridOptions.MaxJobAttempts"/>; anything else is final. Reporting again changes nothing.
+    /// </summary>
+    public Task ReportJobResultAsync(string agentId, string jobId, long leaseEpoch, JobResult result, CancellationToken cancellationToken)
+    {
+        RequireId(agentId, "agent_id");
+        RequireId(jobId, "job_id");
+        if (result.State is not (JobState.Succeeded or JobState.Failed or JobState.Cancelled))
+        {
+            throw new GridException(GridError.InvalidArgument, $"result.state: must be SUCCEEDED, FAILED or CANCELLED, got {result.State}");
+        }
+
+        return RunAsync(async tx =>
+        {
+            var (session, job) = await FencedJobAsync(tx, agentId, jobId, leaseEpoch);
+            if (job.State != JobState.Running)
+            {
+                return;
+            }
+
+            if (result.State == JobState.Failed && result.Retryable)
+            {
+                await RetryOrFailAsync(tx, session, job, result.Reason);
+                return;
+            }
+
+            await AfterJobAsync(tx, session, FinishJob(tx, session, job, result));
+        }, cancellationToken);
+    }
+
+    /// <summary>Marks agents silent for longer than the agent timeout as lost and reschedules their sessions.</summary>
+    public Task SweepAsync(CancellationToken cancellationToken) => RunAsync(async tx =>
+    {
+        foreach (var agent in (await tx.ListAgentsAsync()).Where(a => a.State == AgentState.Ready))
+        {
+            // After a controller restart every agent gets a full timeout to reconnect.
+            var lastSeen = _lastSeen.TryGetValue(agent.Id, out var seen) ? seen : _startedAt;
+            if (tx.Now - lastSeen <= _options.AgentTimeout)
+            {
+                continue;
+            }
+
+            Log.AgentLost(_logger, agent.Id, agent.Name, tx.Now - lastSeen);
+            tx.Put(agent with { State = AgentState.Lost });
+            if (_commandStreams.Remove(agent.Id, out var stream))
+            {
+                stream.Writer.TryComplete();
+            }
+
+            foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agent.Id && s.HoldsResources))
+            {
+                foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running))
+                {
+                    await RetryOrFailAsync(tx, session, job, $"agent {agent.Name} lost");
+                }
+
+                var current = await tx.GetSessionAsync(session.Id);
+                if (current.HoldsResources)
+                {
+                    tx.Put(current.Requeue($"agent {agent.Name} lost; waiting for another agent", tx.Now), current);
+                }
+            }
+        }
+    }, cancellationToken);
+
+    /// <summary>Agents with what they have left.</summary>
+    public Task<IReadOnlyList<AgentView>> ListAgentsAsync(CancellationToken cancellationToken) =>
+        RunReadAsync<IReadOnlyList<AgentView>>(async tx =>
+        {
+            var sessions = await tx.ListSessionsAsync();
+            var held = sessions.Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
+            return (await tx.ListAgentsAsync())
+                .OrderBy(a => a.Name, StringComparer.Ordinal)
+                .Select(a =>
+                {
+                    var capacity = Capacity(a, held[a.Id]);
+                    return new AgentView(
+                        a,
+                        capacity.FreeGpus.Select(g => g.Index).ToList(),
+                        capacity.FreeCpuSlots,
+                        held[a.Id].Select(s => s.Id).ToList(),
+                        _lastSeen.TryGetValue(a.Id, out var seen) ? seen : a.LastHeartbeatAt);
+                })
+                .ToList();
+        }, cancellationToken);
+
+    private async ValueTask RetryOrFailAsync(GridTransaction tx, Session session, Job job, string reason)
+    {
+        if (job.Attempt < _options.MaxJobAttempts)
+        {
+            Log.JobRetried(_logger, job.Id, job.Attempt, reason);
+            var requeued = tx.AppendEvent(job.Requeue(), new JobStateChanged(JobState.Queued, $"{reason}; retrying (attempt {job.Attempt + 1} of {_options.MaxJobAttempts})"));
+            var current = await tx.GetSessionAsync(session.Id);
+            if (current.State == SessionState.Busy)
+            {
+                tx.Put(current.MarkReady($"job {requeued.Id} requeued", tx.Now), current);
+            }
+
+            return;
+        }
+
+        var failed = FinishJob(tx, session, job, JobResult.Failed($"{reason}; gave up after {job.Attempt} attempts"));
+        await AfterJobAsync(tx, session, failed);
+    }
+
+    private async ValueTask<AgentInstructions> InstructionsAsync(GridTransaction tx, string agentId, IReadOnlyList<HeldSession> sessions, IReadOnlyList<RunningJobReport> runningJobs)
+    {
+        var stop = new List<string>();
+        foreach (var running in runningJobs)
+        {
+            var job = await tx.FindJobAsync(running.JobId);
+            var session = job is null ? null : await tx.FindSessionAsync(job.SessionId);
+            if (job is not { State: JobState.Running } || session?.AgentId != agentId || job.LeaseEpoch != running.LeaseEpoch || session.LeaseEpoch != running.LeaseEpoch)
+            {
+                stop.Add(running.JobId);
+            }
+        }
+
+        var release = new List<string>();
+        foreach (var held in sessions)
+        {
+            var session = await tx.FindSessionAsync(held.SessionId);
+            if (session is null || !session.HoldsResources || session.AgentId != agentId || session.LeaseEpoch != held.LeaseEpoch)
+            {
+                release.Add(held.SessionId);
+            }
+        }
+
+        return new AgentInstructions(stop, release);
+    }
+
+    private async ValueTask<Agents.Agent> RequireLiveAgentAsync(GridTransaction tx, string agentId)
+    {
+        var agent = await tx.FindAgentAsync(agentId) ?? throw GridException.NotFound("agent", agentId);
+        if (agent.State == AgentState.Lost)
+        {
+            throw new GridException(GridError.NotFound, $"agent '{agentId}' was declared lost; register again");
+        }
+
+        return agent;
+    }
+
+    /// <summary>The job and its session, if the report comes from the agent holding the session's current lease.</summary>
+    private async ValueTask<(Session Session, Job Job)> FencedJobAsync(GridTransaction tx, string agentId, string jobId, long leaseEpoch)
+    {
+        await RequireLiveAgentAsync(tx, agentId);
+        var job = await tx.GetJobAsync(jobId);
+        var session = await tx.GetSessionAsync(job.SessionId);
+        if (job.IsFinished)
+        {
+            return (session, job);
+        }
+
+        if (session.AgentId != agentId || session.LeaseEpoch != leaseEpoch || job.LeaseEpoch != leaseEpoch)
+        {
+            throw new GridException(GridError.FailedPrecondition, $"stale lease: job {jobId} runs under epoch {job.LeaseEpoch} on {session.AgentId ?? "no agent"}, report carried epoch {leaseEpoch} from {agentId}; stop the job");
+        }
+
+        return (session, job);
+    }
+}

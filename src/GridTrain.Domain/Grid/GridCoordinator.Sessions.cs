@@ -1,0 +1,131 @@
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Sessions;
+
+namespace GridTrain.Domain.Grid;
+
+public sealed partial class GridCoordinator
+{
+    private const int MaxPriority = 1000;
+    private const int MaxDisplayName = 128;
+
+    /// <summary>Creates a session and queues it for placement.</summary>
+    public Task<Session> CreateSessionAsync(ResourceRequest resources, int priority, string displayName, CancellationToken cancellationToken)
+    {
+        ValidateSession(resources, priority, displayName, "");
+        return RunAsync(async tx => (await NewSessionAsync(tx, resources, priority, displayName, batch: false)), cancellationToken);
+    }
+
+    public Task<Session> GetSessionAsync(string sessionId, CancellationToken cancellationToken) =>
+        RunReadAsync(tx => tx.GetSessionAsync(RequireId(sessionId, "session_id")), cancellationToken);
+
+    /// <summary>Sessions, newest first; ended ones only with <paramref name="includeEnded"/>.</summary>
+    public Task<IReadOnlyList<Session>> ListSessionsAsync(bool includeEnded, CancellationToken cancellationToken) =>
+        RunReadAsync<IReadOnlyList<Session>>(async tx => (await tx.ListSessionsAsync())
+            .Where(s => includeEnded || !s.IsEnded)
+            .OrderByDescending(s => s.CreatedAt)
+            .ThenByDescending(s => s.QueueOrder)
+            .ToList(), cancellationToken);
+
+    /// <summary>Ends a session: cancels its jobs and frees its resources. Ending an ended session changes nothing.</summary>
+    public Task<Session> TerminateSessionAsync(string sessionId, string reason, CancellationToken cancellationToken)
+    {
+        RequireId(sessionId, "session_id");
+        return RunAsync(async tx =>
+        {
+            var session = await tx.GetSessionAsync(sessionId);
+            return session.IsEnded ? session : await EndSessionAsync(tx, session, SessionState.Terminated, reason);
+        }, cancellationToken);
+    }
+
+    /// <summary>A session's changes after <paramref name="afterSequence"/>.</summary>
+    public async Task<IReadOnlyList<SessionChange>> ReadSessionChangesAsync(string sessionId, long afterSequence, CancellationToken cancellationToken)
+    {
+        await GetSessionAsync(sessionId, cancellationToken);
+        return await _store.ReadSessionChangesAsync(sessionId, afterSequence, cancellationToken);
+    }
+
+    private async ValueTask<Session> NewSessionAsync(GridTransaction tx, ResourceRequest resources, int priority, string displayName, bool batch)
+    {
+        if (_queueOrder == 0)
+        {
+            _queueOrder = (await tx.ListSessionsAsync()).Select(s => s.QueueOrder).DefaultIfEmpty(0).Max();
+        }
+
+        var session = new Session
+        {
+            Id = _ids.NewId("ses"),
+            Resources = resources,
+            Priority = priority,
+            DisplayName = displayName,
+            Batch = batch,
+            StateReason = "waiting for an agent with free capacity",
+            CreatedAt = tx.Now,
+            UpdatedAt = tx.Now,
+            QueueOrder = ++_queueOrder,
+        };
+        return tx.Put(session, before: null);
+    }
+
+    private async ValueTask<Session> EndSessionAsync(GridTransaction tx, Session session, SessionState final, string reason)
+    {
+        foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => !j.IsFinished))
+        {
+            FinishJob(tx, session, job, JobResult.Cancelled($"session {final.ToString().ToLowerInvariant()}: {reason}"));
+        }
+
+        if (session.AgentId is { } agentId)
+        {
+            tx.Send(agentId, new ReleaseSession(session.Id, reason));
+        }
+
+        return tx.Put(session.End(final, reason, tx.Now), session);
+    }
+
+    private static void ValidateSession(ResourceRequest resources, int priority, string displayName, string prefix)
+    {
+        var problems = resources.Validate(prefix + "resources").ToList();
+        if (priority is < 0 or > MaxPriority)
+        {
+            problems.Add($"{prefix}priority: must be between 0 and {MaxPriority}, got {priority}");
+        }
+
+        if (displayName.Length > MaxDisplayName)
+        {
+            problems.Add($"{prefix}display_name: at most {MaxDisplayName} characters, got {displayName.Length}");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw GridException.Invalid(problems);
+        }
+    }
+
+    private static string RequireId(string id, string field)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            throw new GridException(GridError.InvalidArgument, $"{field}: required");
+        }
+
+        if (id.Length > 64)
+        {
+            throw new GridException(GridError.InvalidArgument, $"{field}: at most 64 characters, got {id.Length}");
+        }
+
+        return id;
+    }
+
+    /// <summary>Reads go through the gate too, so they never see half of an operation.</summary>
+    private async Task<T> RunReadAsync<T>(Func<GridTransaction, ValueTask<T>> read, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await read(new GridTransaction(_store, _time.GetUtcNow(), cancellationToken));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System.Threading.Channels;
+using GridTrain.Domain.Agents;
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Scheduling;
+using GridTrain.Domain.Sessions;
+using GridTrain.Domain.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace GridTrain.Domain.Grid;
+
+/// <summary>
+/// The controller's decisions: sessions, jobs, agents and scheduling. Operations are serialized; each runs
+/// in a <see cref="GridTransaction"/> whose writes are saved atomically before any agent command is sent or
+/// any watcher is woken, so nothing is announced that a restart could lose.
+/// </summary>
+public sealed partial class GridCoordinator
+{
+    private readonly IGridStore _store;
+    private readonly TimeProvider _time;
+    private readonly IIdGenerator _ids;
+    private readonly GridOptions _options;
+    private readonly ILogger<GridCoordinator> _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ChangeNotifier _notifier = new();
+    private readonly Dictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Channel<AgentCommand>> _commandStreams = new(StringComparer.Ordinal);
+    private readonly DateTimeOffset _startedAt;
+    private long _queueOrder;
+
+    public GridCoordinator(IGridStore store, TimeProvider time, IIdGenerator ids, GridOptions options, ILogger<GridCoordinator> logger)
+    {
+        var problems = options.Validate().ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid grid options: " + string.Join("; ", problems), nameof(options));
+        }
+
+        _store = store;
+        _time = time;
+        _ids = ids;
+        _options = options;
+        _logger = logger;
+        _startedAt = time.GetUtcNow();
+    }
+
+    public GridOptions Options => _options;
+
+    /// <summary>Wakes when a job's or session's event stream grows. See <see cref="ChangeNotifier"/>.</summary>
+    public ChangeNotifier Changes => _notifier;
+
+    private async Task<T> RunAsync<T>(Func<GridTransaction, ValueTask<T>> operation, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var tx = new GridTransaction(_store, _time.GetUtcNow(), cancellationToken);
+            var result = await operation(tx);
+            await ScheduleAsync(tx);
+            if (!tx.Changes.IsEmpty)
+            {
+                await _store.SaveAsync(tx.Changes, CancellationToken.None);
+            }
+
+            foreach (var (agentId, command) in tx.Commands)
+            {
+                if (_commandStreams.TryGetValue(agentId, out var stream))
+                {
+                    stream.Writer.TryWrite(command);
+                }
+            }
+
+            foreach (var key in tx.Notifications)
+            {
+                _notifier.Notify(key);
+            }
+
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private Task RunAsync(Func<GridTransaction, ValueTask> operation, CancellationToken cancellationToken) =>
+        RunAsync<bool>(async tx =>
+        {
+            await operation(tx);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Places pending sessions, then starts the head job of every ready session.</summary>
+    private async ValueTask ScheduleAsync(GridTransaction tx)
+    {
+        var sessions = await tx.ListSessionsAsync();
+        var pending = sessions.Where(s => s.State == SessionState.Pending).ToList();
+        if (pending.Count > 0)
+        {
+            var capacities = await CapacitiesAsync(tx, sessions);
+            foreach (var placement in Scheduler.Place(pending, capacities))
+            {
+                var before = await tx.GetSessionAsync(placement.SessionId);
+                var placed = tx.Put(before.Place(placement.AgentId, placement.GpuIndexes, tx.Now), before);
+                tx.Send(placed.AgentId!, new AssignSession(placed.Id, placed.LeaseEpoch, placed.GpuIndexes));
+                Log.SessionPlaced(_logger, placed.Id, placed.AgentId!, placed.LeaseEpoch);
+            }
+        }
+
+        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.State == SessionState.Ready))
+        {
+            var next = (await tx.ListJobsAsync(session.Id))
+                .Where(j => j.State == JobState.Queued)
+                .OrderBy(j => j.CreatedAt)
+                .ThenBy(j => j.Id, StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (next is not null)
+            {
+                StartJobOn(tx, session, next);
+            }
+        }
+    }
+
+    private void StartJobOn(GridTransaction tx, Session session, Job job)
+    {
+        var started = job.Start(session.LeaseEpoch, tx.Now);
+        started = tx.AppendEvent(started, new JobStateChanged(JobState.Running, started.Attempt > 1 ? $"attempt {started.Attempt} on {session.AgentId}" : $"started on {session.AgentId}"));
+        tx.Put(session.MarkBusy($"running {job.Id}", tx.Now), session);
+        tx.Send(session.AgentId!, ToStartCommand(started, session));
+    }
+
+    private static StartJob ToStartCommand(Job job, Session session) =>
+        new(job.Id, session.Id, session.LeaseEpoch, job.Attempt, job.Spec, session.GpuIndexes, job.ResumedFrom);
+
+    private async ValueTask<List<AgentCapacity>> CapacitiesAsync(GridTransaction tx, IReadOnlyList<Session> sessions)
+    {
+        var held = sessions.Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
+        return (await tx.ListAgentsAsync())
+            .Where(a => a.State == AgentState.Ready && _commandStreams.ContainsKey(a.Id))
+            .Select(a => Capacity(a, held[a.Id]))
+            .ToList();
+    }
+
+    private static AgentCapacity Capacity(Agent agent, IEnumerable<Session> held)
+    {
+        var sessions = held.ToList();
+        var usedGpus = sessions.SelectMany(s => s.GpuIndexes).ToHashSet();
+        var usedCpuSlots = sessions.Count(s => s.Resources.Runtime == Runtime.Cpu);
+        return new AgentCapacity(
+            agent.Id,
+            agent.Inventory.Gpus.Where(g => !usedGpus.Contains(g.Index)).ToList(),
+            Math.Max(0, agent.Inventory.CpuSlots - usedCpuSlots),
+            agent.Inventory.Gpus.Count);
+    }
+}

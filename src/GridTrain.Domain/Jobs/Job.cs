@@ -1,0 +1,86 @@
+namespace GridTrain.Domain.Jobs;
+
+/// <summary>One training run in a session. Immutable: transitions return a new value.</summary>
+public sealed record Job
+{
+    public required string Id { get; init; }
+
+    public required string SessionId { get; init; }
+
+    public required JobSpec Spec { get; init; }
+
+    public JobState State { get; init; } = JobState.Queued;
+
+    /// <summary>Times the job has started; 0 until it first runs.</summary>
+    public int Attempt { get; init; }
+
+    /// <summary>Checkpoint the current attempt resumed from, or null for a fresh start.</summary>
+    public string? ResumedFrom { get; init; }
+
+    public string? LatestCheckpoint { get; init; }
+
+    public ProgressReported? Progress { get; init; }
+
+    public JobResult? Result { get; init; }
+
+    /// <summary>Lease epoch of the session the current attempt runs under.</summary>
+    public long LeaseEpoch { get; init; }
+
+    /// <summary>Highest agent-side event sequence stored for the current attempt (deduplicates retried reports).</summary>
+    public long AgentSequence { get; init; }
+
+    /// <summary>Sequence of the job's newest event.</summary>
+    public long LastEventSequence { get; init; }
+
+    /// <summary>Best test accuracy seen in an epoch evaluation of the current attempt.</summary>
+    public double? TestAccuracy { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset? StartedAt { get; init; }
+
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    public bool IsFinished => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
+
+    public Job Start(long leaseEpoch, DateTimeOffset now)
+    {
+        Ensure(State == JobState.Queued, JobState.Running);
+        return this with
+        {
+            State = JobState.Running,
+            Attempt = Attempt + 1,
+            ResumedFrom = LatestCheckpoint,
+            LeaseEpoch = leaseEpoch,
+            AgentSequence = 0,
+            StartedAt = StartedAt ?? now,
+        };
+    }
+
+    /// <summary>Back to the queue after an infrastructure failure; the next attempt resumes from the latest checkpoint.</summary>
+    public Job Requeue()
+    {
+        Ensure(State == JobState.Running, JobState.Queued);
+        return this with { State = JobState.Queued };
+    }
+
+    public Job Finish(JobResult result, DateTimeOffset now)
+    {
+        Ensure(!IsFinished && result.State is JobState.Succeeded or JobState.Failed or JobState.Cancelled, result.State);
+        return this with
+        {
+            State = result.State,
+            Result = result,
+            LatestCheckpoint = string.IsNullOrEmpty(result.CheckpointUri) ? LatestCheckpoint : result.CheckpointUri,
+            FinishedAt = now,
+        };
+    }
+
+    private void Ensure(bool allowed, JobState to)
+    {
+        if (!allowed)
+        {
+            throw new GridException(GridError.FailedPrecondition, $"job {Id} cannot go from {State} to {to}");
+        }
+    }
+}

@@ -1,0 +1,30 @@
+namespace GridTrain.Domain.Jobs;
+
+/// <summary>Outcome of a finished job.</summary>
+public sealed record JobResult
+{
+    public required JobState State { get; init; }
+
+    /// <summary>Why the job failed or was cancelled; empty on success.</summary>
+    public string Reason { get; init; } = "";
+
+    public long Steps { get; init; }
+
+    /// <summary>Test accuracy after the last epoch, in [0, 1]; null when no evaluation ran.</summary>
+    public double? TestAccuracy { get; init; }
+
+    public string CheckpointUri { get; init; } = "";
+
+    public string TensorBoardDirectory { get; init; } = "";
+
+    public double SamplesPerSecond { get; init; }
+
+    public int? ExitCode { get; init; }
+
+    /// <summary>True when the failure came from the infrastructure (process killed, agent lost) and may be retried.</summary>
+    public bool Retryable { get; init; }
+
+    public static JobResult Cancelled(string reason) => new() { State = JobState.Cancelled, Reason = reason };
+
+    public static JobResult Failed(string reason) => new() { State = JobState.Failed, Reason = reason };
+}

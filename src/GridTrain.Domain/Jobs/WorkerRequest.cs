@@ -1,0 +1,24 @@
+namespace GridTrain.Domain.Jobs;
+
+/// <summary>
+/// What the agent hands a job process (as a JSON file): the job, where it may write, and what to resume from.
+/// The process reports back with <see cref="TrainingEvent"/> lines on standard output, each prefixed with
+/// <see cref="WorkerProtocol.LinePrefix"/>.
+/// </summary>
+public sealed record WorkerRequest
+{
+    public required string JobId { get; init; }
+
+    public int Attempt { get; init; } = 1;
+
+    public required JobSpec Spec { get; init; }
+
+    /// <summary>Directory the job owns: checkpoints go to <c>checkpoints/</c>, TensorBoard files to <c>tensorboard/</c>.</summary>
+    public required string WorkDirectory { get; init; }
+
+    /// <summary>Checkpoint file to resume from, or null for a fresh start.</summary>
+    public string? ResumeFrom { get; init; }
+
+    /// <summary>Intra-op thread count for the process (already resolved by the agent, ≥ 1).</summary>
+    public int Threads { get; init; } = 1;
+}

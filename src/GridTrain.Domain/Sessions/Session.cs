@@ -1,0 +1,68 @@
+namespace GridTrain.Domain.Sessions;
+
+/// <summary>A user's hold on an agent's resources. Immutable: transitions return a new value.</summary>
+public sealed record Session
+{
+    public required string Id { get; init; }
+
+    public required ResourceRequest Resources { get; init; }
+
+    public SessionState State { get; init; } = SessionState.Pending;
+
+    public string StateReason { get; init; } = "";
+
+    public int Priority { get; init; }
+
+    public string DisplayName { get; init; } = "";
+
+    /// <summary>True when the session belongs to a batch job and ends with it.</summary>
+    public bool Batch { get; init; }
+
+    /// <summary>Agent holding the session; null while pending or after it ended.</summary>
+    public string? AgentId { get; init; }
+
+    public IReadOnlyList<int> GpuIndexes { get; init; } = [];
+
+    /// <summary>Fencing token: grows by one on every placement, never decreases.</summary>
+    public long LeaseEpoch { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>Admission order among sessions of equal priority (FIFO).</summary>
+    public long QueueOrder { get; init; }
+
+    /// <summary>Sequence of the session's newest change event.</summary>
+    public long LastChangeSequence { get; init; }
+
+    public bool IsEnded => State is SessionState.Terminated or SessionState.Failed;
+
+    /// <summary>True while the session holds resources on an agent.</summary>
+    public bool HoldsResources => State is SessionState.Starting or SessionState.Ready or SessionState.Busy;
+
+    public Session Place(string agentId, IReadOnlyList<int> gpuIndexes, DateTimeOffset now) =>
+        Move(SessionState.Starting, $"placed on {agentId}", now) with
+        {
+            AgentId = agentId,
+            GpuIndexes = gpuIndexes,
+            LeaseEpoch = LeaseEpoch + 1,
+        };
+
+    /// <summary>Back to the queue (its agent was lost); the next placement gets a new epoch.</summary>
+    public Session Requeue(string reason, DateTimeOffset now) =>
+        Move(SessionState.Pending, reason, now) with { AgentId = null, GpuIndexes = [] };
+
+    public Session MarkReady(string reason, DateTimeOffset now) => Move(SessionState.Ready, reason, now);
+
+    public Session MarkBusy(string reason, DateTimeOffset now) => Move(SessionState.Busy, reason, now);
+
+    public Session End(SessionState final, string reason, DateTimeOffset now) =>
+        Move(final, reason, now) with { AgentId = null, GpuIndexes = [] };
+
+    private Session Move(SessionState to, string reason, DateTimeOffset now)
+    {
+        SessionTransitions.Ensure(State, to, Id);
+        return this with { State = to, StateReason = reason, UpdatedAt = now };
+    }
+}

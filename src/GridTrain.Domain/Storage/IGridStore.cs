@@ -1,0 +1,33 @@
+using GridTrain.Domain.Agents;
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Sessions;
+
+namespace GridTrain.Domain.Storage;
+
+/// <summary>
+/// Durable state of the controller. Writes of one logical change go through one <see cref="IGridStore.SaveAsync"/>
+/// call so a store can make them atomic.
+/// </summary>
+public interface IGridStore
+{
+    ValueTask<Session?> GetSessionAsync(string id, CancellationToken cancellationToken);
+
+    ValueTask<IReadOnlyList<Session>> ListSessionsAsync(CancellationToken cancellationToken);
+
+    ValueTask<Job?> GetJobAsync(string id, CancellationToken cancellationToken);
+
+    ValueTask<IReadOnlyList<Job>> ListJobsAsync(string? sessionId, CancellationToken cancellationToken);
+
+    ValueTask<Agent?> GetAgentAsync(string id, CancellationToken cancellationToken);
+
+    ValueTask<IReadOnlyList<Agent>> ListAgentsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Job events with a sequence greater than <paramref name="afterSequence"/>, in order, at most <paramref name="limit"/>.</summary>
+    ValueTask<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string jobId, long afterSequence, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Session changes with a sequence greater than <paramref name="afterSequence"/>, in order.</summary>
+    ValueTask<IReadOnlyList<SessionChange>> ReadSessionChangesAsync(string sessionId, long afterSequence, CancellationToken cancellationToken);
+
+    /// <summary>Applies a batch of writes atomically.</summary>
+    ValueTask SaveAsync(GridChanges changes, CancellationToken cancellationToken);
+}

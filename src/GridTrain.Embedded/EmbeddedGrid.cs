@@ -1,0 +1,67 @@
+using System.Net;
+using GridTrain.Agent.Connection;
+using GridTrain.Agent.Hosting;
+using GridTrain.Controller.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace GridTrain.Embedded;
+
+/// <summary>A controller on a free loopback port and one agent joined to it, in this process.</summary>
+public sealed class EmbeddedGrid : IAsyncDisposable
+{
+    private readonly ControllerServer _controller;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _agentRun = Task.CompletedTask;
+
+    private EmbeddedGrid(ControllerServer controller, GridAgent agent, ILoggerFactory loggerFactory)
+    {
+        _controller = controller;
+        Agent = agent;
+        _loggerFactory = loggerFactory;
+    }
+
+    /// <summary>The controller's address.</summary>
+    public Uri Address => _controller.Address;
+
+    public GridAgent Agent { get; }
+
+    public ControllerServer Controller => _controller;
+
+    public static async Task<EmbeddedGrid> StartAsync(EmbeddedGridOptions options, CancellationToken cancellationToken)
+    {
+        var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel));
+        var controller = ControllerServer.Create(
+            new IPEndPoint(IPAddress.Loopback, 0),
+            options.Grid,
+            configureLogging: logging => logging.ClearProviders().AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel));
+        await controller.StartAsync(cancellationToken);
+
+        var agent = new GridAgent(
+            new AgentOptions
+            {
+                Controller = controller.Address,
+                Name = options.AgentName,
+                WorkDirectory = Path.GetFullPath(options.WorkDirectory),
+                CpuSlots = options.CpuSlots,
+                ThreadsPerJob = options.ThreadsPerJob,
+                WorkerPath = options.WorkerPath,
+            },
+            TimeProvider.System,
+            loggerFactory.CreateLogger<GridAgent>());
+        var grid = new EmbeddedGrid(controller, agent, loggerFactory);
+        grid._agentRun = agent.RunAsync(grid._stopping.Token);
+        return grid;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await _agentRun;
+        await Agent.DisposeAsync();
+        await _controller.StopAsync(CancellationToken.None);
+        await _controller.DisposeAsync();
+        _loggerFactory.Dispose();
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,29 @@
+using GridTrain.Domain.Grid;
+using Microsoft.Extensions.Logging;
+
+namespace GridTrain.Embedded;
+
+/// <summary>Settings of an <see cref="EmbeddedGrid"/>.</summary>
+public sealed class EmbeddedGridOptions
+{
+    /// <summary>Directory for the agent's job directories, checkpoints and TensorBoard files. Required.</summary>
+    public required string WorkDirectory { get; init; }
+
+    /// <summary>Name of the embedded agent. Default <c>local</c>.</summary>
+    public string AgentName { get; init; } = "local";
+
+    /// <summary>CPU sessions the agent accepts at once. Default 1.</summary>
+    public int CpuSlots { get; init; } = 1;
+
+    /// <summary>Threads per job process; 0 means all cores divided by the CPU slots. Default 0.</summary>
+    public int ThreadsPerJob { get; init; }
+
+    /// <summary>The job process entry point; default next to this assembly.</summary>
+    public string? WorkerPath { get; init; }
+
+    /// <summary>Controller timing and retry rules.</summary>
+    public GridOptions Grid { get; init; } = new();
+
+    /// <summary>Least severe log level written to the console. Default <see cref="LogLevel.Warning"/>.</summary>
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
+}
