@@ -1,0 +1,106 @@
+using System.Threading.Channels;
+using GridTrain.Controller.Storage;
+using GridTrain.Domain.Agents;
+using GridTrain.Domain.Grid;
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Sessions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GridTrain.Domain.Tests;
+
+/// <summary>A coordinator over an in-memory store with a driven clock, and agents as plain command readers.</summary>
+internal sealed class GridHarness
+{
+    public GridHarness(GridOptions? options = null)
+    {
+        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero));
+        Grid = new GridCoordinator(Store, Time, new SequentialIds(), options ?? new GridOptions(), NullLogger<GridCoordinator>.Instance);
+    }
+
+    public InMemoryGridStore Store { get; } = new();
+
+    public FakeTimeProvider Time { get; }
+
+    public GridCoordinator Grid { get; }
+
+    public async Task<TestAgent> ConnectAsync(string name, int cpuSlots = 1, int gpus = 0)
+    {
+        var inventory = new Inventory(8, 32L << 30, [.. Enumerable.Range(0, gpus).Select(i => new GpuDevice(i, $"GPU-{name}-{i}", "NVIDIA L4", 24L << 30))], cpuSlots);
+        var registration = await Grid.RegisterAgentAsync(name, inventory, "test", [], [], CancellationToken.None);
+        var commands = await Grid.OpenCommandStreamAsync(registration.Agent.Id, CancellationToken.None);
+        return new TestAgent(this, registration.Agent.Id, commands);
+    }
+
+    public static JobSpec Spec() => new()
+    {
+        Model = new ModelSpec { Name = "mlp" },
+        Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = 64 } },
+    };
+
+    private sealed class SequentialIds : IIdGenerator
+    {
+        private int _next;
+
+        public string NewId(string prefix) => $"{prefix}-{Interlocked.Increment(ref _next):D3}";
+    }
+}
+
+/// <summary>An agent as the coordinator sees it: an id and a command stream; it confirms what it is given.</summary>
+internal sealed class TestAgent(GridHarness harness, string id, ChannelReader<AgentCommand> commands)
+{
+    private readonly Dictionary<string, long> _held = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _running = new(StringComparer.Ordinal);
+
+    public string Id { get; } = id;
+
+    /// <summary>Commands received since the last call, applied to what the agent holds and runs.</summary>
+    public List<AgentCommand> Receive()
+    {
+        var received = new List<AgentCommand>();
+        while (commands.TryRead(out var command))
+        {
+            received.Add(command);
+            switch (command)
+            {
+                case AssignSession a:
+                    _held[a.SessionId] = a.LeaseEpoch;
+                    break;
+                case ReleaseSession r:
+                    _held.Remove(r.SessionId);
+                    break;
+                case StartJob s:
+                    _running[s.JobId] = s.LeaseEpoch;
+                    break;
+                case CancelJob c:
+                    _running.Remove(c.JobId);
+                    break;
+            }
+        }
+
+        return received;
+    }
+
+    public Task<AgentInstructions> HeartbeatAsync() => harness.Grid.HeartbeatAsync(
+        Id,
+        [.. _held.Select(h => new HeldSession(h.Key, h.Value))],
+        [.. _running.Select(r => new RunningJobReport(r.Key, r.Value))],
+        CancellationToken.None);
+
+    /// <summary>Receives assignments and confirms them, as a real agent's next heartbeat would.</summary>
+    public async Task<List<AgentCommand>> SyncAsync()
+    {
+        var received = Receive();
+        await HeartbeatAsync();
+        received.AddRange(Receive());
+        return received;
+    }
+
+    public Task FinishAsync(StartJob job, JobResult result)
+    {
+        _running.Remove(job.JobId);
+        return harness.Grid.ReportJobResultAsync(Id, job.JobId, job.LeaseEpoch, result, CancellationToken.None);
+    }
+
+    public static JobResult Succeeded(long steps = 10) => new() { State = JobState.Succeeded, Steps = steps, TestAccuracy = 0.9, CheckpointUri = "/ckpt/final" };
+}
