@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GridTrain.Training.Checkpoints;
+
+/// <summary>
+/// Checkpoints in one directory as <c>ckpt-{step:D9}.bin</c> plus a <c>.json</c> manifest. Each file is written under a
+/// temporary name and renamed into place, the manifest last, so a reader never sees a partial checkpoint. Only the
+/// newest <c>keepLast</c> are kept.
+/// </summary>
+internal sealed partial class LocalCheckpointStore
+{
+    private const string TemporarySuffix = ".tmp";
+    private static readonly JsonSerializerOptions s_manifestJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly string s_torchSharpVersion =
+        typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? typeof(torch).Assembly.GetName().Version?.ToString()
+        ?? "unknown";
+
+    private readonly string _directory;
+    private readonly int _keepLast;
+    private readonly CheckpointIdentity _identity;
+    private readonly TimeProvider _timeProvider;
+
+    public LocalCheckpointStore(string directory, int keepLast, CheckpointIdentity identity, TimeProvider timeProvider)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(keepLast, 1);
+        _directory = directory;
+        _keepLast = keepLast;
+        _identity = identity;
+        _timeProvider = timeProvider;
+    }
+
+    public static string FileName(long step) => string.Create(CultureInfo.InvariantCulture, $"ckpt-{step:D9}.bin");
+
+    public static string ManifestPath(string checkpointPath) => Path.ChangeExtension(checkpointPath, ".json");
+
+    /// <summary>Writes a checkpoint of the run at <paramref name="cursor"/> and returns its full path.</summary>
+    public string Write(TrainingCursor cursor, nn.Module model, OptimizerHelper optimizer)
+    {
+        Directory.CreateDirectory(_directory);
+        var path = Path.GetFullPath(Path.Combine(_directory, FileName(cursor.Step)));
+        var manifestPath = ManifestPath(path);
+
+        string sha256;
+        long size;
+        using (var stream = new FileStream(path + TemporarySuffix, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
+        {
+            CheckpointFile.Write(stream, new CheckpointHeader(_identity.ModelSignature, cursor), model, optimizer);
+            stream.Flush(flushToDisk: true);
+            size = stream.Length;
+            stream.Position = 0;
+            sha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
+        }
+
+        // A manifest left from an earlier attempt at the same step must not vouch for the new file.
+        File.Delete(manifestPath);
+        File.Move(path + TemporarySuffix, path, overwrite: true);
+
+        var manifest = new CheckpointManifest
+        {
+            Format = CheckpointFile.FormatVersion,
+            File = Path.GetFileName(path),
+            Step = cursor.Step,
+            Epoch = cursor.Epoch,
+            PositionInEpoch = cursor.Position,
+            Sha256 = sha256,
+            SizeBytes = size,
+            Model = _identity.Model,
+            ModelSignature = _identity.ModelSignature,
+            Data = _identity.Data,
+            TorchSharpVersion = s_torchSharpVersion,
+            LibTorchVersion = torch.__version__,
+            Device = "cpu",
+            JobId = _identity.JobId,
+            Attempt = _identity.Attempt,
+            CreatedAt = _timeProvider.GetUtcNow(),
+        };
+        using (var stream = new FileStream(manifestPath + TemporarySuffix, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            JsonSerializer.Serialize(stream, manifest, s_manifestJson);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(manifestPath + TemporarySuffix, manifestPath, overwrite: true);
+        Prune();
+        return path;
+    }
+
+    /// <summary>
+    /// Loads a checkpoint into <paramref name="model"/>, <paramref name="optimizer"/> and the CPU RNG, after checking it
+    /// against its manifest (when present) and against the model it must fit.
+    /// </summary>
+    public static TrainingCursor Restore(string path, string modelSignature, nn.Module model, OptimizerHelper optimizer)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The checkpoint to resume from, {path}, does not exist.", path);
+        }
+
+        Verify(path);
+        using var reader = new BinaryReader(File.OpenRead(path));
+        var header = CheckpointFile.ReadHeader(reader, path);
+        if (header.ModelSignature != modelSignature)
+        {
+            throw new TrainingUserException($"resume_from: {path} holds a model '{header.ModelSignature}', but this job trains '{modelSignature}'");
+        }
+
+        CheckpointFile.ReadState(reader, model, optimizer);
+        return header.Cursor;
+    }
+
+    private static void Verify(string path)
+    {
+        var manifestPath = ManifestPath(path);
+        if (!File.Exists(manifestPath))
+        {
+            return;
+        }
+
+        var manifest = JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllText(manifestPath), s_manifestJson)
+            ?? throw new InvalidDataException($"{manifestPath} is empty");
+        using var stream = File.OpenRead(path);
+        var actual = Convert.ToHexStringLower(SHA256.HashData(stream));
+        if (!string.Equals(actual, manifest.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException($"{path} is corrupt: its SHA-256 is {actual}, its manifest says {manifest.Sha256}");
+        }
+    }
+
+    private void Prune()
+    {
+        // Left by a process that died while writing; this run is the only writer of the directory.
+        foreach (var temporary in Directory.EnumerateFiles(_directory, "ckpt-*" + TemporarySuffix))
+        {
+            File.Delete(temporary);
+        }
+
+        var checkpoints = Directory.EnumerateFiles(_directory, "ckpt-*.bin")
+            .Select(path => (Path: path, Match: CheckpointName().Match(Path.GetFileName(path))))
+            .Where(c => c.Match.Success)
+            .OrderByDescending(c => long.Parse(c.Match.Groups[1].Value, CultureInfo.InvariantCulture))
+            .Skip(_keepLast);
+        foreach (var (path, _) in checkpoints)
+        {
+            File.Delete(ManifestPath(path));
+            File.Delete(path);
+        }
+    }
+
+    [GeneratedRegex(@"^ckpt-(\d{9,18})\.bin$", RegexOptions.CultureInvariant)]
+    private static partial Regex CheckpointName();
+}

@@ -1,0 +1,30 @@
+using static TorchSharp.torch;
+
+namespace GridTrain.Training.Data;
+
+/// <summary>Images as one float tensor [N, C, H, W] with values in [0, 1], and their int64 labels [N].</summary>
+internal sealed class LabeledImages : IDisposable
+{
+    public LabeledImages(Tensor images, Tensor labels)
+    {
+        if (images.shape[0] != labels.shape[0])
+        {
+            throw new ArgumentException($"{images.shape[0]} images but {labels.shape[0]} labels");
+        }
+
+        Images = images;
+        Labels = labels;
+    }
+
+    public Tensor Images { get; }
+
+    public Tensor Labels { get; }
+
+    public int Count => (int)Images.shape[0];
+
+    public void Dispose()
+    {
+        Images.Dispose();
+        Labels.Dispose();
+    }
+}

@@ -1,0 +1,11 @@
+using GridTrain.Domain.Jobs;
+
+namespace GridTrain.Training.Data;
+
+/// <summary>Loads the data a validated <see cref="DataSpec"/> describes.</summary>
+internal static class TrainingDataLoader
+{
+    public static TrainingData Load(DataSpec spec, long seed) => spec.Synthetic is { } synthetic
+        ? SyntheticData.Generate(synthetic, seed, spec.TrainLimit, spec.TestLimit)
+        : IdxDataLoader.Load(spec.IdxDirectory!, spec.TrainLimit, spec.TestLimit);
+}

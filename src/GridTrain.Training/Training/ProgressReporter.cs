@@ -1,0 +1,73 @@
+using GridTrain.Domain.Jobs;
+using GridTrain.Training.TensorBoard;
+
+namespace GridTrain.Training;
+
+/// <summary>
+/// Turns steps into <see cref="ProgressReported"/> events and TensorBoard points, at most once per
+/// <see cref="Interval"/> plus the last step, so reporting costs nothing measurable. Throughput counts time spent in
+/// training steps only.
+/// </summary>
+internal sealed class ProgressReporter
+{
+    /// <summary>Minimum time between two reports.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
+    private readonly TimeProvider _timeProvider;
+    private readonly Action<TrainingEvent> _report;
+    private readonly TensorBoardLog _tensorBoard;
+    private readonly long _totalSteps;
+    private long _lastReport;
+    private double _lossSum;
+    private int _lossCount;
+    private long _steps;
+    private long _samples;
+    private TimeSpan _trainingTime;
+
+    public ProgressReporter(TimeProvider timeProvider, Action<TrainingEvent> report, TensorBoardLog tensorBoard, long totalSteps)
+    {
+        _timeProvider = timeProvider;
+        _report = report;
+        _tensorBoard = tensorBoard;
+        _totalSteps = totalSteps;
+        _lastReport = timeProvider.GetTimestamp();
+    }
+
+    /// <summary>Examples per second of training-step time in this process.</summary>
+    public double SamplesPerSecond => _trainingTime > TimeSpan.Zero ? _samples / _trainingTime.TotalSeconds : 0;
+
+    public void OnStep(TrainingCursor cursor, double loss, int batchSize, TimeSpan elapsed)
+    {
+        _lossSum += loss;
+        _lossCount++;
+        _steps++;
+        _samples += batchSize;
+        _trainingTime += elapsed;
+        if (cursor.Step >= _totalSteps || _timeProvider.GetElapsedTime(_lastReport) >= Interval)
+        {
+            Report(cursor);
+        }
+    }
+
+    /// <summary>Reports the steps not reported yet, if any.</summary>
+    public void Flush(TrainingCursor cursor)
+    {
+        if (_lossCount > 0)
+        {
+            Report(cursor);
+        }
+    }
+
+    private void Report(TrainingCursor cursor)
+    {
+        var loss = _lossSum / _lossCount;
+        var samplesPerSecond = SamplesPerSecond;
+        var stepsPerSecond = _trainingTime > TimeSpan.Zero ? _steps / _trainingTime.TotalSeconds : 0;
+        var eta = stepsPerSecond > 0 ? Math.Max(0, _totalSteps - cursor.Step) / stepsPerSecond : 0;
+        _report(new ProgressReported(cursor.Step, _totalSteps, cursor.Epoch + 1, loss, samplesPerSecond, eta));
+        _tensorBoard.TrainProgress(cursor.Step, loss, samplesPerSecond);
+        _lossSum = 0;
+        _lossCount = 0;
+        _lastReport = _timeProvider.GetTimestamp();
+    }
+}

@@ -1,0 +1,3 @@
+using GridTrain.Worker;
+
+return WorkerCommand.Run(args, Console.Out, Console.Error);

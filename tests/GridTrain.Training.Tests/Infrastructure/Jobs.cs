@@ -1,0 +1,44 @@
+using GridTrain.Domain.Jobs;
+
+namespace GridTrain.Training.Tests.Infrastructure;
+
+/// <summary>Small, fast jobs on synthetic data.</summary>
+public static class Jobs
+{
+    public static JobSpec Synthetic(
+        string model = "mlp",
+        int trainExamples = 200,
+        int imageSize = 8,
+        int batchSize = 32,
+        int epochs = 1,
+        string optimizer = "adam",
+        double learningRate = 0,
+        double momentum = 0,
+        long maxSteps = 0,
+        int everySteps = 0,
+        int keepLast = 3) => new()
+        {
+            Model = new ModelSpec { Name = model },
+            Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = trainExamples, ImageSize = imageSize, Classes = 10 } },
+            Hyperparameters = new Hyperparameters
+            {
+                Optimizer = optimizer,
+                LearningRate = learningRate,
+                Momentum = momentum,
+                BatchSize = batchSize,
+                Epochs = epochs,
+                MaxSteps = maxSteps,
+                Seed = 7,
+            },
+            Checkpoint = new CheckpointPolicy { EverySteps = everySteps, KeepLast = keepLast },
+        };
+
+    public static WorkerRequest Request(JobSpec spec, string workDirectory, string? resumeFrom = null) => new()
+    {
+        JobId = "job-000000000001",
+        Spec = spec,
+        WorkDirectory = workDirectory,
+        ResumeFrom = resumeFrom,
+        Threads = 2,
+    };
+}

@@ -1,0 +1,35 @@
+using GridTrain.Domain.Jobs;
+using GridTrain.Training.TensorBoard;
+using GridTrain.Training.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GridTrain.Training.Tests.Training;
+
+public sealed class ProgressReporterTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void OnStep_StepsEvery100Ms_ReportsEvery250MsAndTheLastStep()
+    {
+        var time = new FakeTimeProvider();
+        var log = new EventLog();
+        var reporter = new ProgressReporter(time, log.Report, new TensorBoardLog(_directory.Path), totalSteps: 10);
+
+        for (var step = 1; step <= 10; step++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            reporter.OnStep(new TrainingCursor(step, 0, step * 4, 0, step), loss: step, batchSize: 4, TimeSpan.FromMilliseconds(100));
+        }
+
+        var reports = log.OfType<ProgressReported>().ToList();
+        Assert.Equal([3L, 6, 9, 10], reports.Select(r => r.Step));
+        Assert.Equal(2.0, reports[0].Loss);
+        Assert.Equal(10.0, reports[3].Loss);
+        Assert.Equal(40.0, reports[0].SamplesPerSecond, 9);
+        Assert.Equal(0.7, reports[0].EtaSeconds, 9);
+        Assert.All(reports, r => Assert.Equal(1, r.Epoch));
+    }
+}

@@ -1,0 +1,79 @@
+using GridTrain.Domain.Jobs;
+using GridTrain.Training.Tests.Infrastructure;
+
+namespace GridTrain.Training.Tests.Worker;
+
+public sealed class WorkerProcessTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Worker_SyntheticJob_ReportsEventsAndExitsZero()
+    {
+        var request = Jobs.Request(Jobs.Synthetic(model: "cnn", epochs: 2, everySteps: 5), _directory.Combine("work"));
+        using var worker = WorkerProcess.Start(request, _directory.Combine("request.json"));
+
+        var exitCode = await worker.WaitForExitAsync();
+
+        Assert.True(exitCode == 0, await worker.StandardErrorAsync());
+        var events = worker.Events;
+        var finished = Assert.IsType<TrainingFinished>(events[^1]);
+        Assert.Equal(14, finished.Steps);
+        Assert.True(File.Exists(finished.CheckpointUri), finished.CheckpointUri);
+        Assert.Equal(finished.CheckpointUri, events.OfType<CheckpointWritten>().Last().Uri);
+        Assert.Equal([1, 2], events.OfType<EpochEvaluated>().Select(e => e.Epoch));
+        Assert.Equal(14, events.OfType<ProgressReported>().Last().Step);
+    }
+
+    [Fact]
+    public async Task Worker_MissingDataDirectory_ExitsWithUserError()
+    {
+        var missing = _directory.Combine("no-such-data");
+        var spec = Jobs.Synthetic() with { Data = new DataSpec { IdxDirectory = missing } };
+        using var worker = WorkerProcess.Start(Jobs.Request(spec, _directory.Combine("work")), _directory.Combine("request.json"));
+
+        var exitCode = await worker.WaitForExitAsync();
+
+        Assert.Equal(WorkerProtocol.UserErrorExitCode, exitCode);
+        var failed = Assert.IsType<TrainingFailed>(Assert.Single(worker.Events));
+        Assert.True(failed.UserError);
+        Assert.Contains(missing, failed.Reason);
+    }
+
+    [Fact]
+    public async Task Worker_UnreadableRequest_ExitsWithFailure()
+    {
+        var path = _directory.Combine("request.json");
+        File.WriteAllText(path, "{ not json");
+        using var worker = WorkerProcess.Start("--request", path);
+
+        var exitCode = await worker.WaitForExitAsync();
+
+        Assert.Equal(1, exitCode);
+        var failed = Assert.IsType<TrainingFailed>(Assert.Single(worker.Events));
+        Assert.False(failed.UserError);
+        Assert.StartsWith("System.Text.Json.JsonException", failed.Reason);
+    }
+
+    [Fact]
+    public async Task Worker_Sigterm_CheckpointsTheLastStepAndExits()
+    {
+        var spec = Jobs.Synthetic(model: "cnn", trainExamples: 20_000, imageSize: 28, batchSize: 64, epochs: 100);
+        using var worker = WorkerProcess.Start(Jobs.Request(spec, _directory.Combine("work")), _directory.Combine("request.json"));
+
+        var progress = await worker.WaitForEventAsync<ProgressReported>().WaitAsync(WorkerProcess.Timeout);
+        await worker.TerminateAsync();
+        var exitCode = await worker.WaitForExitAsync();
+
+        Assert.True(exitCode == 143, await worker.StandardErrorAsync());
+        var events = worker.Events;
+        Assert.Empty(events.OfType<TrainingFinished>());
+        var checkpoint = Assert.IsType<CheckpointWritten>(events[^1]);
+        Assert.True(checkpoint.Step >= progress.Step);
+        Assert.Equal(checkpoint.Step, events.OfType<ProgressReported>().Last().Step);
+        Assert.True(File.Exists(checkpoint.Uri));
+        Assert.True(File.Exists(Path.ChangeExtension(checkpoint.Uri, ".json")));
+    }
+}
