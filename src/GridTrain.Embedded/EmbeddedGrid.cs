@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace GridTrain.Embedded;
 
-/// <summary>A controller on a free loopback port and one agent joined to it, in this process.</summary>
+/// <summary>A controller on a free loopback port, its state in SQLite under the work directory, and one agent joined to it, in this process.</summary>
 public sealed class EmbeddedGrid : IAsyncDisposable
 {
     private readonly ControllerServer _controller;
@@ -31,10 +31,13 @@ public sealed class EmbeddedGrid : IAsyncDisposable
     public static async Task<EmbeddedGrid> StartAsync(EmbeddedGridOptions options, CancellationToken cancellationToken)
     {
         var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel));
-        var controller = ControllerServer.Create(
+        var workDirectory = Directory.CreateDirectory(Path.GetFullPath(options.WorkDirectory)).FullName;
+        var controller = await ControllerServer.CreateAsync(
             new IPEndPoint(IPAddress.Loopback, 0),
+            ControllerStorageOptions.InDirectory(Path.Combine(workDirectory, "controller")),
             options.Grid,
-            configureLogging: logging => logging.ClearProviders().AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel));
+            logging => logging.ClearProviders().AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel),
+            cancellationToken);
         await controller.StartAsync(cancellationToken);
 
         var agent = new GridAgent(
@@ -42,7 +45,7 @@ public sealed class EmbeddedGrid : IAsyncDisposable
             {
                 Controller = controller.Address,
                 Name = options.AgentName,
-                WorkDirectory = Path.GetFullPath(options.WorkDirectory),
+                WorkDirectory = Path.Combine(workDirectory, "agent"),
                 CpuSlots = options.CpuSlots,
                 ThreadsPerJob = options.ThreadsPerJob,
                 WorkerPath = options.WorkerPath,

@@ -6,7 +6,7 @@ namespace GridTrain.Embedded;
 /// <summary>Settings of an <see cref="EmbeddedGrid"/>.</summary>
 public sealed class EmbeddedGridOptions
 {
-    /// <summary>Directory for the agent's job directories, checkpoints and TensorBoard files. Required.</summary>
+    /// <summary>Directory for the controller's database (<c>controller/</c>) and the agent's jobs, checkpoints and TensorBoard files (<c>agent/</c>). Required.</summary>
     public required string WorkDirectory { get; init; }
 
     /// <summary>Name of the embedded agent. Default <c>local</c>.</summary>

@@ -30,5 +30,11 @@ public sealed partial class GridAgent
 
         [LoggerMessage(8, LogLevel.Warning, "Ignoring unknown command {Command}; is the agent older than the controller?", EventName = "UnknownCommand")]
         public static partial void UnknownCommand(ILogger logger, string command);
+
+        [LoggerMessage(9, LogLevel.Error, "Command {Command} failed", EventName = "CommandFailed")]
+        public static partial void CommandFailed(ILogger logger, string command, Exception exception);
+
+        [LoggerMessage(10, LogLevel.Warning, "Stopping job {JobId} failed", EventName = "StopFailed")]
+        public static partial void StopFailed(ILogger logger, string jobId, Exception exception);
     }
 }

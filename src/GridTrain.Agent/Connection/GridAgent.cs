@@ -147,27 +147,40 @@ public sealed partial class GridAgent : IAsyncDisposable
         using var call = _client.ReceiveCommands(new ReceiveCommandsRequest { AgentId = _agentId! }, cancellationToken: cancellationToken);
         await foreach (var command in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
-            switch (command.CommandCase)
+            try
             {
-                case AgentCommand.CommandOneofCase.AssignSession:
-                    Assign(command.AssignSession);
-                    break;
-                case AgentCommand.CommandOneofCase.ReleaseSession:
-                    await ReleaseAsync(command.ReleaseSession.SessionId, command.ReleaseSession.Reason);
-                    break;
-                case AgentCommand.CommandOneofCase.StartJob:
-                    await StartJobAsync(command.StartJob);
-                    break;
-                case AgentCommand.CommandOneofCase.CancelJob:
-                    StopJob(command.CancelJob.JobId, command.CancelJob.Reason);
-                    break;
-                default:
-                    Log.UnknownCommand(_logger, command.CommandCase.ToString());
-                    break;
+                await HandleAsync(command);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One bad command (a job that cannot start, a disk error) must not take the agent down.
+                Log.CommandFailed(_logger, command.CommandCase.ToString(), ex);
             }
         }
 
         throw new RpcException(new Status(StatusCode.Unavailable, "the controller closed the command stream"));
+    }
+
+    private async Task HandleAsync(AgentCommand command)
+    {
+        switch (command.CommandCase)
+        {
+            case AgentCommand.CommandOneofCase.AssignSession:
+                Assign(command.AssignSession);
+                break;
+            case AgentCommand.CommandOneofCase.ReleaseSession:
+                await ReleaseAsync(command.ReleaseSession.SessionId, command.ReleaseSession.Reason);
+                break;
+            case AgentCommand.CommandOneofCase.StartJob:
+                await StartJobAsync(command.StartJob);
+                break;
+            case AgentCommand.CommandOneofCase.CancelJob:
+                StopJob(command.CancelJob.JobId, command.CancelJob.Reason);
+                break;
+            default:
+                Log.UnknownCommand(_logger, command.CommandCase.ToString());
+                break;
+        }
     }
 
     private void Assign(AssignSession assign)
@@ -202,7 +215,19 @@ public sealed partial class GridAgent : IAsyncDisposable
         if (_jobs.TryGetValue(jobId, out var job))
         {
             Log.StoppingJob(_logger, jobId, reason);
-            _ = job.Process.StopAsync(reason, _options.StopGracePeriod);
+            _ = StopInBackgroundAsync(job, reason);
+        }
+    }
+
+    private async Task StopInBackgroundAsync(RunningJob job, string reason)
+    {
+        try
+        {
+            await job.Process.StopAsync(reason, _options.StopGracePeriod);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.StopFailed(_logger, job.JobId, ex);
         }
     }
 

@@ -65,7 +65,9 @@ internal sealed class JobProcess : IDisposable
     public async Task StopAsync(string reason, TimeSpan grace)
     {
         _stopReason ??= reason;
-        if (_process.HasExited)
+
+        // Not _process.HasExited: the agent disposes the process once it has exited, and a release can race with that.
+        if (_exit.Task.IsCompleted)
         {
             return;
         }
@@ -78,6 +80,10 @@ internal sealed class JobProcess : IDisposable
         catch (TimeoutException)
         {
             Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited and disposed since the check above.
         }
     }
 

@@ -1,5 +1,8 @@
 using System.Net;
+using GridTrain.Controller.Storage;
+using GridTrain.Controller.Storage.Sql;
 using GridTrain.Domain.Grid;
+using GridTrain.Domain.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -24,8 +27,38 @@ public sealed class ControllerServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>
-    /// Builds a controller listening on <paramref name="listen"/> (port 0 picks a free port).
-    /// <paramref name="configureServices"/> may replace parts (store, clock) before the defaults are added.
+    /// Builds a controller listening on <paramref name="listen"/> (port 0 picks a free port) over the store
+    /// <paramref name="storage"/> names, opening it (and creating its tables) first.
+    /// </summary>
+    public static async Task<ControllerServer> CreateAsync(
+        IPEndPoint listen,
+        ControllerStorageOptions storage,
+        GridOptions? options = null,
+        Action<ILoggingBuilder>? configureLogging = null,
+        CancellationToken cancellationToken = default)
+    {
+        IGridStore? store = storage switch
+        {
+            { PostgresConnectionString: { } connectionString } => await PostgresGridStore.OpenAsync(connectionString, cancellationToken),
+            { SqlitePath: { } path } => await SqliteGridStore.OpenAsync(path, cancellationToken),
+            _ => null,
+        };
+        return Create(
+            listen,
+            options,
+            services =>
+            {
+                if (store is not null)
+                {
+                    services.AddSingleton<IGridStore>(new CachedGridStore(store));
+                }
+            },
+            configureLogging);
+    }
+
+    /// <summary>
+    /// Builds a controller listening on <paramref name="listen"/> (port 0 picks a free port), in memory unless
+    /// <paramref name="configureServices"/> registers an <see cref="IGridStore"/> (or replaces other parts, such as the clock).
     /// </summary>
     public static ControllerServer Create(IPEndPoint listen, GridOptions? options = null, Action<IServiceCollection>? configureServices = null, Action<ILoggingBuilder>? configureLogging = null)
     {

@@ -1,0 +1,19 @@
+namespace GridTrain.Controller.Hosting;
+
+/// <summary>Where the controller keeps its state. Nothing set: in memory (lost on restart).</summary>
+public sealed class ControllerStorageOptions
+{
+    /// <summary>A SQLite database file (WAL mode), e.g. <c>/var/lib/gridtrain/controller.db</c>. The embedded default.</summary>
+    public string? SqlitePath { get; init; }
+
+    /// <summary>A PostgreSQL connection string (Npgsql format), for a replicated deployment. Wins over <see cref="SqlitePath"/>.</summary>
+    public string? PostgresConnectionString { get; init; }
+
+    public static ControllerStorageOptions InMemory { get; } = new();
+
+    /// <summary>SQLite in <paramref name="dataDirectory"/>/controller.db.</summary>
+    public static ControllerStorageOptions InDirectory(string dataDirectory) => new() { SqlitePath = Path.Combine(dataDirectory, "controller.db") };
+
+    public string Describe() =>
+        PostgresConnectionString is not null ? "PostgreSQL" : SqlitePath is not null ? $"SQLite {SqlitePath}" : "memory (not durable)";
+}

@@ -1,0 +1,137 @@
+using System.Data.Common;
+using GridTrain.Domain.Agents;
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Sessions;
+using GridTrain.Domain.Storage;
+
+namespace GridTrain.Controller.Storage.Sql;
+
+/// <summary>
+/// The controller's state in a SQL database: one row per session, job and agent (the record as JSON), and
+/// append-only event tables. <see cref="SaveAsync"/> writes a whole operation in one transaction.
+/// </summary>
+public abstract class SqlGridStore : IGridStore, IAsyncDisposable
+{
+    private readonly SqlDialect _dialect;
+
+    private protected SqlGridStore(SqlDialect dialect) => _dialect = dialect;
+
+    /// <summary>Creates the tables if they do not exist.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        foreach (var statement in _dialect.Schema())
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = statement;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask<Session?> GetSessionAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryAsync<Session>("SELECT data FROM gt_sessions WHERE id = @id", cancellationToken, ("id", id))).SingleOrDefault();
+
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsAsync(CancellationToken cancellationToken) =>
+        await QueryAsync<Session>("SELECT data FROM gt_sessions", cancellationToken);
+
+    public async ValueTask<Job?> GetJobAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryAsync<Job>("SELECT data FROM gt_jobs WHERE id = @id", cancellationToken, ("id", id))).SingleOrDefault();
+
+    public async ValueTask<IReadOnlyList<Job>> ListJobsAsync(string? sessionId, CancellationToken cancellationToken) =>
+        sessionId is null
+            ? await QueryAsync<Job>("SELECT data FROM gt_jobs", cancellationToken)
+            : await QueryAsync<Job>("SELECT data FROM gt_jobs WHERE session_id = @session", cancellationToken, ("session", sessionId));
+
+    public async ValueTask<Agent?> GetAgentAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryAsync<Agent>("SELECT data FROM gt_agents WHERE id = @id", cancellationToken, ("id", id))).SingleOrDefault();
+
+    public async ValueTask<IReadOnlyList<Agent>> ListAgentsAsync(CancellationToken cancellationToken) =>
+        await QueryAsync<Agent>("SELECT data FROM gt_agents", cancellationToken);
+
+    public async ValueTask<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string jobId, long afterSequence, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync<JobEvent>(
+            "SELECT data FROM gt_job_events WHERE job_id = @job AND sequence > @after ORDER BY sequence LIMIT @limit",
+            cancellationToken,
+            ("job", jobId),
+            ("after", afterSequence),
+            ("limit", limit));
+
+    public async ValueTask<IReadOnlyList<SessionChange>> ReadSessionChangesAsync(string sessionId, long afterSequence, CancellationToken cancellationToken) =>
+        await QueryAsync<SessionChange>(
+            "SELECT data FROM gt_session_changes WHERE session_id = @session AND sequence > @after ORDER BY sequence",
+            cancellationToken,
+            ("session", sessionId),
+            ("after", afterSequence));
+
+    public async ValueTask SaveAsync(GridChanges changes, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var session in changes.Sessions)
+        {
+            await ExecuteAsync(connection, transaction, "INSERT INTO gt_sessions (id, data) VALUES (@id, @data) ON CONFLICT (id) DO UPDATE SET data = excluded.data", cancellationToken, ("id", session.Id), ("data", StoredJson.Write(session)));
+        }
+
+        foreach (var job in changes.Jobs)
+        {
+            await ExecuteAsync(connection, transaction, "INSERT INTO gt_jobs (id, session_id, data) VALUES (@id, @session, @data) ON CONFLICT (id) DO UPDATE SET data = excluded.data", cancellationToken, ("id", job.Id), ("session", job.SessionId), ("data", StoredJson.Write(job)));
+        }
+
+        foreach (var agent in changes.Agents)
+        {
+            await ExecuteAsync(connection, transaction, "INSERT INTO gt_agents (id, data) VALUES (@id, @data) ON CONFLICT (id) DO UPDATE SET data = excluded.data", cancellationToken, ("id", agent.Id), ("data", StoredJson.Write(agent)));
+        }
+
+        foreach (var jobEvent in changes.JobEvents)
+        {
+            await ExecuteAsync(connection, transaction, "INSERT INTO gt_job_events (job_id, sequence, data) VALUES (@job, @sequence, @data)", cancellationToken, ("job", jobEvent.JobId), ("sequence", jobEvent.Sequence), ("data", StoredJson.Write(jobEvent)));
+        }
+
+        foreach (var change in changes.SessionChanges)
+        {
+            await ExecuteAsync(connection, transaction, "INSERT INTO gt_session_changes (session_id, sequence, data) VALUES (@session, @sequence, @data)", cancellationToken, ("session", change.SessionId), ("sequence", change.Sequence), ("data", StoredJson.Write(change)));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    private async Task<List<T>> QueryAsync<T>(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        AddParameters(command, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(StoredJson.Read<T>(reader.GetString(0)));
+        }
+
+        return rows;
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        AddParameters(command, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void AddParameters(DbCommand command, (string Name, object Value)[] parameters)
+    {
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+
+namespace GridTrain.IntegrationTests.Infrastructure;
+
+/// <summary>A real agent: the built <c>gridtrain agent run</c> in its own process, with its output readable line by line.</summary>
+public sealed class AgentProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly Channel<string> _incoming = Channel.CreateUnbounded<string>();
+
+    private AgentProcess(Process process, string name, string workDirectory)
+    {
+        _process = process;
+        Name = name;
+        WorkDirectory = workDirectory;
+    }
+
+    public string Name { get; }
+
+    public string WorkDirectory { get; }
+
+    public int ProcessId => _process.Id;
+
+    public static AgentProcess Start(Uri controller, string name, string workDirectory, int cpuSlots = 1)
+    {
+        var startInfo = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+                 {
+                     "exec", Path.Combine(AppContext.BaseDirectory, "gridtrain.dll"), "agent", "run",
+                     "--controller", controller.ToString(), "--name", name, "--work-dir", workDirectory,
+                     "--cpu-slots", cpuSlots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--threads-per-job", "1",
+                 })
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        startInfo.Environment["Logging__Console__FormatterName"] = "simple";
+        var process = Process.Start(startInfo)!;
+        var agent = new AgentProcess(process, name, workDirectory);
+        _ = agent.PumpAsync(process.StandardOutput);
+        _ = agent.PumpAsync(process.StandardError);
+        return agent;
+    }
+
+    /// <summary>Waits for an output line containing <paramref name="text"/> (already printed or still to come).</summary>
+    public async Task<string> WaitForLineAsync(string text, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        lock (_lines)
+        {
+            if (_lines.FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal)) is { } seen)
+            {
+                return seen;
+            }
+        }
+
+        try
+        {
+            await foreach (var line in _incoming.Reader.ReadAllAsync(cts.Token))
+            {
+                if (line.Contains(text, StringComparison.Ordinal))
+                {
+                    return line;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+        }
+
+        throw new TimeoutException($"agent {Name} printed no line with '{text}' within {timeout}; its output:\n{Output()}");
+    }
+
+    public string Output()
+    {
+        lock (_lines)
+        {
+            return string.Join('\n', _lines.TakeLast(60));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private async Task PumpAsync(StreamReader reader)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (_lines)
+            {
+                _lines.Add(line);
+            }
+
+            _incoming.Writer.TryWrite(line);
+        }
+    }
+
+    private static string DotnetHost() =>
+        Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet"
+            ? self
+            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+}
