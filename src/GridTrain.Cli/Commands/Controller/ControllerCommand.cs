@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Net;
+using GridTrain.Cli.Errors;
+using GridTrain.Controller.Hosting;
+using GridTrain.Domain.Grid;
+using Microsoft.Extensions.Logging;
+
+namespace GridTrain.Cli.Commands.Controller;
+
+/// <summary><c>gridtrain controller run</c>: serves the API until Ctrl+C or SIGTERM.</summary>
+internal static class ControllerCommand
+{
+    public static Command Create(CliContext context) => new("controller", "The controller: schedules sessions onto agents and serves the API")
+    {
+        Run(context),
+    };
+
+    private static Command Run(CliContext context)
+    {
+        var defaults = new GridOptions();
+        var listen = new Option<IPEndPoint>("--listen")
+        {
+            Description = "HOST:PORT to serve on (HTTP/2 without TLS); port 0 picks a free one, * listens on all interfaces [default: 127.0.0.1:7070]",
+            HelpName = "HOST:PORT",
+            CustomParser = result =>
+            {
+                var text = result.Tokens[0].Value;
+                if (!ListenAddress.TryParse(text, out var endpoint))
+                {
+                    result.AddError($"--listen: '{text}' is not HOST:PORT; use e.g. 127.0.0.1:7070, 0.0.0.0:7070 or [::]:7070");
+                }
+
+                return endpoint;
+            },
+        };
+        var dataDirectory = new Option<string>("--data-dir")
+        {
+            Description = "Directory for the controller's data (SQLite database controller.db, WAL mode); created if missing",
+            HelpName = "DIR",
+            Required = true,
+        };
+        var postgres = new Option<string>("--postgres")
+        {
+            Description = "Keep state in PostgreSQL instead of SQLite (an Npgsql connection string, e.g. Host=db;Username=gridtrain;Database=gridtrain) [env: GRIDTRAIN_POSTGRES]",
+            HelpName = "CONNECTION",
+        };
+        var heartbeat = new DurationOption("--heartbeat-interval") { Description = "How often agents heartbeat [default: 2s]" };
+        var agentTimeout = new DurationOption("--agent-timeout") { Description = "Silence after which an agent is lost and its sessions move [default: 10s]" };
+        var maxAttempts = new NumberOption<int>("--max-attempts") { Description = $"Attempts a job gets when infrastructure fails under it [default: {defaults.MaxJobAttempts}]", HelpName = "N" }.AtLeast(1);
+
+        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts };
+        command.SetAction(async (parseResult, ct) =>
+        {
+            var options = new GridOptions
+            {
+                HeartbeatInterval = parseResult.GetValue(heartbeat) ?? defaults.HeartbeatInterval,
+                AgentTimeout = parseResult.GetValue(agentTimeout) ?? defaults.AgentTimeout,
+                MaxJobAttempts = parseResult.GetValue(maxAttempts) ?? defaults.MaxJobAttempts,
+            };
+            var problems = options.Validate().ToList();
+            if (problems.Count > 0)
+            {
+                throw new CliException("--heartbeat-interval, --agent-timeout, --max-attempts: " + string.Join("; ", problems), ExitCodes.Usage);
+            }
+
+            var directory = CreateDataDirectory(parseResult.GetRequiredValue(dataDirectory));
+            var endpoint = parseResult.GetValue(listen) ?? new IPEndPoint(IPAddress.Loopback, 7070);
+            var postgresConnection = parseResult.GetValue(postgres) ?? Environment.GetEnvironmentVariable("GRIDTRAIN_POSTGRES");
+            var storage = string.IsNullOrEmpty(postgresConnection)
+                ? ControllerStorageOptions.InDirectory(directory)
+                : new ControllerStorageOptions { PostgresConnectionString = postgresConnection };
+            ControllerServer server;
+            try
+            {
+                server = await ControllerServer.CreateAsync(endpoint, storage, options, logging => logging.AddGridTrainConsole(LogLevel.Information), ct);
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or ArgumentException or InvalidOperationException)
+            {
+                throw new CliException($"cannot open the controller's state ({storage.Describe()}): {ex.Message}");
+            }
+
+            await using var serverScope = server;
+            try
+            {
+                await server.StartAsync(ct);
+            }
+            catch (IOException ex)
+            {
+                throw new CliException($"cannot listen on {endpoint}: {ex.Message}");
+            }
+
+            await context.Out.WriteLineAsync($"listening on {server.Address.ToString().TrimEnd('/')}");
+            await context.Out.FlushAsync(ct);
+            await context.Error.WriteLineAsync($"state in {storage.Describe()}; heartbeat every {options.HeartbeatInterval.TotalSeconds}s, agents lost after {options.AgentTimeout.TotalSeconds}s, {options.MaxJobAttempts} attempts per job");
+            await server.WaitForShutdownAsync(ct);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string CreateDataDirectory(string path)
+    {
+        try
+        {
+            return Directory.CreateDirectory(Path.GetFullPath(path)).FullName;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot create --data-dir {path}: {ex.Message}");
+        }
+    }
+}

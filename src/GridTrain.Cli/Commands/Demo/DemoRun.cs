@@ -1,0 +1,136 @@
+using System.Text.Json;
+using Grpc.Core;
+using GridTrain.Cli.Commands.Jobs;
+using GridTrain.Cli.Errors;
+using GridTrain.Cli.Output;
+using GridTrain.Client;
+using GridTrain.Embedded;
+using GridTrain.Protos.V1;
+using Microsoft.Extensions.Logging;
+
+namespace GridTrain.Cli.Commands.Demo;
+
+/// <summary>
+/// One demo: start a grid in this process, train the reference CNN as a batch job while showing its progress, stop
+/// the grid, and say how it went. Ctrl+C cancels the job and still shuts everything down.
+/// </summary>
+internal sealed class DemoRun(CliContext context)
+{
+    private const int CheckpointEverySteps = 200;
+
+    /// <summary>How long an interrupted demo waits for its job to stop.</summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
+
+    public async Task<int> RunAsync(DemoSettings settings, CancellationToken cancellationToken)
+    {
+        var started = context.Time.GetTimestamp();
+        var workDirectory = CreateWorkDirectory(settings.WorkDirectory);
+        var data = DemoData.Choose(settings.DataDirectory, settings.SyntheticExamples);
+        Say($"work directory: {workDirectory}");
+        Say(data.Explanation);
+
+        var gridOptions = new EmbeddedGridOptions { WorkDirectory = workDirectory, MinimumLogLevel = LogLevel.Warning };
+        Job job;
+        bool interrupted;
+        await using (var grid = await EmbeddedGrid.StartAsync(gridOptions, cancellationToken))
+        {
+            Say($"grid: controller on {grid.Address.ToString().TrimEnd('/')} and agent '{gridOptions.AgentName}', both in this process");
+            using var client = new GridTrainClient(grid.Address);
+            (job, interrupted) = await TrainAsync(client, Request(settings, data), cancellationToken);
+        }
+
+        // After the grid has stopped, so nothing it logs can come after the summary.
+        var summary = Summarize(job, workDirectory, data, context.Time.GetElapsedTime(started));
+        Report(summary);
+        if (settings.Json)
+        {
+            await context.Out.WriteLineAsync(JsonSerializer.Serialize(summary, DemoJsonContext.Default.DemoSummary));
+        }
+
+        await context.Out.FlushAsync(CancellationToken.None);
+        return interrupted ? ExitCodes.Interrupted : job.State == JobState.Succeeded ? ExitCodes.Success : ExitCodes.Failure;
+    }
+
+    private async Task<(Job Job, bool Interrupted)> TrainAsync(GridTrainClient client, SubmitJobRequest request, CancellationToken cancellationToken)
+    {
+        var submitted = await client.Jobs.SubmitJobAsync(request, deadline: context.CallDeadline(), cancellationToken: cancellationToken);
+        var h = request.Spec.Hyperparameters;
+        Say($"job {submitted.Id}: {request.Spec.Model.Name}, {h.Optimizer} lr {Formats.Number(h.LearningRate)}, batch {h.BatchSize}, "
+            + $"{h.Epochs} epoch(s), checkpoint every {request.Spec.Checkpoint.EverySteps} steps");
+
+        var view = new JobProgressView(context);
+        try
+        {
+            return (await JobFollower.FollowAsync(context, client, submitted.Id, view, cancellationToken), false);
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        {
+            view.Complete();
+            Say($"interrupted: cancelling {submitted.Id}");
+            using var stopping = new CancellationTokenSource(StopTimeout, context.Time);
+            await client.Jobs.CancelJobAsync(new CancelJobRequest { JobId = submitted.Id }, deadline: context.CallDeadline(), cancellationToken: stopping.Token);
+            return (await JobFollower.FollowAsync(context, client, submitted.Id, view: null, stopping.Token), true);
+        }
+    }
+
+    private static SubmitJobRequest Request(DemoSettings settings, DemoData data) => new()
+    {
+        Batch = new BatchSession { Resources = new ResourceRequest { Runtime = Runtime.Cpu } },
+        Spec = new JobSpec
+        {
+            Model = new ModelSpec { Name = "cnn" },
+            Data = data.Spec,
+            Hyperparameters = new Hyperparameters { Optimizer = "adam", LearningRate = 0.001, BatchSize = 64, Epochs = settings.Epochs, Seed = 1 },
+            Checkpoint = new CheckpointPolicy { EverySteps = CheckpointEverySteps },
+            DisplayName = "demo",
+        },
+    };
+
+    private static DemoSummary Summarize(Job job, string workDirectory, DemoData data, TimeSpan elapsed)
+    {
+        var result = job.Result ?? new JobResult { State = job.State };
+        return new DemoSummary(
+            job.Id,
+            Formats.State(job.State),
+            result.Steps > 0 ? result.Steps : job.Progress?.Step ?? 0,
+            result.HasTestAccuracy ? result.TestAccuracy : null,
+            result.CheckpointUri.Length > 0 ? result.CheckpointUri : job.LatestCheckpoint,
+            result.TensorboardDir,
+            result.SamplesPerSecond,
+            workDirectory,
+            data.Kind,
+            result.Reason,
+            Math.Round(elapsed.TotalSeconds, 1));
+    }
+
+    private void Report(DemoSummary summary)
+    {
+        context.Out.WriteLine();
+        new Details()
+            .Add("State", summary.State)
+            .Add("Reason", summary.Reason)
+            .Add("Steps", Formats.Integer(summary.Steps))
+            .Add("Test accuracy", summary.TestAccuracy is { } accuracy ? Formats.Percent(accuracy) : null)
+            .Add("Samples/s", summary.SamplesPerSecond > 0 ? Formats.Rate(summary.SamplesPerSecond) : null)
+            .Add("Checkpoint", summary.Checkpoint)
+            .Add("TensorBoard", summary.TensorboardDir.Length > 0 ? $"{summary.TensorboardDir}\n(view with: tensorboard --logdir {summary.TensorboardDir})" : null)
+            .Add("Elapsed", Formats.Duration(TimeSpan.FromSeconds(summary.ElapsedSeconds)))
+            .WriteTo(context.Out);
+    }
+
+    private static string CreateWorkDirectory(string? requested)
+    {
+        try
+        {
+            return requested is null
+                ? Directory.CreateTempSubdirectory("gridtrain-demo-").FullName
+                : Directory.CreateDirectory(Path.GetFullPath(requested)).FullName;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot create the work directory {requested}: {ex.Message}");
+        }
+    }
+
+    private void Say(string line) => context.Out.WriteLine(line);
+}

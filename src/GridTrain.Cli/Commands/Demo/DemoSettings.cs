@@ -1,0 +1,7 @@
+namespace GridTrain.Cli.Commands.Demo;
+
+/// <summary>
+/// The demo's command line. A null <c>WorkDirectory</c> means a new directory under the system temp directory;
+/// <c>SyntheticExamples</c> is used only when Fashion-MNIST is missing from <c>DataDirectory</c>.
+/// </summary>
+internal sealed record DemoSettings(string DataDirectory, int Epochs, bool Json, string? WorkDirectory, int SyntheticExamples);

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using GridTrain.Domain.Jobs;
+using GridTrain.Protos.V1;
+using JobSpec = GridTrain.Protos.V1.JobSpec;
+using ModelSpec = GridTrain.Protos.V1.ModelSpec;
+using DataSpec = GridTrain.Protos.V1.DataSpec;
+
+namespace GridTrain.Cli.Commands.Jobs;
+
+/// <summary>The options of <c>job submit</c> that make up the job's spec: model, data, training and checkpoint settings.</summary>
+internal sealed class JobSpecOptions
+{
+    public ChoiceOption<string> Model { get; } = new("--model", JobSpecValidator.Models.Order().ToDictionary(m => m, m => m))
+    {
+        Description = "Model to train: cnn (the Fashion-MNIST reference CNN) or mlp",
+        Required = true,
+    };
+
+    public Option<string?> Data { get; } = new("--data") { Description = "Directory of IDX files (MNIST/Fashion-MNIST names, raw or .gz) on the agent's machine", HelpName = "DIR" };
+
+    public Option<int?> Synthetic { get; } = new NumberOption<int>("--synthetic") { Description = "Train on N generated examples instead (and N/5 test examples)", HelpName = "N" }.AtLeast(1);
+
+    public Option<int?> Epochs { get; } = new NumberOption<int>("--epochs") { Description = "Passes over the training data [default: 1]", HelpName = "N" }.AtLeast(1);
+
+    public Option<int?> BatchSize { get; } = new NumberOption<int>("--batch-size") { Description = "Examples per step [default: 64]", HelpName = "N" }.AtLeast(1);
+
+    public Option<double?> LearningRate { get; } = new NumberOption<double>("--lr") { Description = "Learning rate [default: 0.001 for adam, 0.01 for sgd]", HelpName = "X" }.Positive();
+
+    public ChoiceOption<string> Optimizer { get; } = new("--optimizer", JobSpecValidator.Optimizers.Order().ToDictionary(o => o, o => o))
+    {
+        Description = "Optimizer [default: adam]",
+    };
+
+    public Option<long?> MaxSteps { get; } = new NumberOption<long>("--max-steps") { Description = "Stop after this many steps", HelpName = "N" }.AtLeast(1);
+
+    public Option<long?> Seed { get; } = new NumberOption<long>("--seed") { Description = "Seed for weights, data order and dropout [default: 1]", HelpName = "N" };
+
+    public Option<int?> CheckpointEvery { get; } = new NumberOption<int>("--checkpoint-every") { Description = "Write a checkpoint every N steps [default: at epoch ends only]", HelpName = "N" }.AtLeast(1);
+
+    public Option<int?> Threads { get; } = new NumberOption<int>("--threads") { Description = "Intra-op threads of the job's process [default: the agent's per-job limit]", HelpName = "N" }.AtLeast(1);
+
+    public Option<string?> Name { get; } = new("--name") { Description = "A name to show in listings", HelpName = "NAME" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Model, Data, Synthetic, Epochs, BatchSize, LearningRate, Optimizer, MaxSteps, Seed, CheckpointEvery, Threads, Name })
+        {
+            command.Add(option);
+        }
+
+        command.RequireExactlyOne(Data, Synthetic, "train on IDX files (--data DIR) or on generated data (--synthetic N)");
+    }
+
+    public JobSpec ToSpec(ParseResult parseResult)
+    {
+        var data = parseResult.GetValue(Data) is { } directory
+            ? new DataSpec { IdxDirectory = Path.GetFullPath(directory) }
+            : new DataSpec { Synthetic = new SyntheticData { TrainExamples = parseResult.GetValue(Synthetic) ?? 0 } };
+        return new JobSpec
+        {
+            Model = new ModelSpec { Name = parseResult.GetValue(Model)! },
+            Data = data,
+            Hyperparameters = new Protos.V1.Hyperparameters
+            {
+                Optimizer = parseResult.GetValue(Optimizer) ?? "",
+                LearningRate = parseResult.GetValue(LearningRate) ?? 0,
+                BatchSize = parseResult.GetValue(BatchSize) ?? 0,
+                Epochs = parseResult.GetValue(Epochs) ?? 0,
+                MaxSteps = parseResult.GetValue(MaxSteps) ?? 0,
+                Seed = parseResult.GetValue(Seed) ?? 1,
+            },
+            Checkpoint = new Protos.V1.CheckpointPolicy { EverySteps = parseResult.GetValue(CheckpointEvery) ?? 0 },
+            Threads = parseResult.GetValue(Threads) ?? 0,
+            DisplayName = parseResult.GetValue(Name) ?? "",
+        };
+    }
+}

@@ -1,0 +1,103 @@
+using GridTrain.Protos.V1;
+
+namespace GridTrain.Cli.Output;
+
+/// <summary>Jobs for people.</summary>
+internal static class JobView
+{
+    public static Table Table(IEnumerable<Job> jobs, DateTimeOffset now)
+    {
+        var table = new Table("ID", "SESSION", "STATE", "MODEL", "DATA", "STEPS", "ACCURACY", "ATTEMPT", "AGE", "NAME");
+        foreach (var j in jobs)
+        {
+            table.Add(
+                j.Id,
+                j.SessionId,
+                Formats.State(j.State),
+                j.Spec?.Model?.Name ?? Formats.None,
+                ShortData(j.Spec?.Data),
+                Steps(j),
+                j.Result is { HasTestAccuracy: true } r ? Formats.Percent(r.TestAccuracy) : Formats.None,
+                Formats.Integer(j.Attempt),
+                Formats.Age(j.CreatedAt, now),
+                j.Spec?.DisplayName is { Length: > 0 } name ? name : Formats.None);
+        }
+
+        return table;
+    }
+
+    public static Details Details(Job j, DateTimeOffset now)
+    {
+        var spec = j.Spec ?? new JobSpec();
+        var h = spec.Hyperparameters ?? new Hyperparameters();
+        var details = new Details()
+            .Add("ID", j.Id)
+            .Add("Name", spec.DisplayName)
+            .Add("Session", j.SessionId)
+            .Add("State", Formats.State(j.State))
+            .Add("Attempt", Formats.Integer(j.Attempt))
+            .Add("Resumed from", j.ResumedFrom)
+            .Add("Model", spec.Model?.Name)
+            .Add("Data", LongData(spec.Data))
+            .Add("Training", $"{h.Optimizer} lr {Formats.Number(h.LearningRate)}, batch {h.BatchSize}, {h.Epochs} epoch(s)"
+                + (h.MaxSteps > 0 ? $", at most {h.MaxSteps} steps" : "") + $", seed {h.Seed}")
+            .Add("Checkpoints", spec.Checkpoint is { EverySteps: > 0 } c ? $"every {c.EverySteps} steps, keep {c.KeepLast}" : "at epoch ends")
+            .Add("Threads", spec.Threads > 0 ? Formats.Integer(spec.Threads) : null);
+        if (j.Progress is { } p)
+        {
+            details.Add("Progress", ProgressText(p));
+        }
+
+        if (j.Result is { } r)
+        {
+            details
+                .Add("Result", Formats.State(r.State) + (r.Reason.Length > 0 ? $": {r.Reason}" : ""))
+                .Add("Steps", Formats.Integer(r.Steps))
+                .Add("Test accuracy", r.HasTestAccuracy ? Formats.Percent(r.TestAccuracy) : null)
+                .Add("Samples/s", r.SamplesPerSecond > 0 ? Formats.Rate(r.SamplesPerSecond) : null)
+                .Add("Checkpoint", r.CheckpointUri)
+                .Add("TensorBoard", r.TensorboardDir)
+                .Add("Exit code", r.HasExitCode ? Formats.Integer(r.ExitCode) : null);
+        }
+
+        return details
+            .Add("Latest checkpoint", j.Result is null ? j.LatestCheckpoint : null)
+            .Add("Created", Formats.Time(j.CreatedAt))
+            .Add("Started", j.StartedAt is null ? null : Formats.Time(j.StartedAt))
+            .Add("Finished", j.FinishedAt is null ? null : Formats.Time(j.FinishedAt))
+            .Add("Age", Formats.Age(j.CreatedAt, now))
+            .Add("Events", Formats.Integer(j.LastEventSequence));
+    }
+
+    /// <summary><c>step 420/938 (45%), epoch 1, loss 0.4321, 1,850 samples/s, ETA 27s</c>.</summary>
+    public static string ProgressText(TrainingProgress p) =>
+        $"step {p.Step}/{p.TotalSteps} ({Percent(p)}), epoch {p.Epoch}, loss {Formats.Number(p.Loss)}, "
+        + $"{Formats.Rate(p.SamplesPerSecond)} samples/s, ETA {Formats.Duration(TimeSpan.FromSeconds(p.EtaSeconds))}";
+
+    private static string Percent(TrainingProgress p) => p.TotalSteps > 0 ? $"{100 * p.Step / p.TotalSteps}%" : "?";
+
+    private static string Steps(Job j)
+    {
+        if (j.Result is { Steps: > 0 } r)
+        {
+            return Formats.Integer(r.Steps);
+        }
+
+        return j.Progress is { } p ? $"{p.Step}/{p.TotalSteps}" : Formats.None;
+    }
+
+    private static string ShortData(DataSpec? data) => data?.SourceCase switch
+    {
+        DataSpec.SourceOneofCase.IdxDirectory => Path.GetFileName(data.IdxDirectory.TrimEnd('/')) is { Length: > 0 } name ? name : data.IdxDirectory,
+        DataSpec.SourceOneofCase.Synthetic => $"synthetic {data.Synthetic.TrainExamples}",
+        _ => Formats.None,
+    };
+
+    private static string? LongData(DataSpec? data) => data?.SourceCase switch
+    {
+        DataSpec.SourceOneofCase.IdxDirectory => $"IDX files in {data.IdxDirectory}",
+        DataSpec.SourceOneofCase.Synthetic => $"synthetic, {data.Synthetic.TrainExamples} train / {data.Synthetic.TestExamples} test examples, "
+            + $"{data.Synthetic.ImageSize}x{data.Synthetic.ImageSize}, {data.Synthetic.Classes} classes",
+        _ => null,
+    };
+}

@@ -1,0 +1,3 @@
+using GridTrain.Cli;
+
+return await GridTrainCli.RunAsync(args, CliContext.FromConsole());
