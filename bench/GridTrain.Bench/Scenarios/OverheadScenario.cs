@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using GridTrain.Client;
+using GridTrain.Contracts.Mapping;
+using GridTrain.Domain.Jobs;
+using GridTrain.Embedded;
+using GridTrain.Training;
+using Wire = GridTrain.Protos.V1;
+
+namespace GridTrain.Bench.Scenarios;
+
+/// <summary>
+/// The same job — model, data, batch size, threads — trained bare in this process and as a GridTrain job
+/// (embedded controller + agent, job in a child process). Rounds alternate to spread machine noise evenly;
+/// the medians are compared. Throughput counts training-step time in both (what a user's epoch costs);
+/// the end-to-end wall time (submit to result, including the job process start) is reported beside it.
+/// </summary>
+internal static class OverheadScenario
+{
+    private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var rounds = Option(args, "--rounds", 3);
+        var trainExamples = Option(args, "--train-examples", 12_800);
+        var threads = Option(args, "--threads", Math.Min(2, Environment.ProcessorCount));
+        var dataDirectory = OptionText(args, "--data") ?? FashionMnist;
+        var useIdx = File.Exists(Path.Combine(dataDirectory, "train-images-idx3-ubyte.gz"));
+
+        var spec = new JobSpec
+        {
+            Model = new ModelSpec { Name = "cnn" },
+            Data = useIdx
+                ? new DataSpec { IdxDirectory = Path.GetFullPath(dataDirectory), TrainLimit = trainExamples, TestLimit = 1_000 }
+                : new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = trainExamples, TestExamples = 1_000 } },
+            Hyperparameters = new Hyperparameters { Optimizer = "adam", LearningRate = 0.001, BatchSize = 64, Epochs = 1, Seed = 7 },
+            Checkpoint = new CheckpointPolicy { EverySteps = 0, KeepLast = 1 },
+            Threads = threads,
+        };
+
+        var root = Directory.CreateTempSubdirectory("gridtrain-bench-").FullName;
+        Console.WriteLine($"overhead: cnn, {(useIdx ? "Fashion-MNIST" : "synthetic")} {trainExamples} examples, batch 64, {threads} threads, {rounds} rounds, work dir {root}");
+
+        var bare = new List<double>();
+        var grid = new List<double>();
+        var bareWall = new List<double>();
+        var gridWall = new List<double>();
+        await using var embedded = await EmbeddedGrid.StartAsync(new EmbeddedGridOptions { WorkDirectory = Path.Combine(root, "grid"), ThreadsPerJob = threads }, CancellationToken.None);
+        using var client = new GridTrainClient(embedded.Address);
+
+        for (var round = 1; round <= rounds; round++)
+        {
+            var (bareRate, bareSeconds) = RunBare(spec, Path.Combine(root, $"bare-{round}"));
+            bare.Add(bareRate);
+            bareWall.Add(bareSeconds);
+            var (gridRate, gridSeconds) = await RunGridAsync(client, spec);
+            grid.Add(gridRate);
+            gridWall.Add(gridSeconds);
+            Console.WriteLine($"round {round}: bare {bareRate:F0} samples/s ({bareSeconds:F1} s), grid {gridRate:F0} samples/s ({gridSeconds:F1} s)");
+        }
+
+        var result = new
+        {
+            scenario = "overhead",
+            model = "cnn",
+            data = useIdx ? "fashion-mnist" : "synthetic",
+            train_examples = trainExamples,
+            threads,
+            rounds,
+            bare_samples_per_s = Math.Round(Median(bare), 1),
+            grid_samples_per_s = Math.Round(Median(grid), 1),
+            ratio = Math.Round(Median(grid) / Median(bare), 4),
+            bare_wall_s = Math.Round(Median(bareWall), 2),
+            grid_wall_s = Math.Round(Median(gridWall), 2),
+        };
+        Console.WriteLine(JsonSerializer.Serialize(result));
+        return 0;
+    }
+
+    private static (double SamplesPerSecond, double Seconds) RunBare(JobSpec spec, string workDirectory)
+    {
+        var watch = Stopwatch.StartNew();
+        var outcome = Trainer.Run(
+            new WorkerRequest { JobId = "bench-bare", Spec = spec, WorkDirectory = workDirectory, Threads = spec.Threads },
+            _ => { },
+            CancellationToken.None);
+        return (outcome.SamplesPerSecond, watch.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<(double SamplesPerSecond, double Seconds)> RunGridAsync(GridTrainClient client, JobSpec spec)
+    {
+        var watch = Stopwatch.StartNew();
+        var job = await client.Jobs.SubmitJobAsync(new Wire.SubmitJobRequest
+        {
+            Batch = new Wire.BatchSession { Resources = new Wire.ResourceRequest { Runtime = Wire.Runtime.Cpu } },
+            Spec = spec.ToProto(),
+        });
+        var finished = await client.WaitForJobAsync(job.Id);
+        if (finished.State != Wire.JobState.Succeeded)
+        {
+            throw new InvalidOperationException($"benchmark job {job.Id} ended {finished.State}: {finished.Result?.Reason}");
+        }
+
+        return (finished.Result.SamplesPerSecond, watch.Elapsed.TotalSeconds);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static int Option(string[] args, string name, int fallback) =>
+        OptionText(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+    private static string? OptionText(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+}
