@@ -23,6 +23,39 @@ internal sealed class TerminationSignals : IDisposable
 
     public CancellationToken Token => _cancellation.Token;
 
+    /// <summary>Also stops when standard input closes: the agent holds it open, so this fires when the agent dies.</summary>
+    public void StopWhenStdinCloses(Stream standardInput)
+    {
+        var watcher = new Thread(() =>
+        {
+            var buffer = new byte[256];
+            try
+            {
+                while (standardInput.Read(buffer) > 0)
+                {
+                }
+            }
+            catch (IOException)
+            {
+                // A broken pipe means the same as end of file here.
+            }
+
+            try
+            {
+                _cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The job already finished.
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "parent watch",
+        };
+        watcher.Start();
+    }
+
     public void Dispose()
     {
         foreach (var registration in _registrations)

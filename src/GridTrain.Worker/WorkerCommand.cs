@@ -21,6 +21,11 @@ internal static class WorkerCommand
         }
 
         using var signals = new TerminationSignals();
+        if (arguments.StopWhenStdinCloses)
+        {
+            signals.StopWhenStdinCloses(Console.OpenStandardInput());
+        }
+
         try
         {
             var request = RequestFile.Read(arguments.RequestPath);

@@ -9,6 +9,12 @@ public static class WorkerProtocol
     /// <summary>Marks a standard-output line as a protocol event; any other line is the job's own output.</summary>
     public const string LinePrefix = "@gridtrain ";
 
+    /// <summary>
+    /// Worker flag: stop (checkpoint and exit, as on SIGTERM) when standard input reaches end of file. The agent keeps
+    /// the pipe open for the job's life, so the job stops when its agent dies, even by SIGKILL.
+    /// </summary>
+    public const string StopWhenStdinClosesFlag = "--stop-when-stdin-closes";
+
     /// <summary>Exit code of a job process whose training failed through a user error (not retried).</summary>
     public const int UserErrorExitCode = 2;
 

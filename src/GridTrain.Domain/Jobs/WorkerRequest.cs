@@ -19,6 +19,13 @@ public sealed record WorkerRequest
     /// <summary>Checkpoint file to resume from, or null for a fresh start.</summary>
     public string? ResumeFrom { get; init; }
 
+    /// <summary>
+    /// Whether the process deletes checkpoints beyond <see cref="CheckpointPolicy.KeepLast"/> itself (default true).
+    /// An agent sets false and prunes only after the controller has committed newer checkpoints, so a process whose
+    /// lease was lost can never delete the checkpoint the grid resumes from.
+    /// </summary>
+    public bool PruneCheckpoints { get; init; } = true;
+
     /// <summary>Intra-op thread count for the process (already resolved by the agent, ≥ 1).</summary>
     public int Threads { get; init; } = 1;
 }

@@ -24,13 +24,21 @@ internal sealed partial class LocalCheckpointStore
         ?? "unknown";
 
     private readonly string _directory;
-    private readonly int _keepLast;
+    private readonly int? _keepLast;
     private readonly CheckpointIdentity _identity;
     private readonly TimeProvider _timeProvider;
 
-    public LocalCheckpointStore(string directory, int keepLast, CheckpointIdentity identity, TimeProvider timeProvider)
+    /// <param name="directory">Where the checkpoints go; created if missing.</param>
+    /// <param name="keepLast">Newest checkpoints kept; null keeps all (someone else prunes).</param>
+    /// <param name="identity">What every manifest records about the job, model and data.</param>
+    /// <param name="timeProvider">Clock for manifest times.</param>
+    public LocalCheckpointStore(string directory, int? keepLast, CheckpointIdentity identity, TimeProvider timeProvider)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(keepLast, 1);
+        if (keepLast is { } keep)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
+        }
+
         _directory = directory;
         _keepLast = keepLast;
         _identity = identity;
@@ -142,11 +150,16 @@ internal sealed partial class LocalCheckpointStore
             File.Delete(temporary);
         }
 
+        if (_keepLast is null)
+        {
+            return;
+        }
+
         var checkpoints = Directory.EnumerateFiles(_directory, "ckpt-*.bin")
             .Select(path => (Path: path, Match: CheckpointName().Match(Path.GetFileName(path))))
             .Where(c => c.Match.Success)
             .OrderByDescending(c => long.Parse(c.Match.Groups[1].Value, CultureInfo.InvariantCulture))
-            .Skip(_keepLast);
+            .Skip(_keepLast.Value);
         foreach (var (path, _) in checkpoints)
         {
             File.Delete(ManifestPath(path));

@@ -43,7 +43,8 @@ internal sealed class ProgressReporter
         _steps++;
         _samples += batchSize;
         _trainingTime += elapsed;
-        if (cursor.Step >= _totalSteps || _timeProvider.GetElapsedTime(_lastReport) >= Interval)
+        // The first step of a run is reported at once: watchers (and failover measurements) see training start.
+        if (_steps == 1 || cursor.Step >= _totalSteps || _timeProvider.GetElapsedTime(_lastReport) >= Interval)
         {
             Report(cursor);
         }

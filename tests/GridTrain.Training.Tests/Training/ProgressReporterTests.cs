@@ -12,7 +12,7 @@ public sealed class ProgressReporterTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public void OnStep_StepsEvery100Ms_ReportsEvery250MsAndTheLastStep()
+    public void OnStep_StepsEvery100Ms_ReportsTheFirstStepThenEvery250MsAndTheLastStep()
     {
         var time = new FakeTimeProvider();
         var log = new EventLog();
@@ -25,11 +25,12 @@ public sealed class ProgressReporterTests : IDisposable
         }
 
         var reports = log.OfType<ProgressReported>().ToList();
-        Assert.Equal([3L, 6, 9, 10], reports.Select(r => r.Step));
-        Assert.Equal(2.0, reports[0].Loss);
-        Assert.Equal(10.0, reports[3].Loss);
+        Assert.Equal([1L, 4, 7, 10], reports.Select(r => r.Step));
+        Assert.Equal(1.0, reports[0].Loss);
+        Assert.Equal(3.0, reports[1].Loss);
+        Assert.Equal(9.0, reports[3].Loss);
         Assert.Equal(40.0, reports[0].SamplesPerSecond, 9);
-        Assert.Equal(0.7, reports[0].EtaSeconds, 9);
+        Assert.Equal(0.9, reports[0].EtaSeconds, 9);
         Assert.All(reports, r => Assert.Equal(1, r.Epoch));
     }
 }

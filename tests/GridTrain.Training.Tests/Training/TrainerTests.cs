@@ -69,16 +69,16 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void Run_ClockStandsStill_ReportsProgressOnlyForTheLastStep()
+    public void Run_ClockStandsStill_ReportsTheFirstStepAndEachEpochsLast()
     {
         var log = new EventLog();
 
         Trainer.Run(Jobs.Request(Jobs.Synthetic(epochs: 2), _directory.Path), log.Report, new FakeTimeProvider(), CancellationToken.None);
 
         var progress = log.OfType<ProgressReported>().ToList();
-        Assert.Equal([7L, 14], progress.Select(p => p.Step));
+        Assert.Equal([1L, 7, 14], progress.Select(p => p.Step));
         Assert.All(progress, p => Assert.Equal(14, p.TotalSteps));
-        Assert.Equal([1, 2], progress.Select(p => p.Epoch));
+        Assert.Equal([1, 1, 2], progress.Select(p => p.Epoch));
     }
 
     [Fact]
