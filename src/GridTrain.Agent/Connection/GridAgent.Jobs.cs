@@ -26,22 +26,26 @@ public sealed partial class GridAgent
         }
 
         _sessions.TryAdd(start.SessionId, new HeldSession(start.SessionId, start.LeaseEpoch, [.. start.GpuIndexes]));
-        var workDirectory = Path.Combine(_options.WorkDirectory, "jobs", start.JobId);
+
+        // Each attempt owns its directory: a process of an earlier attempt that is still being stopped never shares files with this one.
+        var workDirectory = Path.Combine(_options.WorkDirectory, "jobs", start.JobId, $"attempt-{start.Attempt}");
         Directory.CreateDirectory(workDirectory);
+        var spec = start.Spec.ToDomain();
         var request = new WorkerRequest
         {
             JobId = start.JobId,
             Attempt = start.Attempt,
-            Spec = start.Spec.ToDomain(),
+            Spec = spec,
             WorkDirectory = workDirectory,
             ResumeFrom = string.IsNullOrEmpty(start.ResumeFrom) ? null : start.ResumeFrom,
             Threads = _options.ResolveThreads(start.Spec.Threads),
+            PruneCheckpoints = false,
         };
 
         JobProcess process;
         try
         {
-            process = JobProcess.Start(request, [.. start.GpuIndexes], _workerPath, Path.Combine(workDirectory, $"attempt-{start.Attempt}", "request.json"));
+            process = JobProcess.Start(request, [.. start.GpuIndexes], _workerPath, Path.Combine(workDirectory, "request.json"));
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
         {
@@ -51,7 +55,8 @@ public sealed partial class GridAgent
         }
 
         Log.JobStarted(_logger, start.JobId, start.Attempt, process.ProcessId, request.Threads);
-        var job = new RunningJob(start.JobId, start.SessionId, start.LeaseEpoch, process);
+        var keepLast = JobSpecValidator.Validate(spec).Value?.Checkpoint.KeepLast ?? new GridTrain.Domain.Jobs.CheckpointPolicy().KeepLast;
+        var job = new RunningJob(start.JobId, start.SessionId, start.LeaseEpoch, process, new CommittedCheckpoints(keepLast));
         _jobs[start.JobId] = job;
         job.Reporting = ReportAsync(job);
         return Task.CompletedTask;
@@ -81,10 +86,16 @@ public sealed partial class GridAgent
 
                 if (!stale && pending.Count > 0)
                 {
-                    stale = !await SendEventsAsync(job, pending);
+                    // Events refused for the lease mean it is gone: stop the process, and never prune for it.
+                    var outcome = await SendEventsAsync(job, pending);
+                    stale = outcome == ReportOutcome.Stale;
                     if (stale)
                     {
                         job.Process.Kill();
+                    }
+                    else if (outcome == ReportOutcome.Committed)
+                    {
+                        PruneCommitted(job, pending);
                     }
                 }
 
@@ -92,6 +103,7 @@ public sealed partial class GridAgent
             }
 
             var exit = await job.Process.Exited;
+            Log.JobProcessExited(_logger, job.JobId, exit.ExitCode);
             if (!stale)
             {
                 await ReportResultAsync(job.JobId, job.LeaseEpoch, exit.ToResult());
@@ -109,8 +121,27 @@ public sealed partial class GridAgent
         }
     }
 
-    /// <summary>Sends events; false when the controller refused them because the lease is stale.</summary>
-    private async Task<bool> SendEventsAsync(RunningJob job, List<Protos.V1.JobEvent> events)
+    private void PruneCommitted(RunningJob job, List<Protos.V1.JobEvent> committed)
+    {
+        var checkpoints = committed.Where(e => e.KindCase == Protos.V1.JobEvent.KindOneofCase.Checkpoint).Select(e => e.Checkpoint.Uri);
+        foreach (var expired in job.Checkpoints.Commit(checkpoints))
+        {
+            try
+            {
+                CommittedCheckpoints.Delete(expired);
+            }
+            catch (IOException ex)
+            {
+                Log.PruneFailed(_logger, job.JobId, expired, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends events: <see cref="ReportOutcome.Stale"/> when this agent no longer holds the job's lease (a stale epoch,
+    /// or the agent was declared lost). Only <see cref="ReportOutcome.Committed"/> events count as committed.
+    /// </summary>
+    private async Task<ReportOutcome> SendEventsAsync(RunningJob job, List<Protos.V1.JobEvent> events)
     {
         var request = new ReportJobEventsRequest { JobId = job.JobId, LeaseEpoch = job.LeaseEpoch, Events = { events } };
         try
@@ -122,12 +153,12 @@ public sealed partial class GridAgent
                     await _client.ReportJobEventsAsync(request, deadline: Deadline(), cancellationToken: ct);
                 },
                 CancellationToken.None);
-            return true;
+            return ReportOutcome.Committed;
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.NotFound or StatusCode.InvalidArgument)
         {
             Log.ReportRefused(_logger, job.JobId, ex.Status.Detail);
-            return ex.StatusCode != StatusCode.FailedPrecondition;
+            return ex.StatusCode == StatusCode.InvalidArgument ? ReportOutcome.Rejected : ReportOutcome.Stale;
         }
     }
 
@@ -151,8 +182,17 @@ public sealed partial class GridAgent
         }
     }
 
-    private sealed class RunningJob(string jobId, string sessionId, long leaseEpoch, JobProcess process)
+    private enum ReportOutcome
     {
+        Committed,
+        Rejected,
+        Stale,
+    }
+
+    private sealed class RunningJob(string jobId, string sessionId, long leaseEpoch, JobProcess process, CommittedCheckpoints checkpoints)
+    {
+        public CommittedCheckpoints Checkpoints { get; } = checkpoints;
+
         public string JobId { get; } = jobId;
 
         public string SessionId { get; } = sessionId;

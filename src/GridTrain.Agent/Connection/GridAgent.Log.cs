@@ -34,6 +34,12 @@ public sealed partial class GridAgent
         [LoggerMessage(9, LogLevel.Error, "Command {Command} failed", EventName = "CommandFailed")]
         public static partial void CommandFailed(ILogger logger, string command, Exception exception);
 
+        [LoggerMessage(11, LogLevel.Information, "Job {JobId} process exited with code {ExitCode}", EventName = "JobProcessExited")]
+        public static partial void JobProcessExited(ILogger logger, string jobId, int exitCode);
+
+        [LoggerMessage(12, LogLevel.Warning, "Job {JobId}: could not delete expired checkpoint {Path}", EventName = "PruneFailed")]
+        public static partial void PruneFailed(ILogger logger, string jobId, string path, Exception exception);
+
         [LoggerMessage(10, LogLevel.Warning, "Stopping job {JobId} failed", EventName = "StopFailed")]
         public static partial void StopFailed(ILogger logger, string jobId, Exception exception);
     }

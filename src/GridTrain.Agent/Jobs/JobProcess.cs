@@ -46,6 +46,7 @@ internal sealed class JobProcess : IDisposable
         startInfo.ArgumentList.Add(workerPath);
         startInfo.ArgumentList.Add("--request");
         startInfo.ArgumentList.Add(requestPath);
+        startInfo.ArgumentList.Add(WorkerProtocol.StopWhenStdinClosesFlag);
 
         var threads = request.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
         startInfo.Environment["OMP_NUM_THREADS"] = threads;
@@ -56,7 +57,6 @@ internal sealed class JobProcess : IDisposable
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         var job = new JobProcess(process);
         process.Start();
-        process.StandardInput.Close();
         _ = job.PumpAsync();
         return job;
     }
@@ -100,7 +100,12 @@ internal sealed class JobProcess : IDisposable
         }
     }
 
-    public void Dispose() => _process.Dispose();
+    public void Dispose()
+    {
+        // Standard input stays open for the job's life: the job stops when it closes (see WorkerProtocol).
+        _process.StandardInput.Dispose();
+        _process.Dispose();
+    }
 
     private async Task PumpAsync()
     {
