@@ -90,5 +90,9 @@ public sealed class ControllerServer : IAsyncDisposable
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled.</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
 }

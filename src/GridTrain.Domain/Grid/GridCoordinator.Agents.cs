@@ -104,6 +104,7 @@ public sealed partial class GridCoordinator
             }
 
             _commandStreams[agentId] = stream;
+            tx.RequestScheduling();
             foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agentId && s.HoldsResources))
             {
                 stream.Writer.TryWrite(new AssignSession(session.Id, session.LeaseEpoch, session.GpuIndexes));

@@ -25,7 +25,11 @@ public sealed partial class GridCoordinator
     private readonly Dictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Channel<AgentCommand>> _commandStreams = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _startedAt;
+    private const int MaxDeferredPasses = 32;
     private long _queueOrder;
+    private int _waiting;
+    private bool _schedulingOwed;
+    private int _deferredPasses;
 
     public GridCoordinator(IGridStore store, TimeProvider time, IIdGenerator ids, GridOptions options, ILogger<GridCoordinator> logger)
     {
@@ -50,12 +54,31 @@ public sealed partial class GridCoordinator
 
     private async Task<T> RunAsync<T>(Func<GridTransaction, ValueTask<T>> operation, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            await _gate.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+
         try
         {
             var tx = new GridTransaction(_store, _time.GetUtcNow(), cancellationToken);
             var result = await operation(tx);
-            await ScheduleAsync(tx);
+
+            // Scheduling passes are coalesced under load: while more operations wait, the pass is left to the last
+            // of them (or every MaxDeferredPasses-th), which then places everything pending at once.
+            _schedulingOwed |= tx.NeedsScheduling;
+            if (_schedulingOwed && (Volatile.Read(ref _waiting) == 0 || ++_deferredPasses >= MaxDeferredPasses))
+            {
+                _schedulingOwed = false;
+                _deferredPasses = 0;
+                await ScheduleAsync(tx);
+            }
+
             if (!tx.Changes.IsEmpty)
             {
                 await _store.SaveAsync(tx.Changes, CancellationToken.None);
@@ -106,17 +129,16 @@ public sealed partial class GridCoordinator
             }
         }
 
-        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.State == SessionState.Ready))
+        var queued = (await tx.ListJobsAsync(null)).Where(j => j.State == JobState.Queued).ToLookup(j => j.SessionId, StringComparer.Ordinal);
+        if (queued.Count == 0)
         {
-            var next = (await tx.ListJobsAsync(session.Id))
-                .Where(j => j.State == JobState.Queued)
-                .OrderBy(j => j.CreatedAt)
-                .ThenBy(j => j.Id, StringComparer.Ordinal)
-                .FirstOrDefault();
-            if (next is not null)
-            {
-                StartJobOn(tx, session, next);
-            }
+            return;
+        }
+
+        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.State == SessionState.Ready && queued.Contains(s.Id)))
+        {
+            var next = queued[session.Id].OrderBy(j => j.CreatedAt).ThenBy(j => j.Id, StringComparer.Ordinal).First();
+            StartJobOn(tx, session, next);
         }
     }
 

@@ -15,6 +15,7 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Job> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
+    private bool _scheduleRequested;
 
     public DateTimeOffset Now { get; } = now;
 
@@ -25,6 +26,12 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
     public HashSet<string> Notifications { get; } = new(StringComparer.Ordinal);
 
     public GridChanges Changes => _changes;
+
+    /// <summary>True when the operation changed something scheduling depends on (any write, or new agent capacity).</summary>
+    public bool NeedsScheduling => _scheduleRequested || !_changes.IsEmpty;
+
+    /// <summary>Asks for a scheduling pass although nothing was written (an agent's command stream opened).</summary>
+    public void RequestScheduling() => _scheduleRequested = true;
 
     public async ValueTask<Session?> FindSessionAsync(string id) =>
         _sessions.TryGetValue(id, out var session) ? session : await store.GetSessionAsync(id, CancellationToken);

@@ -32,20 +32,31 @@ public static class Scheduler
     private static Placement? PlaceGpu(Session session, Dictionary<string, Free> free)
     {
         var request = session.Resources;
-        var best = free
-            .Select(kv => (AgentId: kv.Key, Free: kv.Value, Matching: kv.Value.Gpus.Where(g => Matches(g.Model, request.GpuModel)).OrderBy(g => g.Index).ToList()))
-            .Where(c => c.Matching.Count >= request.GpuCount)
-            .OrderBy(c => c.Free.Gpus.Count - request.GpuCount)
-            .ThenBy(c => c.AgentId, StringComparer.Ordinal)
-            .FirstOrDefault();
-        if (best.AgentId is null)
+        string? bestAgent = null;
+        Free? best = null;
+        foreach (var (agentId, candidate) in free)
+        {
+            if (candidate.Gpus.Count < request.GpuCount || candidate.Gpus.Count(g => Matches(g.Model, request.GpuModel)) < request.GpuCount)
+            {
+                continue;
+            }
+
+            // Best fit: the fewest GPUs left over; ties go to the lower agent id so placement is deterministic.
+            if (best is null || candidate.Gpus.Count < best.Gpus.Count
+                || (candidate.Gpus.Count == best.Gpus.Count && string.CompareOrdinal(agentId, bestAgent) < 0))
+            {
+                (bestAgent, best) = (agentId, candidate);
+            }
+        }
+
+        if (best is null)
         {
             return null;
         }
 
-        var chosen = best.Matching.Take(request.GpuCount).ToList();
-        best.Free.Gpus.RemoveAll(chosen.Contains);
-        return new Placement(session.Id, best.AgentId, chosen.Select(g => g.Index).ToList());
+        var chosen = best.Gpus.Where(g => Matches(g.Model, request.GpuModel)).OrderBy(g => g.Index).Take(request.GpuCount).ToList();
+        best.Gpus.RemoveAll(chosen.Contains);
+        return new Placement(session.Id, bestAgent!, chosen.Select(g => g.Index).ToList());
     }
 
     private static Placement? PlaceCpu(Session session, Dictionary<string, Free> free)

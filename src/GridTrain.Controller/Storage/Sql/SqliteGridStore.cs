@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace GridTrain.Controller.Storage.Sql;
 
-/// <summary>State in a SQLite file in WAL mode: the embedded default. Survives a <c>kill -9</c> of the controller.</summary>
+/// <summary>State in a SQLite file in WAL mode (synchronous=NORMAL): the embedded default. Survives a crash or <c>kill -9</c> of the controller.</summary>
 public sealed class SqliteGridStore : SqlGridStore
 {
     private readonly string _connectionString;
@@ -43,9 +43,10 @@ public sealed class SqliteGridStore : SqlGridStore
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        // WAL makes a committed transaction durable against a process crash with NORMAL sync;
-        // FULL also survives power loss.
-        command.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;";
+        // In WAL mode, NORMAL makes every committed transaction survive a crash or kill -9 of the controller (the WAL
+        // is in the OS before COMMIT returns) without an fsync per commit; a power loss can lose the last commits
+        // since the previous WAL checkpoint. Deployments that need more run PostgreSQL.
+        command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
         await command.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
