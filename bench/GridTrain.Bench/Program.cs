@@ -3,11 +3,19 @@ using GridTrain.Bench.Scenarios;
 return args switch
 {
     ["overhead", .. var rest] => await OverheadScenario.RunAsync(rest),
+    ["overhead-bare", var request] => OverheadScenario.RunBareProcess(request),
+    ["recovery", .. var rest] => await RecoveryScenario.RunAsync(rest),
+    ["controlplane", .. var rest] => await ControlPlaneScenario.RunAsync(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/GridTrain.Bench -- overhead [--rounds N] [--train-examples N] [--threads N] [--data DIR]");
+    Console.Error.WriteLine("""
+        usage: dotnet run -c Release --project bench/GridTrain.Bench -- SCENARIO [options]
+          overhead [--rounds N] [--train-examples N] [--threads N] [--data DIR]
+          recovery [--checkpoint-every N]
+          controlplane [--agents N] [--sessions N] [--steady-seconds N]
+        """);
     return 2;
 }

@@ -25,7 +25,7 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public static AgentProcess Start(Uri controller, string name, string workDirectory, int cpuSlots = 1)
     {
-        var startInfo = new ProcessStartInfo(DotnetHost())
+        var startInfo = new ProcessStartInfo(Dotnet.Host)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -86,6 +86,13 @@ public sealed class AgentProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL to the agent alone: its job processes are left to notice on their own.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -109,9 +116,4 @@ public sealed class AgentProcess : IAsyncDisposable
             _incoming.Writer.TryWrite(line);
         }
     }
-
-    private static string DotnetHost() =>
-        Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet"
-            ? self
-            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
 }

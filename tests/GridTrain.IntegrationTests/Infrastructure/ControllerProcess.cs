@@ -1,0 +1,64 @@
+using System.Diagnostics;
+
+namespace GridTrain.IntegrationTests.Infrastructure;
+
+/// <summary>A real controller: the built <c>gridtrain controller run</c> in its own process, killable with SIGKILL.</summary>
+public sealed class ControllerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private ControllerProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    /// <summary>Starts a controller on <paramref name="port"/> (0: a free one) and waits until it listens.</summary>
+    public static async Task<ControllerProcess> StartAsync(string dataDirectory, int port = 0, string agentTimeout = "3s")
+    {
+        var startInfo = new ProcessStartInfo(Dotnet.Host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[]
+                 {
+                     "exec", Path.Combine(AppContext.BaseDirectory, "gridtrain.dll"), "controller", "run",
+                     "--listen", $"127.0.0.1:{port}", "--data-dir", dataDirectory,
+                     "--heartbeat-interval", "500ms", "--agent-timeout", agentTimeout,
+                 })
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(startInfo)!;
+        _ = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var line = await process.StandardOutput.ReadLineAsync(timeout.Token)
+            ?? throw new InvalidOperationException("the controller exited before listening");
+        _ = process.StandardOutput.ReadToEndAsync();
+        const string prefix = "listening on ";
+        if (!line.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"unexpected first line from the controller: {line}");
+        }
+
+        return new ControllerProcess(process, new Uri(line[prefix.Length..]));
+    }
+
+    /// <summary>SIGKILL: no shutdown, no flush.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
