@@ -8,6 +8,7 @@ using Grpc.Net.Client;
 using GridTrain.Controller.Hosting;
 using GridTrain.Domain.Grid;
 using GridTrain.Protos.V1;
+using Microsoft.Extensions.Logging;
 
 namespace GridTrain.Bench.Scenarios;
 
@@ -28,7 +29,7 @@ internal static class ControlPlaneScenario
         var root = Directory.CreateTempSubdirectory("gridtrain-controlplane-").FullName;
         Console.WriteLine($"controlplane: {agents} agents, heartbeat every {options.HeartbeatInterval.TotalSeconds}s, {sessions} sessions in a burst, SQLite in {root}");
 
-        await using var controller = await ControllerServer.CreateAsync(new IPEndPoint(IPAddress.Loopback, 0), ControllerStorageOptions.InDirectory(root), options);
+        await using var controller = await ControllerServer.CreateAsync(new IPEndPoint(IPAddress.Loopback, 0), ControllerStorageOptions.InDirectory(root), options, logging => logging.SetMinimumLevel(LogLevel.Warning));
         await controller.StartAsync(CancellationToken.None);
         using var channel = GrpcChannel.ForAddress(controller.Address, new GrpcChannelOptions
         {

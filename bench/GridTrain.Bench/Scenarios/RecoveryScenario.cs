@@ -6,6 +6,7 @@ using GridTrain.Client;
 using GridTrain.Controller.Hosting;
 using GridTrain.Domain.Grid;
 using GridTrain.Protos.V1;
+using Microsoft.Extensions.Logging;
 
 namespace GridTrain.Bench.Scenarios;
 
@@ -24,7 +25,7 @@ internal static class RecoveryScenario
         var root = Directory.CreateTempSubdirectory("gridtrain-recovery-").FullName;
         Console.WriteLine($"recovery: heartbeat {options.HeartbeatInterval.TotalSeconds}s, agent timeout {options.AgentTimeout.TotalSeconds}s, checkpoint every {checkpointEvery} steps, work dir {root}");
 
-        await using var controller = await ControllerServer.CreateAsync(new IPEndPoint(IPAddress.Loopback, 0), ControllerStorageOptions.InDirectory(Path.Combine(root, "controller")), options);
+        await using var controller = await ControllerServer.CreateAsync(new IPEndPoint(IPAddress.Loopback, 0), ControllerStorageOptions.InDirectory(Path.Combine(root, "controller")), options, logging => logging.SetMinimumLevel(LogLevel.Warning));
         await controller.StartAsync(CancellationToken.None);
         using var client = new GridTrainClient(controller.Address);
         using var first = AgentProcess.Start(controller.Address, "agent-a", Path.Combine(root, "agent-a"));

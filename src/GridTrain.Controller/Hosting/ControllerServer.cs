@@ -68,6 +68,9 @@ public sealed class ControllerServer : IAsyncDisposable
             kestrel.Listen(listen, endpoint => endpoint.Protocols = HttpProtocols.Http2);
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(20);
         });
+        // Per-request logs of a control plane that serves thousands of heartbeats a second drown everything else.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         configureLogging?.Invoke(builder.Logging);
         configureServices?.Invoke(builder.Services);
         builder.Services.AddGridTrainController(options);

@@ -66,14 +66,25 @@ public sealed partial class GridCoordinator
     }
 
     /// <summary>Records that an agent is alive; confirms sessions it now holds; says what it must stop.</summary>
-    public Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSession> sessions, IReadOnlyList<RunningJobReport> runningJobs, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Most heartbeats change nothing: they only read, outside the operation gate, so thousands of agents do not
+    /// queue behind each other. A heartbeat that confirms a placement (a session in Starting) takes the gate.
+    /// </remarks>
+    public async Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSession> sessions, IReadOnlyList<RunningJobReport> runningJobs, CancellationToken cancellationToken)
     {
         RequireId(agentId, "agent_id");
-        return RunAsync(async tx =>
+        var view = new GridTransaction(_store, _time.GetUtcNow(), cancellationToken);
+        var agent = await RequireLiveAgentAsync(view, agentId);
+        if (!await ConfirmsPlacementAsync(view, agentId, sessions))
         {
-            var agent = await RequireLiveAgentAsync(tx, agentId);
-            _lastSeen[agent.Id] = tx.Now;
+            _lastSeen[agent.Id] = view.Now;
+            return await InstructionsAsync(view, agentId, sessions, runningJobs);
+        }
 
+        return await RunAsync(async tx =>
+        {
+            await RequireLiveAgentAsync(tx, agentId);
+            _lastSeen[agentId] = tx.Now;
             foreach (var held in sessions)
             {
                 if (await tx.FindSessionAsync(held.SessionId) is { State: SessionState.Starting } session
@@ -85,6 +96,20 @@ public sealed partial class GridCoordinator
 
             return await InstructionsAsync(tx, agentId, sessions, runningJobs);
         }, cancellationToken);
+    }
+
+    private static async ValueTask<bool> ConfirmsPlacementAsync(GridTransaction view, string agentId, IReadOnlyList<HeldSession> sessions)
+    {
+        foreach (var held in sessions)
+        {
+            if (await view.FindSessionAsync(held.SessionId) is { State: SessionState.Starting } session
+                && session.AgentId == agentId && session.LeaseEpoch == held.LeaseEpoch)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

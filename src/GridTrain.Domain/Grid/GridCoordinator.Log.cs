@@ -7,7 +7,7 @@ public sealed partial class GridCoordinator
 {
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Session {SessionId} placed on agent {AgentId} under lease epoch {Epoch}", EventName = "SessionPlaced")]
+        [LoggerMessage(1, LogLevel.Debug, "Session {SessionId} placed on agent {AgentId} under lease epoch {Epoch}", EventName = "SessionPlaced")]
         public static partial void SessionPlaced(ILogger logger, string sessionId, string agentId, long epoch);
 
         [LoggerMessage(2, LogLevel.Information, "Job {JobId} finished {State}: {Reason}", EventName = "JobFinished")]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Jobs;
@@ -22,7 +23,7 @@ public sealed partial class GridCoordinator
     private readonly ILogger<GridCoordinator> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ChangeNotifier _notifier = new();
-    private readonly Dictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Channel<AgentCommand>> _commandStreams = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _startedAt;
     private const int MaxDeferredPasses = 32;

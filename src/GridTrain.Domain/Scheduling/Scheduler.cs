@@ -36,7 +36,8 @@ public static class Scheduler
         Free? best = null;
         foreach (var (agentId, candidate) in free)
         {
-            if (candidate.Gpus.Count < request.GpuCount || candidate.Gpus.Count(g => Matches(g.Model, request.GpuModel)) < request.GpuCount)
+            if (candidate.Gpus.Count < request.GpuCount
+                || (request.GpuModel.Length > 0 && candidate.Gpus.Count(g => Matches(g.Model, request.GpuModel)) < request.GpuCount))
             {
                 continue;
             }

@@ -65,7 +65,8 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
 
     public async ValueTask SaveAsync(GridChanges changes, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var session in changes.Sessions)
         {
@@ -98,6 +99,27 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>A connection for one <see cref="SaveAsync"/>; by default a fresh one from <see cref="OpenAsync"/>.</summary>
+    private protected virtual async ValueTask<Lease> OpenWriterAsync(CancellationToken cancellationToken) =>
+        new(await OpenAsync(cancellationToken), release: null);
+
+    /// <summary>A connection lent for one save: disposed afterwards, or handed back when it is kept open.</summary>
+    private protected readonly struct Lease(DbConnection connection, Action? release) : IAsyncDisposable
+    {
+        public DbConnection Connection { get; } = connection;
+
+        public ValueTask DisposeAsync()
+        {
+            if (release is null)
+            {
+                return Connection.DisposeAsync();
+            }
+
+            release();
+            return ValueTask.CompletedTask;
+        }
+    }
 
     private async Task<List<T>> QueryAsync<T>(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {

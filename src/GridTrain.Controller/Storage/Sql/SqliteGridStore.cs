@@ -7,6 +7,8 @@ namespace GridTrain.Controller.Storage.Sql;
 public sealed class SqliteGridStore : SqlGridStore
 {
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _writerLock = new(1, 1);
+    private SqliteConnection? _writer;
 
     private SqliteGridStore(string path)
         : base(SqlDialect.Sqlite)
@@ -36,6 +38,32 @@ public sealed class SqliteGridStore : SqlGridStore
 
         await store.InitializeAsync(cancellationToken);
         return store;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+
+        _writerLock.Dispose();
+    }
+
+    /// <summary>Writes go through one connection kept open: SQLite has one writer at a time anyway, and it skips a connection setup per save.</summary>
+    private protected override async ValueTask<Lease> OpenWriterAsync(CancellationToken cancellationToken)
+    {
+        await _writerLock.WaitAsync(cancellationToken);
+        try
+        {
+            _writer ??= (SqliteConnection)await OpenAsync(cancellationToken);
+            return new Lease(_writer, () => _writerLock.Release());
+        }
+        catch
+        {
+            _writerLock.Release();
+            throw;
+        }
     }
 
     private protected override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
