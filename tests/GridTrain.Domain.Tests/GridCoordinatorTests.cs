@@ -161,6 +161,24 @@ public sealed class GridCoordinatorTests
     }
 
     [Fact]
+    public async Task HeartbeatGapShorterThanTimeout_ChangesNothing()
+    {
+        var (agent, start) = await RunningJobAsync();
+
+        _h.Time.Advance(TimeSpan.FromSeconds(9.5));
+        await _h.Grid.SweepAsync(default);
+        var instructions = await agent.HeartbeatAsync();
+        _h.Time.Advance(TimeSpan.FromSeconds(9.5));
+        await _h.Grid.SweepAsync(default);
+
+        Assert.Empty(instructions.StopJobIds);
+        Assert.Empty(instructions.ReleaseSessionIds);
+        var job = await _h.Grid.GetJobAsync(start.JobId, default);
+        Assert.Equal((JobState.Running, 1, start.LeaseEpoch), (job.State, job.Attempt, job.LeaseEpoch));
+        Assert.Empty(agent.Receive());
+    }
+
+    [Fact]
     public async Task LostAgentReturns_StaleJobsAndSessionsAreStopped()
     {
         var (lost, start) = await RunningJobAsync();

@@ -10,7 +10,11 @@ internal static class AgentResilience
     /// <summary>Status codes worth retrying: the controller is down, restarting, or the network dropped the call.</summary>
     public static bool IsTransient(RpcException ex) => ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown or StatusCode.Aborted or StatusCode.Cancelled;
 
-    public static ResiliencePipeline Create(TimeSpan maxDelay, TimeProvider time, Func<RpcException, bool> shouldRetry) =>
+    /// <param name="maxDelay">Longest wait between two attempts.</param>
+    /// <param name="time">Clock the waits run on.</param>
+    /// <param name="shouldRetry">Which failures are worth another attempt.</param>
+    /// <param name="onRetry">Told each failure and the wait before the next attempt (for logs and tests).</param>
+    public static ResiliencePipeline Create(TimeSpan maxDelay, TimeProvider time, Func<RpcException, bool> shouldRetry, Action<RpcException, TimeSpan>? onRetry = null) =>
         new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
@@ -20,6 +24,15 @@ internal static class AgentResilience
                 Delay = TimeSpan.FromMilliseconds(100),
                 MaxDelay = maxDelay,
                 MaxRetryAttempts = int.MaxValue,
+                OnRetry = args =>
+                {
+                    if (args.Outcome.Exception is RpcException failure)
+                    {
+                        onRetry?.Invoke(failure, args.RetryDelay);
+                    }
+
+                    return ValueTask.CompletedTask;
+                },
             })
             .Build();
 }

@@ -40,6 +40,9 @@ public sealed partial class GridAgent
         [LoggerMessage(12, LogLevel.Warning, "Job {JobId}: could not delete expired checkpoint {Path}", EventName = "PruneFailed")]
         public static partial void PruneFailed(ILogger logger, string jobId, string path, Exception exception);
 
+        [LoggerMessage(13, LogLevel.Warning, "Lost the controller at {Controller} ({Status}: {Detail}); reconnecting in {Delay}", EventName = "Reconnecting")]
+        public static partial void Reconnecting(ILogger logger, Uri controller, Grpc.Core.StatusCode status, string detail, TimeSpan delay);
+
         [LoggerMessage(10, LogLevel.Warning, "Stopping job {JobId} failed", EventName = "StopFailed")]
         public static partial void StopFailed(ILogger logger, string jobId, Exception exception);
     }

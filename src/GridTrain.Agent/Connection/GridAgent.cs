@@ -44,7 +44,11 @@ public sealed partial class GridAgent : IAsyncDisposable
         _logger = logger;
         _channel = GrpcChannel.ForAddress(options.Controller!, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
         _client = new AgentService.AgentServiceClient(_channel);
-        _reconnect = AgentResilience.Create(options.MaxReconnectDelay, time, ex => AgentResilience.IsTransient(ex) || ex.StatusCode == StatusCode.NotFound);
+        _reconnect = AgentResilience.Create(
+            options.MaxReconnectDelay,
+            time,
+            ex => AgentResilience.IsTransient(ex) || ex.StatusCode == StatusCode.NotFound,
+            (failure, delay) => Log.Reconnecting(_logger, options.Controller!, failure.StatusCode, failure.Status.Detail, delay));
         _report = AgentResilience.Create(options.MaxReconnectDelay, time, AgentResilience.IsTransient);
         _workerPath = options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "GridTrain.Worker.dll");
     }
