@@ -52,10 +52,21 @@ internal static class OverheadScenario
 
         for (var round = 1; round <= rounds; round++)
         {
-            var (bareRate, bareSeconds) = RunBare(spec, Path.Combine(root, $"bare-{round}"));
+            // ABBA order: bare first in odd rounds, grid first in even ones, so neither always runs second.
+            double bareRate, bareSeconds, gridRate, gridSeconds;
+            if (round % 2 == 1)
+            {
+                (bareRate, bareSeconds) = RunBare(spec, Path.Combine(root, $"bare-{round}"));
+                (gridRate, gridSeconds) = await RunGridAsync(client, spec);
+            }
+            else
+            {
+                (gridRate, gridSeconds) = await RunGridAsync(client, spec);
+                (bareRate, bareSeconds) = RunBare(spec, Path.Combine(root, $"bare-{round}"));
+            }
+
             bare.Add(bareRate);
             bareWall.Add(bareSeconds);
-            var (gridRate, gridSeconds) = await RunGridAsync(client, spec);
             grid.Add(gridRate);
             gridWall.Add(gridSeconds);
             Console.WriteLine($"round {round}: bare {bareRate:F0} samples/s ({bareSeconds:F1} s), grid {gridRate:F0} samples/s ({gridSeconds:F1} s)");

@@ -37,31 +37,15 @@ internal sealed class JobGrpcService(GridCoordinator grid) : JobService.JobServi
     public override async Task<Job> CancelJob(CancelJobRequest request, ServerCallContext context) =>
         (await grid.CancelJobAsync(request.JobId, "cancelled by user", context.CancellationToken)).ToProto();
 
-    public override async Task StreamJobEvents(StreamJobEventsRequest request, IServerStreamWriter<JobEvent> responseStream, ServerCallContext context)
-    {
-        var after = Math.Max(0, request.AfterSequence);
-        var ct = context.CancellationToken;
-        while (!ct.IsCancellationRequested)
-        {
-            var changed = grid.Changes.NextChange(ChangeNotifier.JobKey(request.JobId));
-            var events = await grid.ReadJobEventsAsync(request.JobId, after, EventBatch, ct);
-            foreach (var jobEvent in events)
-            {
-                await responseStream.WriteAsync(jobEvent.ToProto(), ct);
-                after = jobEvent.Sequence;
-            }
-
-            if (events.Count == EventBatch)
-            {
-                continue;
-            }
-
-            if (!request.Follow && (await grid.GetJobAsync(request.JobId, ct)) is { IsFinished: true } job && job.LastEventSequence <= after)
-            {
-                return;
-            }
-
-            await changed.WaitAsync(ct);
-        }
-    }
+    public override Task StreamJobEvents(StreamJobEventsRequest request, IServerStreamWriter<JobEvent> responseStream, ServerCallContext context) =>
+        EventRelay.RunAsync(
+            grid.Changes,
+            ChangeNotifier.JobKey(request.JobId),
+            request.AfterSequence,
+            (after, ct) => grid.ReadJobEventsAsync(request.JobId, after, EventBatch, ct),
+            e => e.Sequence,
+            (e, ct) => responseStream.WriteAsync(e.ToProto(), ct),
+            async (after, ct) => !request.Follow && (await grid.GetJobAsync(request.JobId, ct)) is { IsFinished: true } job && job.LastEventSequence <= after,
+            EventBatch,
+            context.CancellationToken);
 }

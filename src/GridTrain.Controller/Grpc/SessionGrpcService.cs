@@ -26,20 +26,15 @@ internal sealed class SessionGrpcService(GridCoordinator grid) : SessionService.
     public override async Task<Session> TerminateSession(TerminateSessionRequest request, ServerCallContext context) =>
         (await grid.TerminateSessionAsync(request.SessionId, "terminated by user", context.CancellationToken)).ToProto();
 
-    public override async Task WatchSession(WatchSessionRequest request, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context)
-    {
-        var after = Math.Max(0, request.AfterSequence);
-        var ct = context.CancellationToken;
-        while (!ct.IsCancellationRequested)
-        {
-            var changed = grid.Changes.NextChange(ChangeNotifier.SessionKey(request.SessionId));
-            foreach (var change in await grid.ReadSessionChangesAsync(request.SessionId, after, ct))
-            {
-                await responseStream.WriteAsync(change.ToProto(), ct);
-                after = change.Sequence;
-            }
-
-            await changed.WaitAsync(ct);
-        }
-    }
+    public override Task WatchSession(WatchSessionRequest request, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context) =>
+        EventRelay.RunAsync(
+            grid.Changes,
+            ChangeNotifier.SessionKey(request.SessionId),
+            request.AfterSequence,
+            (after, ct) => grid.ReadSessionChangesAsync(request.SessionId, after, ct),
+            c => c.Sequence,
+            (c, ct) => responseStream.WriteAsync(c.ToProto(), ct),
+            (_, _) => Task.FromResult(false),
+            int.MaxValue,
+            context.CancellationToken);
 }

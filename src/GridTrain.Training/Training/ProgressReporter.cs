@@ -11,7 +11,9 @@ namespace GridTrain.Training;
 internal sealed class ProgressReporter
 {
     /// <summary>Minimum time between two reports.</summary>
-    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+    // Once a second: live enough for a progress bar, and rare enough that relaying it (agent, controller, watchers)
+    // takes no measurable time from training on a machine whose cores all train (see docs/benchmarks.md).
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     private readonly TimeProvider _timeProvider;
     private readonly Action<TrainingEvent> _report;

@@ -12,7 +12,7 @@ public sealed class ProgressReporterTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public void OnStep_StepsEvery100Ms_ReportsTheFirstStepThenEvery250MsAndTheLastStep()
+    public void OnStep_StepsEvery400Ms_ReportsTheFirstStepThenEverySecondAndTheLastStep()
     {
         var time = new FakeTimeProvider();
         var log = new EventLog();
@@ -20,8 +20,8 @@ public sealed class ProgressReporterTests : IDisposable
 
         for (var step = 1; step <= 10; step++)
         {
-            time.Advance(TimeSpan.FromMilliseconds(100));
-            reporter.OnStep(new TrainingCursor(step, 0, step * 4, 0, step), loss: step, batchSize: 4, TimeSpan.FromMilliseconds(100));
+            time.Advance(TimeSpan.FromMilliseconds(400));
+            reporter.OnStep(new TrainingCursor(step, 0, step * 4, 0, step), loss: step, batchSize: 4, TimeSpan.FromMilliseconds(400));
         }
 
         var reports = log.OfType<ProgressReported>().ToList();
@@ -29,8 +29,8 @@ public sealed class ProgressReporterTests : IDisposable
         Assert.Equal(1.0, reports[0].Loss);
         Assert.Equal(3.0, reports[1].Loss);
         Assert.Equal(9.0, reports[3].Loss);
-        Assert.Equal(40.0, reports[0].SamplesPerSecond, 9);
-        Assert.Equal(0.9, reports[0].EtaSeconds, 9);
+        Assert.Equal(10.0, reports[0].SamplesPerSecond, 9);
+        Assert.Equal(3.6, reports[0].EtaSeconds, 9);
         Assert.All(reports, r => Assert.Equal(1, r.Epoch));
     }
 }
