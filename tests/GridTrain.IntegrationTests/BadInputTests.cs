@@ -16,6 +16,12 @@ public sealed class BadInputTests(ControllerFixture controller) : IClassFixture<
         { "CreateSession: negative gpus", StatusCode.InvalidArgument, "resources.gpu_count: a gpu session needs between 1 and 64 GPUs, got -2" },
         { "CreateSession: cpu with gpus", StatusCode.InvalidArgument, "resources.gpu_count: must be 0 for a cpu session" },
         { "CreateSession: negative priority", StatusCode.InvalidArgument, "priority: must be between 0 and 1000, got -1" },
+        { "CreateSession: idle timeout too long", StatusCode.InvalidArgument, "idle_timeout: must be between 1m and 1.00:00:00 (the admin bound)" },
+        { "CreateSession: negative lifetime", StatusCode.InvalidArgument, "max_lifetime: must be a positive duration" },
+        { "ResumeSession: unknown id", StatusCode.NotFound, "session 'ses-nope' not found" },
+        { "ResumeSession: not evicted", StatusCode.FailedPrecondition, "only an evicted or suspended session can be resumed" },
+        { "ExplainIdleness: no id", StatusCode.InvalidArgument, "session_id: required" },
+        { "KeepAlive: unknown id", StatusCode.NotFound, "session 'ses-nope' not found" },
         { "GetSession: no id", StatusCode.InvalidArgument, "session_id: required" },
         { "GetSession: unknown id", StatusCode.NotFound, "session 'ses-000000000000' not found" },
         { "TerminateSession: unknown id", StatusCode.NotFound, "session 'ses-nope' not found" },
@@ -87,6 +93,25 @@ public sealed class BadInputTests(ControllerFixture controller) : IClassFixture<
                 break;
             case "CreateSession: negative priority":
                 await sessions.CreateSessionAsync(new CreateSessionRequest { Resources = cpu, Priority = -1 });
+                break;
+            case "CreateSession: idle timeout too long":
+                await sessions.CreateSessionAsync(new CreateSessionRequest { Resources = cpu, IdleTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromDays(2)) });
+                break;
+            case "CreateSession: negative lifetime":
+                await sessions.CreateSessionAsync(new CreateSessionRequest { Resources = cpu, MaxLifetime = new Google.Protobuf.WellKnownTypes.Duration { Seconds = -60 } });
+                break;
+            case "ResumeSession: unknown id":
+                await sessions.ResumeSessionAsync(new ResumeSessionRequest { SessionId = "ses-nope" });
+                break;
+            case "ResumeSession: not evicted":
+                var live = await sessions.CreateSessionAsync(new CreateSessionRequest { Resources = cpu });
+                await sessions.ResumeSessionAsync(new ResumeSessionRequest { SessionId = live.Id });
+                break;
+            case "ExplainIdleness: no id":
+                await sessions.ExplainIdlenessAsync(new ExplainIdlenessRequest());
+                break;
+            case "KeepAlive: unknown id":
+                await sessions.KeepAliveAsync(new KeepAliveRequest { SessionId = "ses-nope" });
                 break;
             case "GetSession: no id":
                 await sessions.GetSessionAsync(new GetSessionRequest());

@@ -1,4 +1,6 @@
+using Google.Protobuf.WellKnownTypes;
 using GridTrain.Domain;
+using GridTrain.Domain.Eviction;
 using Sessions = GridTrain.Domain.Sessions;
 using Wire = GridTrain.Protos.V1;
 
@@ -21,7 +23,38 @@ public static class SessionMapping
         DisplayName = session.DisplayName,
         CreatedAt = session.CreatedAt.ToTimestamp(),
         UpdatedAt = session.UpdatedAt.ToTimestamp(),
+        IdleTimeout = Duration.FromTimeSpan(session.IdleTimeout),
+        MaxLifetime = Duration.FromTimeSpan(session.MaxLifetime),
+        LastActivityAt = session.LastActivityAt.ToTimestamp(),
+        ExpiresAt = session.ExpiresAt.ToTimestamp(),
     };
+
+    public static Wire.IdleExplanation ToProto(this IdleExplanation explanation, string sessionId) => new()
+    {
+        SessionId = sessionId,
+        Idle = explanation.Idle,
+        Reasons = { explanation.Reasons },
+        EvictionAt = explanation.EvictionAt.ToTimestamp(),
+        EvictionReason = explanation.EvictionReason ?? "",
+        ExpiresAt = explanation.ExpiresAt.ToTimestamp(),
+        LastActivityAt = explanation.LastActivityAt.ToTimestamp(),
+    };
+
+    /// <summary>An optional duration from the wire; negative or absurd values are refused naming <paramref name="field"/>.</summary>
+    public static TimeSpan? ToDomain(this Duration? duration, string field)
+    {
+        if (duration is null)
+        {
+            return null;
+        }
+
+        if (duration.Seconds < 0 || duration.Nanos < 0 || duration.Seconds > 10L * 365 * 24 * 3600)
+        {
+            throw new GridException(GridError.InvalidArgument, $"{field}: must be a positive duration, got {duration.Seconds}s");
+        }
+
+        return duration.ToTimeSpan();
+    }
 
     public static Wire.SessionEvent ToProto(this Sessions.SessionChange change) => new()
     {
@@ -30,6 +63,8 @@ public static class SessionMapping
         State = change.State.ToProto(),
         AgentId = change.AgentId ?? "",
         Reason = change.Reason,
+        Kind = change.Kind == Sessions.SessionChangeKind.EvictionWarning ? Wire.SessionEventKind.EvictionWarning : Wire.SessionEventKind.StateChanged,
+        EvictionDeadline = change.EvictionDeadline.ToTimestamp(),
     };
 
     public static Wire.ResourceRequest ToProto(this Sessions.ResourceRequest resources) => new()

@@ -10,9 +10,24 @@ internal sealed class SessionGrpcService(GridCoordinator grid) : SessionService.
 {
     public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
     {
-        var session = await grid.CreateSessionAsync(request.Resources.ToDomain("resources"), request.Priority, request.DisplayName, context.CancellationToken);
+        var session = await grid.CreateSessionAsync(
+            request.Resources.ToDomain("resources"),
+            request.Priority,
+            request.DisplayName,
+            context.CancellationToken,
+            request.IdleTimeout.ToDomain("idle_timeout"),
+            request.MaxLifetime.ToDomain("max_lifetime"));
         return session.ToProto();
     }
+
+    public override async Task<Session> ResumeSession(ResumeSessionRequest request, ServerCallContext context) =>
+        (await grid.ResumeSessionAsync(request.SessionId, context.CancellationToken)).ToProto();
+
+    public override async Task<IdleExplanation> ExplainIdleness(ExplainIdlenessRequest request, ServerCallContext context) =>
+        (await grid.ExplainIdlenessAsync(request.SessionId, context.CancellationToken)).ToProto(request.SessionId);
+
+    public override async Task<Session> KeepAlive(KeepAliveRequest request, ServerCallContext context) =>
+        (await grid.KeepAliveAsync(request.SessionId, context.CancellationToken)).ToProto();
 
     public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context) =>
         (await grid.GetSessionAsync(request.SessionId, context.CancellationToken)).ToProto();

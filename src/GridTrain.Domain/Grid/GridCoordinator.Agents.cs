@@ -211,6 +211,13 @@ public sealed partial class GridCoordinator
                 return;
             }
 
+            if (session.EvictingReason is { } evicting && result.State != JobState.Succeeded)
+            {
+                // Stopped for an eviction: the job checkpointed; it resumes when the session does.
+                await FinishEvictionAsync(tx, session, evicting);
+                return;
+            }
+
             if (result.State == JobState.Failed && result.Retryable)
             {
                 await RetryOrFailAsync(tx, session, job, result.Reason);
@@ -218,11 +225,24 @@ public sealed partial class GridCoordinator
             }
 
             await AfterJobAsync(tx, session, FinishJob(tx, session, job, result));
+            if ((await tx.GetSessionAsync(session.Id)) is { EvictingReason: { } reason, HoldsResources: true } evictingSession)
+            {
+                await FinishEvictionAsync(tx, evictingSession, reason);
+            }
         }, cancellationToken);
     }
 
-    /// <summary>Marks agents silent for longer than the agent timeout as lost and reschedules their sessions.</summary>
+    /// <summary>
+    /// The periodic pass: marks agents silent for longer than the agent timeout as lost and reschedules their sessions,
+    /// then applies idle and lifetime eviction.
+    /// </summary>
     public Task SweepAsync(CancellationToken cancellationToken) => RunAsync(async tx =>
+    {
+        await DetectLostAgentsAsync(tx);
+        await EvictAsync(tx);
+    }, cancellationToken);
+
+    private async ValueTask DetectLostAgentsAsync(GridTransaction tx)
     {
         foreach (var agent in (await tx.ListAgentsAsync()).Where(a => a.State == AgentState.Ready))
         {
@@ -254,7 +274,7 @@ public sealed partial class GridCoordinator
                 }
             }
         }
-    }, cancellationToken);
+    }
 
     /// <summary>Agents with what they have left.</summary>
     public Task<IReadOnlyList<AgentView>> ListAgentsAsync(CancellationToken cancellationToken) =>

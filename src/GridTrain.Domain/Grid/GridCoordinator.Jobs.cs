@@ -13,6 +13,7 @@ public sealed partial class GridCoordinator
         return RunAsync(async tx =>
         {
             var session = await tx.GetSessionAsync(sessionId);
+            RecordActivity(sessionId);
             if (session.IsEnded)
             {
                 throw new GridException(GridError.FailedPrecondition, $"session {sessionId} has ended ({session.State}); create a new session");
@@ -34,7 +35,7 @@ public sealed partial class GridCoordinator
         var validated = ValidateSpec(spec);
         return RunAsync(async tx =>
         {
-            var session = await NewSessionAsync(tx, resources, priority, validated.DisplayName, batch: true);
+            var session = await NewSessionAsync(tx, resources, priority, validated.DisplayName, batch: true, _options.DefaultIdleTimeout, _options.DefaultMaxLifetime);
             return NewJob(tx, session, validated);
         }, cancellationToken);
     }
@@ -123,7 +124,8 @@ public sealed partial class GridCoordinator
         }
         else if (session.State == SessionState.Busy)
         {
-            tx.Put(session.MarkReady($"job {job.Id} {job.State.ToString().ToLowerInvariant()}", tx.Now), session);
+            // A job finishing restarts the idle clock: its user has just been given something to look at.
+            tx.Put(session.MarkReady($"job {job.Id} {job.State.ToString().ToLowerInvariant()}", tx.Now) with { LastActivityAt = tx.Now }, session);
         }
     }
 }

@@ -19,6 +19,9 @@ public sealed partial class GridCoordinator
         [LoggerMessage(4, LogLevel.Warning, "Agent {AgentId} ({Name}) lost after {Silence} of silence; rescheduling its sessions", EventName = "AgentLost")]
         public static partial void AgentLost(ILogger logger, string agentId, string name, TimeSpan silence);
 
+        [LoggerMessage(6, LogLevel.Information, "Evicting session {SessionId}: {Reason}", EventName = "SessionEvicting")]
+        public static partial void SessionEvicting(ILogger logger, string sessionId, string reason);
+
         [LoggerMessage(5, LogLevel.Warning, "Job {JobId} attempt {Attempt} interrupted: {Reason}", EventName = "JobRetried")]
         public static partial void JobRetried(ILogger logger, string jobId, int attempt, string reason);
     }

@@ -8,15 +8,25 @@ public sealed partial class GridCoordinator
     private const int MaxPriority = 1000;
     private const int MaxDisplayName = 128;
 
-    /// <summary>Creates a session and queues it for placement.</summary>
-    public Task<Session> CreateSessionAsync(ResourceRequest resources, int priority, string displayName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates a session and queues it for placement. Unset timeouts take the deployment defaults; set ones must lie
+    /// within the admin bounds (<see cref="GridOptions.MaxIdleTimeout"/>, <see cref="GridOptions.MaxLifetime"/>).
+    /// </summary>
+    public Task<Session> CreateSessionAsync(ResourceRequest resources, int priority, string displayName, CancellationToken cancellationToken, TimeSpan? idleTimeout = null, TimeSpan? maxLifetime = null)
     {
         ValidateSession(resources, priority, displayName, "");
-        return RunAsync(async tx => (await NewSessionAsync(tx, resources, priority, displayName, batch: false)), cancellationToken);
+        var (idle, lifetime) = ValidateTimeouts(idleTimeout, maxLifetime);
+        return RunAsync(async tx => await NewSessionAsync(tx, resources, priority, displayName, batch: false, idle, lifetime), cancellationToken);
     }
 
+    /// <summary>Returns a session; a client looking at it counts as activity.</summary>
     public Task<Session> GetSessionAsync(string sessionId, CancellationToken cancellationToken) =>
-        RunReadAsync(tx => tx.GetSessionAsync(RequireId(sessionId, "session_id")), cancellationToken);
+        RunReadAsync(async tx =>
+        {
+            var session = await tx.GetSessionAsync(RequireId(sessionId, "session_id"));
+            RecordActivity(session.Id);
+            return session;
+        }, cancellationToken);
 
     /// <summary>Sessions, newest first; ended ones only with <paramref name="includeEnded"/>.</summary>
     public Task<IReadOnlyList<Session>> ListSessionsAsync(bool includeEnded, CancellationToken cancellationToken) =>
@@ -38,13 +48,14 @@ public sealed partial class GridCoordinator
     }
 
     /// <summary>A session's changes after <paramref name="afterSequence"/>.</summary>
+    /// <remarks>Watching a session is not activity on it: a forgotten watcher must not hold a GPU forever.</remarks>
     public async Task<IReadOnlyList<SessionChange>> ReadSessionChangesAsync(string sessionId, long afterSequence, CancellationToken cancellationToken)
     {
-        await GetSessionAsync(sessionId, cancellationToken);
+        await RunReadAsync(tx => tx.GetSessionAsync(RequireId(sessionId, "session_id")), cancellationToken);
         return await _store.ReadSessionChangesAsync(sessionId, afterSequence, cancellationToken);
     }
 
-    private async ValueTask<Session> NewSessionAsync(GridTransaction tx, ResourceRequest resources, int priority, string displayName, bool batch)
+    private async ValueTask<Session> NewSessionAsync(GridTransaction tx, ResourceRequest resources, int priority, string displayName, bool batch, TimeSpan idleTimeout, TimeSpan maxLifetime)
     {
         if (_queueOrder == 0)
         {
@@ -62,6 +73,10 @@ public sealed partial class GridCoordinator
             CreatedAt = tx.Now,
             UpdatedAt = tx.Now,
             QueueOrder = ++_queueOrder,
+            IdleTimeout = idleTimeout,
+            MaxLifetime = maxLifetime,
+            LastActivityAt = tx.Now,
+            LifetimeStartedAt = tx.Now,
         };
         return tx.Put(session, before: null);
     }
@@ -98,6 +113,27 @@ public sealed partial class GridCoordinator
         {
             throw GridException.Invalid(problems);
         }
+    }
+
+    private (TimeSpan Idle, TimeSpan Lifetime) ValidateTimeouts(TimeSpan? idleTimeout, TimeSpan? maxLifetime)
+    {
+        var problems = new List<string>();
+        if (idleTimeout is { } idle && (idle < TimeSpan.FromMinutes(1) || idle > _options.MaxIdleTimeout))
+        {
+            problems.Add($"idle_timeout: must be between 1m and {_options.MaxIdleTimeout} (the admin bound), got {idle}");
+        }
+
+        if (maxLifetime is { } lifetime && (lifetime < TimeSpan.FromMinutes(1) || lifetime > _options.MaxLifetime))
+        {
+            problems.Add($"max_lifetime: must be between 1m and {_options.MaxLifetime} (the admin bound), got {lifetime}");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw GridException.Invalid(problems);
+        }
+
+        return (idleTimeout ?? _options.DefaultIdleTimeout, maxLifetime ?? _options.DefaultMaxLifetime);
     }
 
     private static string RequireId(string id, string field)

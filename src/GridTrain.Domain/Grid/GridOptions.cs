@@ -12,6 +12,24 @@ public sealed class GridOptions
     /// <summary>Attempts a job gets when infrastructure fails under it (agent lost, process killed). Default 3.</summary>
     public int MaxJobAttempts { get; set; } = 3;
 
+    /// <summary>Idle timeout of a session that does not ask for one. Default 90 minutes.</summary>
+    public TimeSpan DefaultIdleTimeout { get; set; } = TimeSpan.FromMinutes(90);
+
+    /// <summary>Maximum lifetime of a session that does not ask for one. Default 12 hours.</summary>
+    public TimeSpan DefaultMaxLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>Longest idle timeout a session may ask for. Default 24 hours.</summary>
+    public TimeSpan MaxIdleTimeout { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Longest lifetime a session may ask for. Default 7 days.</summary>
+    public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How long before an eviction watchers are warned. Default 5 minutes.</summary>
+    public TimeSpan EvictionWarning { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long an eviction waits for a running job to checkpoint and stop. Default 2 minutes.</summary>
+    public TimeSpan EvictionGrace { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Problems with the options, each with a hint.</summary>
     public IEnumerable<string> Validate()
     {
@@ -23,6 +41,21 @@ public sealed class GridOptions
         if (AgentTimeout <= HeartbeatInterval)
         {
             yield return $"AgentTimeout ({AgentTimeout}) must be longer than HeartbeatInterval ({HeartbeatInterval}); use at least three intervals";
+        }
+
+        if (DefaultIdleTimeout <= TimeSpan.Zero || DefaultIdleTimeout > MaxIdleTimeout)
+        {
+            yield return $"DefaultIdleTimeout ({DefaultIdleTimeout}) must be positive and at most MaxIdleTimeout ({MaxIdleTimeout})";
+        }
+
+        if (DefaultMaxLifetime <= TimeSpan.Zero || DefaultMaxLifetime > MaxLifetime)
+        {
+            yield return $"DefaultMaxLifetime ({DefaultMaxLifetime}) must be positive and at most MaxLifetime ({MaxLifetime})";
+        }
+
+        if (EvictionWarning < TimeSpan.Zero || EvictionGrace <= TimeSpan.Zero)
+        {
+            yield return $"EvictionWarning ({EvictionWarning}) must not be negative and EvictionGrace ({EvictionGrace}) must be positive";
         }
 
         if (MaxJobAttempts < 1)

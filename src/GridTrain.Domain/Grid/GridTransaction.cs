@@ -72,6 +72,17 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
         return session;
     }
 
+    /// <summary>Appends an eviction warning to the session's event stream.</summary>
+    public void Warn(Session session, DateTimeOffset deadline, string reason)
+    {
+        // Warnings share the session's sequence numbers with state changes.
+        var warned = session with { LastChangeSequence = session.LastChangeSequence + 1 };
+        _changes.Append(new SessionChange(session.Id, warned.LastChangeSequence, Now, session.State, session.AgentId, reason, SessionChangeKind.EvictionWarning, deadline));
+        Notifications.Add(ChangeNotifier.SessionKey(session.Id));
+        _sessions[session.Id] = warned;
+        _changes.Put(warned);
+    }
+
     public Job Put(Job job)
     {
         _jobs[job.Id] = job;

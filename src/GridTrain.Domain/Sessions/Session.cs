@@ -36,7 +36,33 @@ public sealed record Session
     /// <summary>Sequence of the session's newest change event.</summary>
     public long LastChangeSequence { get; init; }
 
+    /// <summary>Evicted after this long without a running or queued job and without client activity.</summary>
+    public TimeSpan IdleTimeout { get; init; }
+
+    /// <summary>Evicted this long after <see cref="LifetimeStartedAt"/>, idle or not.</summary>
+    public TimeSpan MaxLifetime { get; init; }
+
+    /// <summary>Last recorded client activity (creation, a job finishing, a resume; calls are tracked by the coordinator too).</summary>
+    public DateTimeOffset LastActivityAt { get; init; }
+
+    /// <summary>Creation, or the last resume.</summary>
+    public DateTimeOffset LifetimeStartedAt { get; init; }
+
+    /// <summary>The eviction time watchers were last warned about, so a warning is sent once per deadline.</summary>
+    public DateTimeOffset? EvictionWarnedFor { get; init; }
+
+    /// <summary>Set while an eviction waits for the running job's checkpoint: why it is being evicted.</summary>
+    public string? EvictingReason { get; init; }
+
+    /// <summary>While evicting: when eviction proceeds even without the job's confirmation.</summary>
+    public DateTimeOffset? EvictionGraceEndsAt { get; init; }
+
+    public DateTimeOffset ExpiresAt => LifetimeStartedAt + MaxLifetime;
+
     public bool IsEnded => State is SessionState.Terminated or SessionState.Failed;
+
+    /// <summary>Evicted or suspended: holds nothing, keeps its record, jobs and checkpoints, and can be resumed.</summary>
+    public bool IsResumable => State is SessionState.Evicted or SessionState.Suspended;
 
     /// <summary>True while the session holds resources on an agent.</summary>
     public bool HoldsResources => State is SessionState.Starting or SessionState.Ready or SessionState.Busy;
@@ -58,7 +84,16 @@ public sealed record Session
     public Session MarkBusy(string reason, DateTimeOffset now) => Move(SessionState.Busy, reason, now);
 
     public Session End(SessionState final, string reason, DateTimeOffset now) =>
-        Move(final, reason, now) with { AgentId = null, GpuIndexes = [] };
+        Move(final, reason, now) with { AgentId = null, GpuIndexes = [], EvictingReason = null, EvictionGraceEndsAt = null };
+
+    /// <summary>Back to the queue after an eviction; its lifetime and idle clock start again.</summary>
+    public Session Resume(DateTimeOffset now) =>
+        Move(SessionState.Pending, "resumed; waiting for an agent with free capacity", now) with
+        {
+            LifetimeStartedAt = now,
+            LastActivityAt = now,
+            EvictionWarnedFor = null,
+        };
 
     private Session Move(SessionState to, string reason, DateTimeOffset now)
     {

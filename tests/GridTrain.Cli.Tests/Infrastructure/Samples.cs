@@ -20,6 +20,10 @@ internal static class Samples
         DisplayName = "notebook",
         CreatedAt = Ago(TimeSpan.FromMinutes(5)),
         UpdatedAt = Ago(TimeSpan.FromSeconds(30)),
+        IdleTimeout = Duration.FromTimeSpan(TimeSpan.FromMinutes(90)),
+        MaxLifetime = Duration.FromTimeSpan(TimeSpan.FromHours(12)),
+        LastActivityAt = Ago(TimeSpan.FromMinutes(2)),
+        ExpiresAt = Ago(-TimeSpan.FromMinutes(11 * 60 + 55)),
     };
 
     public static Session PendingCpuSession() => new()

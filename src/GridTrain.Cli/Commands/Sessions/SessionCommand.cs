@@ -4,7 +4,7 @@ using GridTrain.Protos.V1;
 
 namespace GridTrain.Cli.Commands.Sessions;
 
-/// <summary><c>gridtrain session create|get|ls|rm</c>.</summary>
+/// <summary><c>gridtrain session create|get|ls|rm|resume|why-idle|keepalive</c>.</summary>
 internal static class SessionCommand
 {
     public static Command Create(CliContext context) => new("session", "Sessions: a hold on an agent's CPU slot or GPUs that jobs run in, like a notebook runtime")
@@ -13,6 +13,9 @@ internal static class SessionCommand
         GetSession(context),
         ListSessions(context),
         TerminateSession(context),
+        ResumeSession(context),
+        WhyIdle(context),
+        KeepAlive(context),
     };
 
     private static Command CreateSession(CliContext context)
@@ -21,7 +24,9 @@ internal static class SessionCommand
         var output = OutputOption.Create();
         var resources = new ResourceOptions();
         var name = new Option<string?>("--name") { Description = "A name to show in listings (at most 128 characters)", HelpName = "NAME" };
-        var command = new Command("create", "Create a session; it is placed on an agent with free capacity") { name, controller, output };
+        var idleTimeout = new DurationOption("--idle-timeout") { Description = "Evict after this long without a running or queued job and without client activity [default: the controller's, 90m]" };
+        var maxLifetime = new DurationOption("--max-lifetime") { Description = "Evict this long after creation or resume, idle or not [default: the controller's, 12h]" };
+        var command = new Command("create", "Create a session; it is placed on an agent with free capacity") { name, idleTimeout, maxLifetime, controller, output };
         resources.AddTo(command);
         command.SetAction(async (parseResult, ct) =>
         {
@@ -32,6 +37,16 @@ internal static class SessionCommand
                 Priority = resources.PriorityValue(parseResult),
                 DisplayName = parseResult.GetValue(name) ?? "",
             };
+            if (parseResult.GetValue(idleTimeout) is { } idle)
+            {
+                request.IdleTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(idle);
+            }
+
+            if (parseResult.GetValue(maxLifetime) is { } lifetime)
+            {
+                request.MaxLifetime = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(lifetime);
+            }
+
             var session = await client.Sessions.CreateSessionAsync(request, deadline: context.CallDeadline(), cancellationToken: ct);
             context.Print(parseResult.GetValue(output), session, (w, now) => SessionView.Table([session], now).WriteTo(w));
             return ExitCodes.Success;
@@ -92,6 +107,54 @@ internal static class SessionCommand
         {
             using var client = controller.Connect(parseResult);
             var session = await client.Sessions.TerminateSessionAsync(new TerminateSessionRequest { SessionId = parseResult.GetValue(id) }, deadline: context.CallDeadline(), cancellationToken: ct);
+            context.Print(parseResult.GetValue(output), session, (w, now) => SessionView.Table([session], now).WriteTo(w));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command ResumeSession(CliContext context)
+    {
+        var controller = new ControllerOption(context);
+        var output = OutputOption.Create();
+        var id = new Argument<string>("ID") { Description = "Session id (ses-...)" };
+        var command = new Command("resume", "Bring an evicted session back; its interrupted job continues from its latest checkpoint") { id, controller, output };
+        command.SetAction(async (parseResult, ct) =>
+        {
+            using var client = controller.Connect(parseResult);
+            var session = await client.Sessions.ResumeSessionAsync(new ResumeSessionRequest { SessionId = parseResult.GetValue(id) }, deadline: context.CallDeadline(), cancellationToken: ct);
+            context.Print(parseResult.GetValue(output), session, (w, now) => SessionView.Table([session], now).WriteTo(w));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command WhyIdle(CliContext context)
+    {
+        var controller = new ControllerOption(context);
+        var output = OutputOption.Create();
+        var id = new Argument<string>("ID") { Description = "Session id (ses-...)" };
+        var command = new Command("why-idle", "Say whether a session counts as idle, why, and when it will be evicted") { id, controller, output };
+        command.SetAction(async (parseResult, ct) =>
+        {
+            using var client = controller.Connect(parseResult);
+            var why = await client.Sessions.ExplainIdlenessAsync(new ExplainIdlenessRequest { SessionId = parseResult.GetValue(id) }, deadline: context.CallDeadline(), cancellationToken: ct);
+            context.Print(parseResult.GetValue(output), why, (w, now) => SessionView.Idleness(why, now).WriteTo(w));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command KeepAlive(CliContext context)
+    {
+        var controller = new ControllerOption(context);
+        var output = OutputOption.Create();
+        var id = new Argument<string>("ID") { Description = "Session id (ses-...)" };
+        var command = new Command("keepalive", "Mark activity on a session, postponing its idle eviction") { id, controller, output };
+        command.SetAction(async (parseResult, ct) =>
+        {
+            using var client = controller.Connect(parseResult);
+            var session = await client.Sessions.KeepAliveAsync(new KeepAliveRequest { SessionId = parseResult.GetValue(id) }, deadline: context.CallDeadline(), cancellationToken: ct);
             context.Print(parseResult.GetValue(output), session, (w, now) => SessionView.Table([session], now).WriteTo(w));
             return ExitCodes.Success;
         });

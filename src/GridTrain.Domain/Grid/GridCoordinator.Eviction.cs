@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using GridTrain.Domain.Eviction;
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Sessions;
+
+namespace GridTrain.Domain.Grid;
+
+public sealed partial class GridCoordinator
+{
+    /// <summary>Client activity per session, kept in memory: reads must not write. A restart counts as activity.</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _activity = new(StringComparer.Ordinal);
+
+    /// <summary>Notes client activity on a session (any call on it), postponing its idle eviction.</summary>
+    public void RecordActivity(string sessionId) => _activity[sessionId] = _time.GetUtcNow();
+
+    /// <summary>Marks activity and returns the session.</summary>
+    public Task<Session> KeepAliveAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        RequireId(sessionId, "session_id");
+        return RunReadAsync(async tx =>
+        {
+            var session = await tx.GetSessionAsync(sessionId);
+            RecordActivity(sessionId);
+            return session;
+        }, cancellationToken);
+    }
+
+    /// <summary>Why the session is or is not idle and when it will be evicted.</summary>
+    public Task<IdleExplanation> ExplainIdlenessAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        RequireId(sessionId, "session_id");
+        return RunReadAsync(async tx =>
+        {
+            var session = await tx.GetSessionAsync(sessionId);
+            session = WithEvictionDefaults(session);
+            return IdlePolicy.Explain(session, await tx.ListJobsAsync(session.Id), LastActivity(session), tx.Now);
+        }, cancellationToken);
+    }
+
+    /// <summary>Brings an evicted or suspended session back into the queue; its interrupted job resumes from its latest checkpoint.</summary>
+    public Task<Session> ResumeSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        RequireId(sessionId, "session_id");
+        return RunAsync(async tx =>
+        {
+            var session = await tx.GetSessionAsync(sessionId);
+            if (!session.IsResumable)
+            {
+                throw new GridException(GridError.FailedPrecondition, $"session {sessionId} is {session.State.ToString().ToUpperInvariant()}; only an evicted or suspended session can be resumed");
+            }
+
+            RecordActivity(sessionId);
+            return tx.Put(session.Resume(tx.Now), session);
+        }, cancellationToken);
+    }
+
+    /// <summary>Sessions stored before idle eviction existed get the deployment defaults, counted from their creation.</summary>
+    private Session WithEvictionDefaults(Session session) => session with
+    {
+        IdleTimeout = session.IdleTimeout > TimeSpan.Zero ? session.IdleTimeout : _options.DefaultIdleTimeout,
+        MaxLifetime = session.MaxLifetime > TimeSpan.Zero ? session.MaxLifetime : _options.DefaultMaxLifetime,
+        LifetimeStartedAt = session.LifetimeStartedAt == default ? session.CreatedAt : session.LifetimeStartedAt,
+        LastActivityAt = session.LastActivityAt == default ? session.CreatedAt : session.LastActivityAt,
+    };
+
+    private DateTimeOffset LastActivity(Session session) =>
+        _activity.TryGetValue(session.Id, out var seen) && seen > session.LastActivityAt ? seen : session.LastActivityAt;
+
+    /// <summary>
+    /// Warns of evictions to come, evicts sessions whose idle timeout or lifetime has run out, and finishes evictions
+    /// whose checkpoint grace has passed. A running job is asked to checkpoint and stop first.
+    /// </summary>
+    private async ValueTask EvictAsync(GridTransaction tx)
+    {
+        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.HoldsResources))
+        {
+            if (session.EvictingReason is { } evicting)
+            {
+                if (tx.Now >= session.EvictionGraceEndsAt)
+                {
+                    await FinishEvictionAsync(tx, session, $"{evicting}; the job did not confirm a checkpoint within {_options.EvictionGrace}");
+                }
+
+                continue;
+            }
+
+            var current = WithEvictionDefaults(session);
+            var explanation = IdlePolicy.Explain(current, await tx.ListJobsAsync(session.Id), LastActivity(current), tx.Now);
+            if (explanation.EvictionAt is not { } deadline)
+            {
+                continue;
+            }
+
+            if (tx.Now >= deadline)
+            {
+                await BeginEvictionAsync(tx, session, explanation.EvictionReason == "idle" ? $"idle for {current.IdleTimeout}" : $"lifetime of {current.MaxLifetime} reached");
+            }
+            else if (tx.Now >= deadline - _options.EvictionWarning && session.EvictionWarnedFor != deadline)
+            {
+                var warned = tx.Put(session with { EvictionWarnedFor = deadline }, session);
+                tx.Warn(warned, deadline, $"will be evicted at {deadline:u} ({explanation.EvictionReason}) unless it is used");
+            }
+        }
+    }
+
+    private async ValueTask BeginEvictionAsync(GridTransaction tx, Session session, string reason)
+    {
+        Log.SessionEvicting(_logger, session.Id, reason);
+        var running = (await tx.ListJobsAsync(session.Id)).FirstOrDefault(j => j.State == JobState.Running);
+        if (running is null || session.AgentId is null)
+        {
+            await FinishEvictionAsync(tx, session, reason);
+            return;
+        }
+
+        // The job process checkpoints on SIGTERM before it exits; its result (or the grace deadline) completes the eviction.
+        tx.Send(session.AgentId, new CancelJob(running.Id, $"session evicted ({reason}): checkpoint and stop"));
+        tx.Put(session with { EvictingReason = reason, EvictionGraceEndsAt = tx.Now + _options.EvictionGrace }, session);
+    }
+
+    /// <summary>Frees the session's resources, keeping its record; a job still running goes back to the queue to resume later.</summary>
+    private async ValueTask FinishEvictionAsync(GridTransaction tx, Session session, string reason)
+    {
+        session = await tx.GetSessionAsync(session.Id);
+        foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running))
+        {
+            tx.AppendEvent(job.Requeue(), new JobStateChanged(JobState.Queued, $"session evicted ({reason}); resumes from {job.LatestCheckpoint ?? "the start"} when the session is resumed"));
+        }
+
+        if (session.AgentId is { } agentId)
+        {
+            tx.Send(agentId, new ReleaseSession(session.Id, $"evicted: {reason}"));
+        }
+
+        tx.Put(session.End(SessionState.Evicted, reason, tx.Now), session);
+    }
+}

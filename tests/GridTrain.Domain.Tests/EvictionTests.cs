@@ -1,0 +1,165 @@
+using GridTrain.Domain.Grid;
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Sessions;
+
+namespace GridTrain.Domain.Tests;
+
+/// <summary>Colab session semantics on a driven clock: idle eviction, lifetime, warnings, checkpoint-then-evict, resume.</summary>
+public sealed class EvictionTests
+{
+    private static readonly GridOptions s_options = new()
+    {
+        DefaultIdleTimeout = TimeSpan.FromMinutes(90),
+        DefaultMaxLifetime = TimeSpan.FromHours(12),
+        EvictionWarning = TimeSpan.FromMinutes(5),
+        EvictionGrace = TimeSpan.FromMinutes(2),
+        AgentTimeout = TimeSpan.FromDays(2),
+    };
+
+    private readonly GridHarness _h = new(s_options);
+
+    [Fact]
+    public async Task IdleSession_WarnedThenEvicted_AndItsSlotGoesToAQueuedSession()
+    {
+        var agent = await _h.ConnectAsync("a1", cpuSlots: 1);
+        var idle = await _h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default, idleTimeout: TimeSpan.FromMinutes(30));
+        await agent.SyncAsync();
+        var waiting = await _h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default);
+        Assert.Equal(SessionState.Pending, (await Session(waiting.Id)).State);
+
+        await AdvanceAsync(agent, TimeSpan.FromMinutes(26));
+        var warning = (await _h.Grid.ReadSessionChangesAsync(idle.Id, 0, default)).Last();
+        Assert.Equal(SessionChangeKind.EvictionWarning, warning.Kind);
+        Assert.Equal(idle.CreatedAt + TimeSpan.FromMinutes(30), warning.EvictionDeadline);
+        Assert.Equal(SessionState.Ready, (await Session(idle.Id)).State);
+
+        await AdvanceAsync(agent, TimeSpan.FromMinutes(4));
+
+        var evicted = await Session(idle.Id);
+        Assert.Equal(SessionState.Evicted, evicted.State);
+        Assert.Contains("idle", evicted.StateReason, StringComparison.Ordinal);
+        Assert.Equal(SessionState.Starting, (await Session(waiting.Id)).State);
+    }
+
+    [Fact]
+    public async Task ClientActivity_PostponesIdleEviction()
+    {
+        var agent = await _h.ConnectAsync("a1");
+        var session = await _h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default, idleTimeout: TimeSpan.FromMinutes(30));
+        await agent.SyncAsync();
+
+        await AdvanceAsync(agent, TimeSpan.FromMinutes(20));
+        await _h.Grid.KeepAliveAsync(session.Id, default);
+        await AdvanceAsync(agent, TimeSpan.FromMinutes(20));
+
+        Assert.Equal(SessionState.Ready, (await Session(session.Id)).State);
+        var why = await _h.Grid.ExplainIdlenessAsync(session.Id, default);
+        Assert.False(why.Idle);
+        Assert.Equal("idle", why.EvictionReason);
+        Assert.Equal(_h.Time.GetUtcNow() + TimeSpan.FromMinutes(10), why.EvictionAt);
+    }
+
+    [Fact]
+    public async Task RunningJob_IsNeverIdle_ExplainSaysWhy()
+    {
+        var (agent, start) = await RunningJobAsync();
+
+        await AdvanceAsync(agent, TimeSpan.FromHours(3));
+
+        Assert.Equal(SessionState.Busy, (await Session(start.SessionId)).State);
+        var why = await _h.Grid.ExplainIdlenessAsync(start.SessionId, default);
+        Assert.False(why.Idle);
+        Assert.Contains($"job {start.JobId} is running", why.Reasons);
+        Assert.Equal("lifetime", why.EvictionReason);
+    }
+
+    [Fact]
+    public async Task Lifetime_RunningJobCheckpointsFirst_ThenSessionEvicted_AndResumeContinuesFromThatCheckpoint()
+    {
+        var (agent, start) = await RunningJobAsync(maxLifetime: TimeSpan.FromHours(1));
+        await _h.Grid.ReportJobEventsAsync(agent.Id, start.JobId, start.LeaseEpoch, [new(1, new CheckpointWritten(100, "/ckpt/100"))], default);
+
+        await AdvanceAsync(agent, TimeSpan.FromHours(1));
+
+        var stop = Assert.Single(agent.Receive().OfType<CancelJob>());
+        Assert.Contains("checkpoint and stop", stop.Reason, StringComparison.Ordinal);
+        Assert.Equal(SessionState.Busy, (await Session(start.SessionId)).State);
+
+        // The job process checkpoints on SIGTERM and exits; the agent reports the checkpoint, then the stop.
+        await _h.Grid.ReportJobEventsAsync(agent.Id, start.JobId, start.LeaseEpoch, [new(2, new CheckpointWritten(137, "/ckpt/137"))], default);
+        await agent.FinishAsync(start, JobResult.Cancelled("session evicted"));
+
+        var evicted = await Session(start.SessionId);
+        Assert.Equal(SessionState.Evicted, evicted.State);
+        Assert.Contains(agent.Receive(), c => c is ReleaseSession);
+        var job = await _h.Grid.GetJobAsync(start.JobId, default);
+        Assert.Equal(JobState.Queued, job.State);
+
+        var resumed = await _h.Grid.ResumeSessionAsync(start.SessionId, default);
+        Assert.Equal(SessionState.Starting, (await Session(start.SessionId)).State);
+        var restart = (await agent.SyncAsync()).OfType<StartJob>().Single();
+        Assert.Equal("/ckpt/137", restart.ResumeFrom);
+        Assert.Equal(resumed.LeaseEpoch + 1, restart.LeaseEpoch);
+        Assert.Equal(_h.Time.GetUtcNow() + TimeSpan.FromHours(1), (await Session(start.SessionId)).ExpiresAt);
+    }
+
+    [Fact]
+    public async Task Eviction_JobSilentPastGrace_EvictedAnyway()
+    {
+        var (agent, start) = await RunningJobAsync(maxLifetime: TimeSpan.FromHours(1));
+
+        await AdvanceAsync(agent, TimeSpan.FromHours(1));
+        Assert.Equal(SessionState.Busy, (await Session(start.SessionId)).State);
+        await AdvanceAsync(agent, TimeSpan.FromMinutes(2));
+
+        var evicted = await Session(start.SessionId);
+        Assert.Equal(SessionState.Evicted, evicted.State);
+        Assert.Contains("did not confirm a checkpoint", evicted.StateReason, StringComparison.Ordinal);
+        Assert.Equal(JobState.Queued, (await _h.Grid.GetJobAsync(start.JobId, default)).State);
+    }
+
+    [Fact]
+    public async Task Timeouts_OutsideAdminBounds_RefusedNamingTheField()
+    {
+        var error = await Assert.ThrowsAsync<GridException>(() => _h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default, idleTimeout: TimeSpan.FromDays(3)));
+        Assert.Equal(GridError.InvalidArgument, error.Error);
+        Assert.StartsWith("idle_timeout: must be between 1m and 1.00:00:00", error.Message, StringComparison.Ordinal);
+
+        error = await Assert.ThrowsAsync<GridException>(() => _h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default, maxLifetime: TimeSpan.FromSeconds(5)));
+        Assert.StartsWith("max_lifetime:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Resume_SessionNotEvicted_FailedPrecondition()
+    {
+        var session = await _h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default);
+
+        var error = await Assert.ThrowsAsync<GridException>(() => _h.Grid.ResumeSessionAsync(session.Id, default));
+
+        Assert.Equal(GridError.FailedPrecondition, error.Error);
+    }
+
+    /// <summary>Reads a session through the listing, which (unlike a get) is not activity on it.</summary>
+    private async Task<Session> Session(string id) => (await _h.Grid.ListSessionsAsync(includeEnded: true, default)).Single(s => s.Id == id);
+
+    /// <summary>Moves the clock in heartbeat-sized steps, with the agent heartbeating and the controller sweeping.</summary>
+    private async Task AdvanceAsync(TestAgent agent, TimeSpan span)
+    {
+        var step = TimeSpan.FromMinutes(1);
+        for (var done = TimeSpan.Zero; done < span; done += step)
+        {
+            _h.Time.Advance(step);
+            await agent.HeartbeatAsync();
+            await _h.Grid.SweepAsync(default);
+        }
+    }
+
+    private async Task<(TestAgent Agent, StartJob Start)> RunningJobAsync(TimeSpan? maxLifetime = null)
+    {
+        var agent = await _h.ConnectAsync("a1");
+        var session = await _h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default, maxLifetime: maxLifetime);
+        await agent.SyncAsync();
+        await _h.Grid.SubmitJobAsync(session.Id, GridHarness.Spec(), default);
+        return (agent, agent.Receive().OfType<StartJob>().Single());
+    }
+}
