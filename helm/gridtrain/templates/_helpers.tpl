@@ -1,0 +1,102 @@
+{{/*
+The chart name, or nameOverride.
+*/}}
+{{- define "gridtrain.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The prefix of every resource name: fullnameOverride, or "<release>-<name>" (the release name alone when it
+already contains the name). Kept to 52 characters so that "-controller" still fits a 63-character name.
+*/}}
+{{- define "gridtrain.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 52 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "gridtrain.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Names of the controller's Deployment and Service, the agents' DaemonSet, and the controller's data claim.
+*/}}
+{{- define "gridtrain.controller.fullname" -}}
+{{- printf "%s-controller" (include "gridtrain.fullname" .) }}
+{{- end }}
+
+{{- define "gridtrain.agent.fullname" -}}
+{{- printf "%s-agent" (include "gridtrain.fullname" .) }}
+{{- end }}
+
+{{- define "gridtrain.controller.claimName" -}}
+{{- .Values.controller.persistence.existingClaim | default (printf "%s-data" (include "gridtrain.controller.fullname" .)) }}
+{{- end }}
+
+{{/*
+Selector labels (without the component label, which each template adds).
+*/}}
+{{- define "gridtrain.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gridtrain.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+Labels of every resource (without the component label).
+*/}}
+{{- define "gridtrain.labels" -}}
+helm.sh/chart: {{ include "gridtrain.chart" . }}
+{{ include "gridtrain.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: gridtrain
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The service account both pods run as.
+*/}}
+{{- define "gridtrain.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "gridtrain.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+An image reference from (dict "image" <controller.image or agent.image> "root" $): repository@digest when a
+digest is set, else repository:tag with the tag defaulting to the chart's appVersion.
+*/}}
+{{- define "gridtrain.image" -}}
+{{- if .image.digest }}
+{{- printf "%s@%s" .image.repository .image.digest }}
+{{- else }}
+{{- printf "%s:%s" .image.repository (toString (.image.tag | default .root.Chart.AppVersion)) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The controller's gRPC address inside the cluster, and the address the agents join (agent.controllerAddress
+when set).
+*/}}
+{{- define "gridtrain.controller.serviceUrl" -}}
+{{- printf "http://%s.%s.svc:%v" (include "gridtrain.controller.fullname" .) .Release.Namespace .Values.controller.service.port }}
+{{- end }}
+
+{{- define "gridtrain.agent.controllerUrl" -}}
+{{- .Values.agent.controllerAddress | default (include "gridtrain.controller.serviceUrl" .) }}
+{{- end }}
