@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Google.Protobuf;
+using GridTrain.Client;
 using GridTrain.Cli.Output;
 using GridTrain.Protos.V1;
 
@@ -54,22 +56,6 @@ internal static class SessionCommand
         return command;
     }
 
-    private static Command GetSession(CliContext context)
-    {
-        var controller = new ControllerOption(context);
-        var output = OutputOption.Create();
-        var id = new Argument<string>("ID") { Description = "Session id (ses-...)" };
-        var command = new Command("get", "Show one session") { id, controller, output };
-        command.SetAction(async (parseResult, ct) =>
-        {
-            using var client = controller.Connect(parseResult);
-            var session = await client.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = parseResult.GetValue(id) }, deadline: context.CallDeadline(), cancellationToken: ct);
-            context.Print(parseResult.GetValue(output), session, (w, now) => SessionView.Details(session, now).WriteTo(w));
-            return ExitCodes.Success;
-        });
-        return command;
-    }
-
     private static Command ListSessions(CliContext context)
     {
         var controller = new ControllerOption(context);
@@ -96,66 +82,64 @@ internal static class SessionCommand
         return command;
     }
 
+    private static Command GetSession(CliContext context) => BySessionId(
+        context,
+        "get",
+        "Show one session",
+        (client, id, deadline, ct) => client.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = id }, deadline: deadline, cancellationToken: ct).ResponseAsync,
+        (w, now, session) => SessionView.Details(session, now).WriteTo(w));
+
     private static Command TerminateSession(CliContext context)
     {
-        var controller = new ControllerOption(context);
-        var output = OutputOption.Create();
-        var id = new Argument<string>("ID") { Description = "Session id (ses-...)" };
-        var command = new Command("rm", "End a session: cancel its jobs and free its resources") { id, controller, output };
+        var command = BySessionId(
+            context,
+            "rm",
+            "End a session: cancel its jobs and free its resources",
+            (client, id, deadline, ct) => client.Sessions.TerminateSessionAsync(new TerminateSessionRequest { SessionId = id }, deadline: deadline, cancellationToken: ct).ResponseAsync,
+            (w, now, session) => SessionView.Table([session], now).WriteTo(w));
         command.Aliases.Add("terminate");
-        command.SetAction(async (parseResult, ct) =>
-        {
-            using var client = controller.Connect(parseResult);
-            var session = await client.Sessions.TerminateSessionAsync(new TerminateSessionRequest { SessionId = parseResult.GetValue(id) }, deadline: context.CallDeadline(), cancellationToken: ct);
-            context.Print(parseResult.GetValue(output), session, (w, now) => SessionView.Table([session], now).WriteTo(w));
-            return ExitCodes.Success;
-        });
         return command;
     }
 
-    private static Command ResumeSession(CliContext context)
+    private static Command ResumeSession(CliContext context) => BySessionId(
+        context,
+        "resume",
+        "Bring an evicted session back; its interrupted job continues from its latest checkpoint",
+        (client, id, deadline, ct) => client.Sessions.ResumeSessionAsync(new ResumeSessionRequest { SessionId = id }, deadline: deadline, cancellationToken: ct).ResponseAsync,
+        (w, now, session) => SessionView.Table([session], now).WriteTo(w));
+
+    private static Command WhyIdle(CliContext context) => BySessionId(
+        context,
+        "why-idle",
+        "Say whether a session counts as idle, why, and when it will be evicted",
+        (client, id, deadline, ct) => client.Sessions.ExplainIdlenessAsync(new ExplainIdlenessRequest { SessionId = id }, deadline: deadline, cancellationToken: ct).ResponseAsync,
+        (w, now, why) => SessionView.Idleness(why, now).WriteTo(w));
+
+    private static Command KeepAlive(CliContext context) => BySessionId(
+        context,
+        "keepalive",
+        "Mark activity on a session, postponing its idle eviction",
+        (client, id, deadline, ct) => client.Sessions.KeepAliveAsync(new KeepAliveRequest { SessionId = id }, deadline: deadline, cancellationToken: ct).ResponseAsync,
+        (w, now, session) => SessionView.Table([session], now).WriteTo(w));
+
+    /// <summary>A command that takes a session id, makes one call, and prints its answer (a view, or JSON with <c>-o json</c>).</summary>
+    private static Command BySessionId<TResponse>(
+        CliContext context,
+        string name,
+        string description,
+        Func<GridTrainClient, string, DateTime, CancellationToken, Task<TResponse>> call,
+        Action<TextWriter, DateTimeOffset, TResponse> view)
+        where TResponse : IMessage
     {
         var controller = new ControllerOption(context);
         var output = OutputOption.Create();
         var id = new Argument<string>("ID") { Description = "Session id (ses-...)" };
-        var command = new Command("resume", "Bring an evicted session back; its interrupted job continues from its latest checkpoint") { id, controller, output };
+        var command = new Command(name, description) { id, controller, output };
         command.SetAction(async (parseResult, ct) =>
         {
             using var client = controller.Connect(parseResult);
-            var session = await client.Sessions.ResumeSessionAsync(new ResumeSessionRequest { SessionId = parseResult.GetValue(id) }, deadline: context.CallDeadline(), cancellationToken: ct);
-            context.Print(parseResult.GetValue(output), session, (w, now) => SessionView.Table([session], now).WriteTo(w));
-            return ExitCodes.Success;
-        });
-        return command;
-    }
-
-    private static Command WhyIdle(CliContext context)
-    {
-        var controller = new ControllerOption(context);
-        var output = OutputOption.Create();
-        var id = new Argument<string>("ID") { Description = "Session id (ses-...)" };
-        var command = new Command("why-idle", "Say whether a session counts as idle, why, and when it will be evicted") { id, controller, output };
-        command.SetAction(async (parseResult, ct) =>
-        {
-            using var client = controller.Connect(parseResult);
-            var why = await client.Sessions.ExplainIdlenessAsync(new ExplainIdlenessRequest { SessionId = parseResult.GetValue(id) }, deadline: context.CallDeadline(), cancellationToken: ct);
-            context.Print(parseResult.GetValue(output), why, (w, now) => SessionView.Idleness(why, now).WriteTo(w));
-            return ExitCodes.Success;
-        });
-        return command;
-    }
-
-    private static Command KeepAlive(CliContext context)
-    {
-        var controller = new ControllerOption(context);
-        var output = OutputOption.Create();
-        var id = new Argument<string>("ID") { Description = "Session id (ses-...)" };
-        var command = new Command("keepalive", "Mark activity on a session, postponing its idle eviction") { id, controller, output };
-        command.SetAction(async (parseResult, ct) =>
-        {
-            using var client = controller.Connect(parseResult);
-            var session = await client.Sessions.KeepAliveAsync(new KeepAliveRequest { SessionId = parseResult.GetValue(id) }, deadline: context.CallDeadline(), cancellationToken: ct);
-            context.Print(parseResult.GetValue(output), session, (w, now) => SessionView.Table([session], now).WriteTo(w));
+            var response = await call(client, parseResult.GetValue(id)!, context.CallDeadline(), ct);
+            context.Print(parseResult.GetValue(output), response, (w, now) => view(w, now, response));
             return ExitCodes.Success;
         });
         return command;
