@@ -1,0 +1,124 @@
+using System.Net;
+using GridTrain.Client;
+using GridTrain.Controller.Hosting;
+using GridTrain.Domain.Grid;
+using GridTrain.IntegrationTests.Infrastructure;
+using GridTrain.Protos.V1;
+
+namespace GridTrain.IntegrationTests;
+
+/// <summary>Colab session semantics with a real agent process and real training: eviction frees resources, keeps work.</summary>
+[Collection(EndToEndCollection.Name)]
+public sealed class SessionLifecycleTests : IAsyncLifetime
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("gridtrain-lifecycle-").FullName;
+    private ControllerServer? _server;
+    private GridTrainClient? _client;
+    private AgentProcess? _agent;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_agent is not null)
+        {
+            await _agent.DisposeAsync();
+        }
+
+        _client?.Dispose();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task IdleSession_IsEvicted_AndItsSlotGoesToTheQueuedSession()
+    {
+        var client = await StartAsync(new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500), AgentTimeout = TimeSpan.FromSeconds(5), DefaultIdleTimeout = TimeSpan.FromSeconds(2), EvictionWarning = TimeSpan.FromSeconds(1) });
+        var idle = await client.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = Cpu(), DisplayName = "forgotten" });
+        var queued = await client.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = Cpu(), DisplayName = "waiting" });
+
+        var idleEvents = await WatchUntilAsync(client, idle.Id, e => e.State == SessionState.Evicted);
+        var placed = await WatchUntilAsync(client, queued.Id, e => e.State == SessionState.Ready);
+
+        Assert.Contains(idleEvents, e => e.Kind == SessionEventKind.EvictionWarning && e.EvictionDeadline is not null);
+        Assert.Contains("idle", idleEvents[^1].Reason, StringComparison.Ordinal);
+        Assert.Equal(SessionState.Ready, placed[^1].State);
+        var evicted = await client.Sessions.ListSessionsAsync(new ListSessionsRequest());
+        Assert.Contains(evicted.Sessions, s => s.Id == idle.Id && s.State == SessionState.Evicted);
+    }
+
+    [Fact]
+    public async Task LifetimeEviction_CheckpointsTheRunningJobFirst_AndResumeContinuesItToSuccess()
+    {
+        var client = await StartAsync(new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500), AgentTimeout = TimeSpan.FromSeconds(5), DefaultMaxLifetime = TimeSpan.FromSeconds(4), EvictionWarning = TimeSpan.FromSeconds(1) });
+        var session = await client.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = Cpu() });
+        var job = await client.Jobs.SubmitJobAsync(new SubmitJobRequest { SessionId = session.Id, Spec = GridEvents.RecoveryJob() });
+
+        var evictions = 0;
+        long seen = 1;
+        long sessionSeen = 0;
+        while (true)
+        {
+            var events = await client.UntilAsync(job.Id, e => e.StateChanged is { State: JobState.Queued or JobState.Succeeded or JobState.Failed }, seen);
+            var last = events[^1].StateChanged;
+            seen = events[^1].Sequence;
+            if (last.State != JobState.Queued)
+            {
+                Assert.Equal(JobState.Succeeded, last.State);
+                break;
+            }
+
+            // Evicted: the job's stop produced a checkpoint first, and the requeue names it.
+            evictions++;
+            Assert.Contains("session evicted (lifetime", last.Reason, StringComparison.Ordinal);
+            var stopped = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = job.Id });
+            Assert.Contains(stopped.LatestCheckpoint, last.Reason, StringComparison.Ordinal);
+            Assert.True(File.Exists(stopped.LatestCheckpoint));
+            sessionSeen = (await WatchUntilAsync(client, session.Id, e => e.State == SessionState.Evicted, sessionSeen))[^1].Sequence;
+
+            await client.Sessions.ResumeSessionAsync(new ResumeSessionRequest { SessionId = session.Id });
+            seen = (await client.UntilAsync(job.Id, e => e.StateChanged?.State == JobState.Running, seen))[^1].Sequence;
+            var running = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = job.Id });
+            Assert.Equal(stopped.LatestCheckpoint, running.ResumedFrom);
+            Assert.True(evictions < 20, "the job should finish within a few lifetimes");
+        }
+
+        var finished = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = job.Id });
+        Assert.True(evictions >= 1, "a 4 s lifetime should have evicted the job at least once");
+        Assert.Equal(900, finished.Result.Steps);
+        Assert.Equal(evictions + 1, finished.Attempt);
+    }
+
+    private async Task<GridTrainClient> StartAsync(GridOptions options)
+    {
+        _server = ControllerServer.Create(new IPEndPoint(IPAddress.Loopback, 0), options);
+        await _server.StartAsync(CancellationToken.None);
+        _client = new GridTrainClient(_server.Address);
+        _agent = AgentProcess.Start(_server.Address, "agent-a", Path.Combine(_root, "agent-a"));
+        await _agent.WaitForLineAsync("registered as", GridEvents.Timeout);
+        return _client;
+    }
+
+    private static ResourceRequest Cpu() => new() { Runtime = Runtime.Cpu };
+
+    private static async Task<List<SessionEvent>> WatchUntilAsync(GridTrainClient client, string sessionId, Func<SessionEvent, bool> match, long afterSequence = 0)
+    {
+        using var timeout = new CancellationTokenSource(GridEvents.Timeout);
+        using var call = client.Sessions.WatchSession(new WatchSessionRequest { SessionId = sessionId, AfterSequence = afterSequence }, cancellationToken: timeout.Token);
+        var seen = new List<SessionEvent>();
+        while (await call.ResponseStream.MoveNext(timeout.Token))
+        {
+            seen.Add(call.ResponseStream.Current);
+            if (match(call.ResponseStream.Current))
+            {
+                return seen;
+            }
+        }
+
+        throw new InvalidOperationException($"session {sessionId}'s stream ended without the expected event");
+    }
+}
