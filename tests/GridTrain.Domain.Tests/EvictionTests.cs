@@ -139,6 +139,54 @@ public sealed class EvictionTests
         Assert.Equal(GridError.FailedPrecondition, error.Error);
     }
 
+    [Fact]
+    public async Task Cordon_NoNewSessions_UntilLifted()
+    {
+        var agent = await _h.ConnectAsync("a1");
+        await _h.Grid.CordonAgentAsync(agent.Id, cordon: true, default);
+
+        var session = await _h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default);
+        Assert.Equal(SessionState.Pending, (await Session(session.Id)).State);
+
+        var view = await _h.Grid.CordonAgentAsync(agent.Id, cordon: false, default);
+        Assert.False(view.Agent.Cordoned);
+        Assert.Equal(SessionState.Starting, (await Session(session.Id)).State);
+    }
+
+    [Fact]
+    public async Task Drain_JobCheckpointsAndMoves_ResumingOnAnotherAgent()
+    {
+        var (drained, start) = await RunningJobAsync();
+        await _h.Grid.ReportJobEventsAsync(drained.Id, start.JobId, start.LeaseEpoch, [new(1, new CheckpointWritten(40, "/ckpt/40"))], default);
+        var other = await _h.ConnectAsync("a2");
+
+        var view = await _h.Grid.DrainAgentAsync(drained.Id, TimeSpan.FromMinutes(5), default);
+
+        Assert.True(view.Agent.Cordoned);
+        Assert.Contains(drained.Receive(), c => c is CancelJob);
+        await _h.Grid.ReportJobEventsAsync(drained.Id, start.JobId, start.LeaseEpoch, [new(2, new CheckpointWritten(57, "/ckpt/57"))], default);
+        await drained.FinishAsync(start, JobResult.Cancelled("draining"));
+
+        var restart = (await other.SyncAsync()).OfType<StartJob>().Single();
+        Assert.Equal(start.JobId, restart.JobId);
+        Assert.Equal("/ckpt/57", restart.ResumeFrom);
+        Assert.Equal(other.Id, (await Session(start.SessionId)).AgentId);
+    }
+
+    [Fact]
+    public async Task Drain_JobSilentPastDeadline_MovesAnywayFromItsLatestCheckpoint()
+    {
+        var (drained, start) = await RunningJobAsync();
+        await _h.Grid.ReportJobEventsAsync(drained.Id, start.JobId, start.LeaseEpoch, [new(1, new CheckpointWritten(40, "/ckpt/40"))], default);
+        var other = await _h.ConnectAsync("a2");
+        await _h.Grid.DrainAgentAsync(drained.Id, TimeSpan.FromMinutes(3), default);
+
+        await AdvanceAsync(other, TimeSpan.FromMinutes(3));
+
+        var restart = (await other.SyncAsync()).OfType<StartJob>().Single();
+        Assert.Equal("/ckpt/40", restart.ResumeFrom);
+    }
+
     /// <summary>Reads a session through the listing, which (unlike a get) is not activity on it.</summary>
     private async Task<Session> Session(string id) => (await _h.Grid.ListSessionsAsync(includeEnded: true, default)).Single(s => s.Id == id);
 

@@ -93,6 +93,29 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
         Assert.Equal(evictions + 1, finished.Attempt);
     }
 
+    [Fact]
+    public async Task DrainedAgent_ItsJobCheckpointsAndFinishesElsewhere()
+    {
+        var client = await StartAsync(new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500), AgentTimeout = TimeSpan.FromSeconds(5) });
+        var job = await client.Jobs.SubmitJobAsync(GridEvents.Batch(GridEvents.RecoveryJob()));
+        var started = await client.UntilAsync(job.Id, e => e.KindCase == JobEvent.KindOneofCase.Checkpoint);
+        await using var other = AgentProcess.Start(client.Address, "agent-b", Path.Combine(_root, "agent-b"));
+        await other.WaitForLineAsync("registered as", GridEvents.Timeout);
+        var drained = (await client.Fleet.ListAgentsAsync(new ListAgentsRequest())).Agents.Single(a => a.Name == "agent-a");
+
+        var view = await client.Fleet.DrainAgentAsync(new DrainAgentRequest { AgentId = drained.Id, Deadline = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMinutes(1)) });
+
+        Assert.True(view.Cordoned);
+        var finished = await client.FinishedAsync(job.Id);
+        Assert.True(finished.State == JobState.Succeeded, $"job ended {finished.State}: {finished.Result?.Reason}");
+        Assert.Equal(2, finished.Attempt);
+        Assert.Equal(900, finished.Result!.Steps);
+        Assert.StartsWith(Path.Combine(_root, "agent-a"), finished.ResumedFrom, StringComparison.Ordinal);
+        Assert.StartsWith(Path.Combine(_root, "agent-b"), finished.Result.CheckpointUri, StringComparison.Ordinal);
+        var events = await client.UntilAsync(job.Id, e => e.Sequence == finished.LastEventSequence, started[^1].Sequence);
+        Assert.Contains(events, e => e.StateChanged is { State: JobState.Queued } changed && changed.Reason.Contains("draining", StringComparison.Ordinal));
+    }
+
     private async Task<GridTrainClient> StartAsync(GridOptions options)
     {
         _server = ControllerServer.Create(new IPEndPoint(IPAddress.Loopback, 0), options);

@@ -14,7 +14,7 @@ internal static class AgentView
             table.Add(
                 a.Id,
                 a.Name,
-                Formats.State(a.State),
+                Formats.State(a.State) + (a.DrainDeadline is not null ? ",DRAINING" : a.Cordoned ? ",CORDONED" : ""),
                 Formats.Integer(inventory.CpuCores),
                 Formats.Bytes(inventory.MemoryBytes),
                 $"{a.FreeGpuIndexes.Count}/{inventory.Gpus.Count}",

@@ -41,6 +41,8 @@ public static class AgentMapping
         RegisteredAt = view.Agent.RegisteredAt.ToTimestamp(),
         LastHeartbeatAt = view.LastSeen.ToTimestamp(),
         Version = view.Agent.Version,
+        Cordoned = view.Agent.Cordoned,
+        DrainDeadline = view.Agent.DrainDeadline.ToTimestamp(),
     };
 
     public static Wire.AgentCommand ToProto(this AgentCommand command) => command switch

@@ -13,4 +13,10 @@ internal sealed class FleetGrpcService(GridCoordinator grid) : FleetService.Flee
         var agents = await grid.ListAgentsAsync(context.CancellationToken);
         return new ListAgentsResponse { Agents = { agents.Select(a => a.ToProto()) } };
     }
+
+    public override async Task<Agent> CordonAgent(CordonAgentRequest request, ServerCallContext context) =>
+        (await grid.CordonAgentAsync(request.AgentId, cordon: !request.Uncordon, context.CancellationToken)).ToProto();
+
+    public override async Task<Agent> DrainAgent(DrainAgentRequest request, ServerCallContext context) =>
+        (await grid.DrainAgentAsync(request.AgentId, request.Deadline.ToDomain("deadline") ?? TimeSpan.FromMinutes(5), context.CancellationToken)).ToProto();
 }

@@ -13,6 +13,12 @@ public sealed record Agent
 
     public string Version { get; init; } = "";
 
+    /// <summary>Takes no new sessions (an operator cordoned or is draining it).</summary>
+    public bool Cordoned { get; init; }
+
+    /// <summary>While draining: when its sessions are moved even without their jobs' checkpoints.</summary>
+    public DateTimeOffset? DrainDeadline { get; init; }
+
     public required DateTimeOffset RegisteredAt { get; init; }
 
     public required DateTimeOffset LastHeartbeatAt { get; init; }

@@ -48,6 +48,8 @@ public sealed partial class GridCoordinator
                 State = AgentState.Ready,
                 RegisteredAt = tx.Now,
                 LastHeartbeatAt = tx.Now,
+                Cordoned = existing?.Cordoned ?? false,
+                DrainDeadline = existing?.DrainDeadline,
             });
             _lastSeen[agent.Id] = tx.Now;
             Log.AgentRegistered(_logger, agent.Id, name, existing is not null);
@@ -280,20 +282,10 @@ public sealed partial class GridCoordinator
     public Task<IReadOnlyList<AgentView>> ListAgentsAsync(CancellationToken cancellationToken) =>
         RunReadAsync<IReadOnlyList<AgentView>>(async tx =>
         {
-            var sessions = await tx.ListSessionsAsync();
-            var held = sessions.Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
+            var held = (await tx.ListSessionsAsync()).Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
             return (await tx.ListAgentsAsync())
                 .OrderBy(a => a.Name, StringComparer.Ordinal)
-                .Select(a =>
-                {
-                    var capacity = Capacity(a, held[a.Id]);
-                    return new AgentView(
-                        a,
-                        capacity.FreeGpus.Select(g => g.Index).ToList(),
-                        capacity.FreeCpuSlots,
-                        held[a.Id].Select(s => s.Id).ToList(),
-                        _lastSeen.TryGetValue(a.Id, out var seen) ? seen : a.LastHeartbeatAt);
-                })
+                .Select(a => View(a, held[a.Id]))
                 .ToList();
         }, cancellationToken);
 

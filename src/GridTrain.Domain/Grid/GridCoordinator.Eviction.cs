@@ -103,35 +103,40 @@ public sealed partial class GridCoordinator
         }
     }
 
-    private async ValueTask BeginEvictionAsync(GridTransaction tx, Session session, string reason)
+    private async ValueTask BeginEvictionAsync(GridTransaction tx, Session session, string reason, bool moves = false, DateTimeOffset? graceEndsAt = null)
     {
         Log.SessionEvicting(_logger, session.Id, reason);
         var running = (await tx.ListJobsAsync(session.Id)).FirstOrDefault(j => j.State == JobState.Running);
+        var evicting = session with { EvictingReason = reason, EvictionGraceEndsAt = graceEndsAt ?? tx.Now + _options.EvictionGrace, EvictionMoves = moves };
         if (running is null || session.AgentId is null)
         {
-            await FinishEvictionAsync(tx, session, reason);
+            await FinishEvictionAsync(tx, tx.Put(evicting, session), reason);
             return;
         }
 
         // The job process checkpoints on SIGTERM before it exits; its result (or the grace deadline) completes the eviction.
-        tx.Send(session.AgentId, new CancelJob(running.Id, $"session evicted ({reason}): checkpoint and stop"));
-        tx.Put(session with { EvictingReason = reason, EvictionGraceEndsAt = tx.Now + _options.EvictionGrace }, session);
+        tx.Send(session.AgentId, new CancelJob(running.Id, $"session {(moves ? "moving" : "evicted")} ({reason}): checkpoint and stop"));
+        tx.Put(evicting, session);
     }
 
-    /// <summary>Frees the session's resources, keeping its record; a job still running goes back to the queue to resume later.</summary>
+    /// <summary>
+    /// Frees the session's resources, keeping its record; a job still running goes back to the queue to resume from its
+    /// checkpoint. An evicted session waits to be resumed; a moving one (drain) goes straight back to the queue.
+    /// </summary>
     private async ValueTask FinishEvictionAsync(GridTransaction tx, Session session, string reason)
     {
         session = await tx.GetSessionAsync(session.Id);
+        var then = session.EvictionMoves ? "on another agent" : "when the session is resumed";
         foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running))
         {
-            tx.AppendEvent(job.Requeue(), new JobStateChanged(JobState.Queued, $"session evicted ({reason}); resumes from {job.LatestCheckpoint ?? "the start"} when the session is resumed"));
+            tx.AppendEvent(job.Requeue(), new JobStateChanged(JobState.Queued, $"session {(session.EvictionMoves ? "moving" : "evicted")} ({reason}); resumes from {job.LatestCheckpoint ?? "the start"} {then}"));
         }
 
         if (session.AgentId is { } agentId)
         {
-            tx.Send(agentId, new ReleaseSession(session.Id, $"evicted: {reason}"));
+            tx.Send(agentId, new ReleaseSession(session.Id, $"{(session.EvictionMoves ? "moving" : "evicted")}: {reason}"));
         }
 
-        tx.Put(session.End(SessionState.Evicted, reason, tx.Now), session);
+        tx.Put(session.EvictionMoves ? session.Requeue($"moved off its agent ({reason}); waiting for another agent", tx.Now) : session.End(SessionState.Evicted, reason, tx.Now), session);
     }
 }

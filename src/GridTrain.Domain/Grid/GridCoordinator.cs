@@ -158,7 +158,7 @@ public sealed partial class GridCoordinator
     {
         var held = sessions.Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
         return (await tx.ListAgentsAsync())
-            .Where(a => a.State == AgentState.Ready && _commandStreams.ContainsKey(a.Id))
+            .Where(a => a.State == AgentState.Ready && !a.Cordoned && _commandStreams.ContainsKey(a.Id))
             .Select(a => Capacity(a, held[a.Id]))
             .ToList();
     }

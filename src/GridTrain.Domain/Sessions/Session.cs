@@ -57,6 +57,9 @@ public sealed record Session
     /// <summary>While evicting: when eviction proceeds even without the job's confirmation.</summary>
     public DateTimeOffset? EvictionGraceEndsAt { get; init; }
 
+    /// <summary>While evicting: true when the session moves to another agent afterwards (a drain) instead of being evicted.</summary>
+    public bool EvictionMoves { get; init; }
+
     public DateTimeOffset ExpiresAt => LifetimeStartedAt + MaxLifetime;
 
     public bool IsEnded => State is SessionState.Terminated or SessionState.Failed;
@@ -77,7 +80,7 @@ public sealed record Session
 
     /// <summary>Back to the queue (its agent was lost); the next placement gets a new epoch.</summary>
     public Session Requeue(string reason, DateTimeOffset now) =>
-        Move(SessionState.Pending, reason, now) with { AgentId = null, GpuIndexes = [] };
+        Move(SessionState.Pending, reason, now) with { AgentId = null, GpuIndexes = [], EvictingReason = null, EvictionGraceEndsAt = null, EvictionMoves = false };
 
     public Session MarkReady(string reason, DateTimeOffset now) => Move(SessionState.Ready, reason, now);
 
