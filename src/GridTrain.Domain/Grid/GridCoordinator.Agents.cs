@@ -181,7 +181,7 @@ public sealed partial class GridCoordinator
                 job = reported.Data switch
                 {
                     ProgressReported progress => job with { Progress = progress },
-                    CheckpointWritten checkpoint => job with { LatestCheckpoint = checkpoint.Uri },
+                    CheckpointWritten checkpoint => job with { LatestCheckpoint = checkpoint.Uri, LatestCheckpointStep = checkpoint.Step },
                     EpochEvaluated epoch => job with { TestAccuracy = epoch.TestAccuracy },
                     _ => job,
                 };

@@ -22,6 +22,9 @@ public sealed partial class GridCoordinator
         [LoggerMessage(6, LogLevel.Information, "Evicting session {SessionId}: {Reason}", EventName = "SessionEvicting")]
         public static partial void SessionEvicting(ILogger logger, string sessionId, string reason);
 
+        [LoggerMessage(7, LogLevel.Information, "Preempting session {SessionId} for {PendingId}", EventName = "SessionPreempted")]
+        public static partial void SessionPreempted(ILogger logger, string sessionId, string pendingId);
+
         [LoggerMessage(5, LogLevel.Warning, "Job {JobId} attempt {Attempt} interrupted: {Reason}", EventName = "JobRetried")]
         public static partial void JobRetried(ILogger logger, string jobId, int attempt, string reason);
     }

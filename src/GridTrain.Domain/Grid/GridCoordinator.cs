@@ -121,12 +121,19 @@ public sealed partial class GridCoordinator
         if (pending.Count > 0)
         {
             var capacities = await CapacitiesAsync(tx, sessions);
-            foreach (var placement in Scheduler.Place(pending, capacities))
+            var placements = Scheduler.Place(pending, capacities);
+            foreach (var placement in placements)
             {
                 var before = await tx.GetSessionAsync(placement.SessionId);
                 var placed = tx.Put(before.Place(placement.AgentId, placement.GpuIndexes, tx.Now), before);
                 tx.Send(placed.AgentId!, new AssignSession(placed.Id, placed.LeaseEpoch, placed.GpuIndexes));
                 Log.SessionPlaced(_logger, placed.Id, placed.AgentId!, placed.LeaseEpoch);
+            }
+
+            if (_options.Preemption)
+            {
+                var placedIds = placements.Select(p => p.SessionId).ToHashSet(StringComparer.Ordinal);
+                await PreemptAsync(tx, [.. pending.Where(s => !placedIds.Contains(s.Id))]);
             }
         }
 

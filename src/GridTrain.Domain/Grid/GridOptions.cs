@@ -30,6 +30,12 @@ public sealed class GridOptions
     /// <summary>How long an eviction waits for a running job to checkpoint and stop. Default 2 minutes.</summary>
     public TimeSpan EvictionGrace { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Whether a pending session may preempt lower-priority ones: the victims (least work lost since their last
+    /// checkpoint first) checkpoint, stop and go back to the queue. Default false.
+    /// </summary>
+    public bool Preemption { get; set; }
+
     /// <summary>Problems with the options, each with a hint.</summary>
     public IEnumerable<string> Validate()
     {

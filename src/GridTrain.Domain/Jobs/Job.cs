@@ -19,6 +19,12 @@ public sealed record Job
 
     public string? LatestCheckpoint { get; init; }
 
+    /// <summary>Step of <see cref="LatestCheckpoint"/>.</summary>
+    public long LatestCheckpointStep { get; init; }
+
+    /// <summary>Steps a stop now would lose: progress since the latest committed checkpoint.</summary>
+    public long StepsSinceCheckpoint => Math.Max(0, (Progress?.Step ?? 0) - LatestCheckpointStep);
+
     public ProgressReported? Progress { get; init; }
 
     public JobResult? Result { get; init; }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using GridTrain.Cli.Errors;
+using GridTrain.Cli.Output;
 using GridTrain.Controller.Hosting;
 using GridTrain.Domain.Grid;
 using Microsoft.Extensions.Logging;
@@ -48,7 +49,10 @@ internal static class ControllerCommand
         var agentTimeout = new DurationOption("--agent-timeout") { Description = "Silence after which an agent is lost and its sessions move [default: 10s]" };
         var maxAttempts = new NumberOption<int>("--max-attempts") { Description = $"Attempts a job gets when infrastructure fails under it [default: {defaults.MaxJobAttempts}]", HelpName = "N" }.AtLeast(1);
 
-        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts };
+        var idleTimeout = new DurationOption("--idle-timeout") { Description = $"Idle timeout of sessions that do not ask for one [default: {Formats.Duration(defaults.DefaultIdleTimeout)}]" };
+        var maxLifetime = new DurationOption("--max-lifetime") { Description = $"Lifetime of sessions that do not ask for one [default: {Formats.Duration(defaults.DefaultMaxLifetime)}]" };
+        var preemption = new Option<bool>("--preemption") { Description = "Let higher-priority sessions preempt lower-priority ones (victims checkpoint and requeue)" };
+        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption };
         command.SetAction(async (parseResult, ct) =>
         {
             var options = new GridOptions
@@ -56,11 +60,14 @@ internal static class ControllerCommand
                 HeartbeatInterval = parseResult.GetValue(heartbeat) ?? defaults.HeartbeatInterval,
                 AgentTimeout = parseResult.GetValue(agentTimeout) ?? defaults.AgentTimeout,
                 MaxJobAttempts = parseResult.GetValue(maxAttempts) ?? defaults.MaxJobAttempts,
+                DefaultIdleTimeout = parseResult.GetValue(idleTimeout) ?? defaults.DefaultIdleTimeout,
+                DefaultMaxLifetime = parseResult.GetValue(maxLifetime) ?? defaults.DefaultMaxLifetime,
+                Preemption = parseResult.GetValue(preemption),
             };
             var problems = options.Validate().ToList();
             if (problems.Count > 0)
             {
-                throw new CliException("--heartbeat-interval, --agent-timeout, --max-attempts: " + string.Join("; ", problems), ExitCodes.Usage);
+                throw new CliException("--heartbeat-interval, --agent-timeout, --max-attempts, --idle-timeout, --max-lifetime: " + string.Join("; ", problems), ExitCodes.Usage);
             }
 
             var directory = CreateDataDirectory(parseResult.GetRequiredValue(dataDirectory));
