@@ -19,6 +19,7 @@ internal static class GridTrainCli
         AgentCommand.Create(context),
         ControllerCommand.Create(context),
         DemoCommand.Create(context),
+        QuotaCommand.Create(context),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code (see <see cref="ExitCodes"/>).</summary>

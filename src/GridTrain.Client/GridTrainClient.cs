@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using GridTrain.Protos.V1;
 
@@ -14,12 +15,22 @@ public sealed class GridTrainClient : IDisposable
 {
     private readonly GrpcChannel _channel;
 
-    public GridTrainClient(Uri controller, GrpcChannelOptions? options = null)
+    /// <param name="controller">The controller's address.</param>
+    /// <param name="options">Channel settings.</param>
+    /// <param name="user">The user to act as, sent as <c>x-gridtrain-user</c> metadata (for quotas and listings until bearer tokens land).</param>
+    public GridTrainClient(Uri controller, GrpcChannelOptions? options = null, string? user = null)
     {
         _channel = GrpcChannel.ForAddress(controller, options ?? new GrpcChannelOptions());
-        Sessions = new SessionService.SessionServiceClient(_channel);
-        Jobs = new JobService.JobServiceClient(_channel);
-        Fleet = new FleetService.FleetServiceClient(_channel);
+        var invoker = string.IsNullOrEmpty(user)
+            ? _channel.CreateCallInvoker()
+            : _channel.Intercept(metadata =>
+            {
+                metadata.Add("x-gridtrain-user", user);
+                return metadata;
+            });
+        Sessions = new SessionService.SessionServiceClient(invoker);
+        Jobs = new JobService.JobServiceClient(invoker);
+        Fleet = new FleetService.FleetServiceClient(invoker);
         Address = controller;
     }
 

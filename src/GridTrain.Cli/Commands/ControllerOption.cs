@@ -50,8 +50,11 @@ internal sealed class ControllerOption : Option<Uri?>
             : throw new CliException($"{EnvironmentVariable}: '{fromEnvironment}' is not a controller address; use http://HOST:PORT", ExitCodes.Usage);
     }
 
-    /// <summary>A client for the controller this command talks to.</summary>
-    public GridTrainClient Connect(ParseResult parseResult) => new(Resolve(parseResult));
+    /// <summary>Names the user to act as (quotas, listings) until bearer tokens land.</summary>
+    public const string UserVariable = "GRIDTRAIN_USER";
+
+    /// <summary>A client for the controller this command talks to, acting as <c>GRIDTRAIN_USER</c> when set.</summary>
+    public GridTrainClient Connect(ParseResult parseResult) => new(Resolve(parseResult), user: _context.GetEnvironmentVariable(UserVariable));
 
     /// <summary>An http(s) URL, or <c>HOST:PORT</c> meaning <c>http://HOST:PORT</c>.</summary>
     public static bool TryParseAddress(string value, out Uri address)

@@ -27,6 +27,17 @@ public static class SessionMapping
         MaxLifetime = Duration.FromTimeSpan(session.MaxLifetime),
         LastActivityAt = session.LastActivityAt.ToTimestamp(),
         ExpiresAt = session.ExpiresAt.ToTimestamp(),
+        Owner = session.Owner,
+    };
+
+    public static Wire.Quota ToProto(this GridTrain.Domain.Quotas.QuotaUsage usage) => new()
+    {
+        Owner = usage.Owner,
+        ConcurrentGpus = usage.ConcurrentGpus,
+        MaxConcurrentGpus = usage.MaxConcurrentGpus,
+        GpuHours = usage.GpuHours,
+        GpuHoursPerWindow = usage.GpuHoursPerWindow,
+        Window = Duration.FromTimeSpan(usage.Window),
     };
 
     public static Wire.IdleExplanation ToProto(this IdleExplanation explanation, string sessionId) => new()

@@ -21,7 +21,7 @@ internal sealed class JobGrpcService(GridCoordinator grid) : JobService.JobServi
         var spec = request.Spec.ToDomain();
         var job = hasSession
             ? await grid.SubmitJobAsync(request.SessionId, spec, context.CancellationToken)
-            : await grid.SubmitBatchJobAsync(request.Batch!.Resources.ToDomain("batch.resources"), request.Batch.Priority, spec, context.CancellationToken);
+            : await grid.SubmitBatchJobAsync(request.Batch!.Resources.ToDomain("batch.resources"), request.Batch.Priority, spec, context.CancellationToken, CallerIdentity.Owner(context));
         return job.ToProto();
     }
 

@@ -16,7 +16,8 @@ internal sealed class SessionGrpcService(GridCoordinator grid) : SessionService.
             request.DisplayName,
             context.CancellationToken,
             request.IdleTimeout.ToDomain("idle_timeout"),
-            request.MaxLifetime.ToDomain("max_lifetime"));
+            request.MaxLifetime.ToDomain("max_lifetime"),
+            CallerIdentity.Owner(context));
         return session.ToProto();
     }
 
@@ -25,6 +26,9 @@ internal sealed class SessionGrpcService(GridCoordinator grid) : SessionService.
 
     public override async Task<IdleExplanation> ExplainIdleness(ExplainIdlenessRequest request, ServerCallContext context) =>
         (await grid.ExplainIdlenessAsync(request.SessionId, context.CancellationToken)).ToProto(request.SessionId);
+
+    public override async Task<Quota> GetQuota(GetQuotaRequest request, ServerCallContext context) =>
+        (await grid.GetQuotaAsync(CallerIdentity.Owner(context), context.CancellationToken)).ToProto();
 
     public override async Task<Session> KeepAlive(KeepAliveRequest request, ServerCallContext context) =>
         (await grid.KeepAliveAsync(request.SessionId, context.CancellationToken)).ToProto();

@@ -29,13 +29,13 @@ public sealed partial class GridCoordinator
     }
 
     /// <summary>Submits a batch job in a session of its own, which ends when the job does.</summary>
-    public Task<Job> SubmitBatchJobAsync(ResourceRequest resources, int priority, JobSpec spec, CancellationToken cancellationToken)
+    public Task<Job> SubmitBatchJobAsync(ResourceRequest resources, int priority, JobSpec spec, CancellationToken cancellationToken, string owner = DefaultOwner)
     {
         ValidateSession(resources, priority, "", "batch.");
         var validated = ValidateSpec(spec);
         return RunAsync(async tx =>
         {
-            var session = await NewSessionAsync(tx, resources, priority, validated.DisplayName, batch: true, _options.DefaultIdleTimeout, _options.DefaultMaxLifetime);
+            var session = await NewSessionAsync(tx, resources, priority, validated.DisplayName, batch: true, _options.DefaultIdleTimeout, _options.DefaultMaxLifetime, owner);
             return NewJob(tx, session, validated);
         }, cancellationToken);
     }

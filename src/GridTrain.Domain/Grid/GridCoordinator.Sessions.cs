@@ -6,17 +6,20 @@ namespace GridTrain.Domain.Grid;
 public sealed partial class GridCoordinator
 {
     private const int MaxPriority = 1000;
+
+    /// <summary>Owner of sessions created without a user (until authentication names one).</summary>
+    public const string DefaultOwner = "local";
     private const int MaxDisplayName = 128;
 
     /// <summary>
     /// Creates a session and queues it for placement. Unset timeouts take the deployment defaults; set ones must lie
     /// within the admin bounds (<see cref="GridOptions.MaxIdleTimeout"/>, <see cref="GridOptions.MaxLifetime"/>).
     /// </summary>
-    public Task<Session> CreateSessionAsync(ResourceRequest resources, int priority, string displayName, CancellationToken cancellationToken, TimeSpan? idleTimeout = null, TimeSpan? maxLifetime = null)
+    public Task<Session> CreateSessionAsync(ResourceRequest resources, int priority, string displayName, CancellationToken cancellationToken, TimeSpan? idleTimeout = null, TimeSpan? maxLifetime = null, string owner = DefaultOwner)
     {
         ValidateSession(resources, priority, displayName, "");
         var (idle, lifetime) = ValidateTimeouts(idleTimeout, maxLifetime);
-        return RunAsync(async tx => await NewSessionAsync(tx, resources, priority, displayName, batch: false, idle, lifetime), cancellationToken);
+        return RunAsync(async tx => await NewSessionAsync(tx, resources, priority, displayName, batch: false, idle, lifetime, owner), cancellationToken);
     }
 
     /// <summary>Returns a session; a client looking at it counts as activity.</summary>
@@ -55,8 +58,13 @@ public sealed partial class GridCoordinator
         return await _store.ReadSessionChangesAsync(sessionId, afterSequence, cancellationToken);
     }
 
-    private async ValueTask<Session> NewSessionAsync(GridTransaction tx, ResourceRequest resources, int priority, string displayName, bool batch, TimeSpan idleTimeout, TimeSpan maxLifetime)
+    private async ValueTask<Session> NewSessionAsync(GridTransaction tx, ResourceRequest resources, int priority, string displayName, bool batch, TimeSpan idleTimeout, TimeSpan maxLifetime, string owner)
     {
+        if (!_options.Quota.QueueWhenOverQuota && await QuotaRefusalAsync(tx, owner, resources.GpuCount) is { } refusal)
+        {
+            throw new GridException(GridError.ResourceExhausted, refusal);
+        }
+
         if (_queueOrder == 0)
         {
             _queueOrder = (await tx.ListSessionsAsync()).Select(s => s.QueueOrder).DefaultIfEmpty(0).Max();
@@ -77,6 +85,7 @@ public sealed partial class GridCoordinator
             MaxLifetime = maxLifetime,
             LastActivityAt = tx.Now,
             LifetimeStartedAt = tx.Now,
+            Owner = owner,
         };
         return tx.Put(session, before: null);
     }

@@ -117,7 +117,7 @@ public sealed partial class GridCoordinator
     private async ValueTask ScheduleAsync(GridTransaction tx)
     {
         var sessions = await tx.ListSessionsAsync();
-        var pending = sessions.Where(s => s.State == SessionState.Pending).ToList();
+        var pending = WithinQuota([.. sessions.Where(s => s.State == SessionState.Pending)], sessions, tx.Now);
         if (pending.Count > 0)
         {
             var capacities = await CapacitiesAsync(tx, sessions);

@@ -36,6 +36,9 @@ public sealed class GridOptions
     /// </summary>
     public bool Preemption { get; set; }
 
+    /// <summary>Per-user GPU quotas. Default: none.</summary>
+    public Quotas.QuotaOptions Quota { get; set; } = new();
+
     /// <summary>Problems with the options, each with a hint.</summary>
     public IEnumerable<string> Validate()
     {
@@ -62,6 +65,11 @@ public sealed class GridOptions
         if (EvictionWarning < TimeSpan.Zero || EvictionGrace <= TimeSpan.Zero)
         {
             yield return $"EvictionWarning ({EvictionWarning}) must not be negative and EvictionGrace ({EvictionGrace}) must be positive";
+        }
+
+        if (Quota.MaxConcurrentGpus < 0 || Quota.GpuHoursPerWindow < 0 || Quota.Window <= TimeSpan.Zero)
+        {
+            yield return "Quota: limits must not be negative and the window must be positive";
         }
 
         if (MaxJobAttempts < 1)

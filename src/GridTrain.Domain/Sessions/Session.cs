@@ -39,6 +39,15 @@ public sealed record Session
     /// <summary>Evicted after this long without a running or queued job and without client activity.</summary>
     public TimeSpan IdleTimeout { get; init; }
 
+    /// <summary>The user the session belongs to; quotas count per owner.</summary>
+    public string Owner { get; init; } = "local";
+
+    /// <summary>When the current placement started holding resources; null while it holds none.</summary>
+    public DateTimeOffset? HeldSince { get; init; }
+
+    /// <summary>Past periods the session held GPUs, for GPU-hour quotas.</summary>
+    public IReadOnlyList<GpuUsage> GpuUsage { get; init; } = [];
+
     /// <summary>Evicted this long after <see cref="LifetimeStartedAt"/>, idle or not.</summary>
     public TimeSpan MaxLifetime { get; init; }
 
@@ -101,6 +110,22 @@ public sealed record Session
     private Session Move(SessionState to, string reason, DateTimeOffset now)
     {
         SessionTransitions.Ensure(State, to, Id);
-        return this with { State = to, StateReason = reason, UpdatedAt = now };
+        var moved = this with { State = to, StateReason = reason, UpdatedAt = now };
+        var holds = to is SessionState.Starting or SessionState.Ready or SessionState.Busy;
+        if (HoldsResources && !holds)
+        {
+            // Leaving its agent: the time it held GPUs counts against its owner's GPU-hours.
+            moved = moved with
+            {
+                HeldSince = null,
+                GpuUsage = GpuIndexes.Count > 0 && HeldSince is { } since ? [.. GpuUsage, new GpuUsage(since, now, GpuIndexes.Count)] : GpuUsage,
+            };
+        }
+        else if (!HoldsResources && holds)
+        {
+            moved = moved with { HeldSince = now };
+        }
+
+        return moved;
     }
 }

@@ -25,7 +25,22 @@ public abstract class GridStoreContract
     {
         var store = await CreateAsync();
         var id = Unique();
-        var session = new Session { Id = $"ses-{id}", Resources = new ResourceRequest(Runtime.Gpu, 2, "H100"), CreatedAt = s_now, UpdatedAt = s_now, GpuIndexes = [1, 3], LeaseEpoch = 4, AgentId = "agt-1", State = SessionState.Busy, Priority = 7 };
+        var session = new Session
+        {
+            Id = $"ses-{id}",
+            Resources = new ResourceRequest(Runtime.Gpu, 2, "H100"),
+            CreatedAt = s_now,
+            UpdatedAt = s_now,
+            GpuIndexes = [1, 3],
+            LeaseEpoch = 4,
+            AgentId = "agt-1",
+            State = SessionState.Busy,
+            Priority = 7,
+            Owner = "alice",
+            IdleTimeout = TimeSpan.FromMinutes(30),
+            HeldSince = s_now,
+            GpuUsage = [new GpuUsage(s_now.AddHours(-3), s_now.AddHours(-1), 2)],
+        };
         var job = new Job
         {
             Id = $"job-{id}",
@@ -151,7 +166,10 @@ public abstract class GridStoreContract
         public static readonly SessionComparer Instance = new();
 
         public bool Equals(Session? x, Session? y) =>
-            x is not null && y is not null && x with { GpuIndexes = [] } == y with { GpuIndexes = [] } && x.GpuIndexes.SequenceEqual(y.GpuIndexes);
+            x is not null && y is not null
+            && x with { GpuIndexes = [], GpuUsage = [] } == y with { GpuIndexes = [], GpuUsage = [] }
+            && x.GpuIndexes.SequenceEqual(y.GpuIndexes)
+            && x.GpuUsage.SequenceEqual(y.GpuUsage);
 
         public int GetHashCode(Session? obj) => obj?.Id.GetHashCode(StringComparison.Ordinal) ?? 0;
     }

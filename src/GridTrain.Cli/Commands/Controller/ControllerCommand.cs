@@ -51,8 +51,12 @@ internal static class ControllerCommand
 
         var idleTimeout = new DurationOption("--idle-timeout") { Description = $"Idle timeout of sessions that do not ask for one [default: {Formats.Duration(defaults.DefaultIdleTimeout)}]" };
         var maxLifetime = new DurationOption("--max-lifetime") { Description = $"Lifetime of sessions that do not ask for one [default: {Formats.Duration(defaults.DefaultMaxLifetime)}]" };
+        var quotaGpus = new NumberOption<int>("--quota-gpus") { Description = "GPUs one user may hold at once [default: no limit]", HelpName = "N" }.AtLeast(1);
+        var quotaGpuHours = new NumberOption<double>("--quota-gpu-hours") { Description = "GPU-hours one user may use within --quota-window [default: no limit]", HelpName = "HOURS" }.AtLeast(0.01);
+        var quotaWindow = new DurationOption("--quota-window") { Description = "Rolling window of --quota-gpu-hours [default: 24h]" };
+        var queueOverQuota = new Option<bool>("--queue-over-quota") { Description = "Queue sessions over quota until it allows them, instead of refusing them (RESOURCE_EXHAUSTED)" };
         var preemption = new Option<bool>("--preemption") { Description = "Let higher-priority sessions preempt lower-priority ones (victims checkpoint and requeue)" };
-        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption };
+        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, quotaGpus, quotaGpuHours, quotaWindow, queueOverQuota };
         command.SetAction(async (parseResult, ct) =>
         {
             var options = new GridOptions
@@ -63,6 +67,13 @@ internal static class ControllerCommand
                 DefaultIdleTimeout = parseResult.GetValue(idleTimeout) ?? defaults.DefaultIdleTimeout,
                 DefaultMaxLifetime = parseResult.GetValue(maxLifetime) ?? defaults.DefaultMaxLifetime,
                 Preemption = parseResult.GetValue(preemption),
+                Quota = new Domain.Quotas.QuotaOptions
+                {
+                    MaxConcurrentGpus = parseResult.GetValue(quotaGpus) ?? 0,
+                    GpuHoursPerWindow = parseResult.GetValue(quotaGpuHours) ?? 0,
+                    Window = parseResult.GetValue(quotaWindow) ?? TimeSpan.FromHours(24),
+                    QueueWhenOverQuota = parseResult.GetValue(queueOverQuota),
+                },
             };
             var problems = options.Validate().ToList();
             if (problems.Count > 0)

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using GridTrain.Cli.Output;
+using GridTrain.Protos.V1;
+
+namespace GridTrain.Cli.Commands.Sessions;
+
+/// <summary><c>gridtrain quota</c>: the caller's GPU use against their limits.</summary>
+internal static class QuotaCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var controller = new ControllerOption(context);
+        var output = OutputOption.Create();
+        var command = new Command("quota", $"Show your GPU use against your quota (the user is ${ControllerOption.UserVariable}, default 'local')") { controller, output };
+        command.SetAction(async (parseResult, ct) =>
+        {
+            using var client = controller.Connect(parseResult);
+            var quota = await client.Sessions.GetQuotaAsync(new GetQuotaRequest(), deadline: context.CallDeadline(), cancellationToken: ct);
+            context.Print(parseResult.GetValue(output), quota, (w, _) => new Details()
+                .Add("User", quota.Owner)
+                .Add("GPUs held", quota.MaxConcurrentGpus > 0 ? $"{quota.ConcurrentGpus} of {quota.MaxConcurrentGpus}" : $"{quota.ConcurrentGpus} (no limit)")
+                .Add("GPU-hours", quota.GpuHoursPerWindow > 0
+                    ? $"{Formats.Number(Math.Round(quota.GpuHours, 2))} of {Formats.Number(quota.GpuHoursPerWindow)} in the last {Formats.Duration(quota.Window.ToTimeSpan())}"
+                    : $"{Formats.Number(Math.Round(quota.GpuHours, 2))} in the last {Formats.Duration(quota.Window.ToTimeSpan())} (no limit)")
+                .WriteTo(w));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Net;
+using Grpc.Core;
+using GridTrain.Client;
+using GridTrain.Controller.Hosting;
+using GridTrain.Domain.Grid;
+using GridTrain.Domain.Quotas;
+using GridTrain.Protos.V1;
+
+namespace GridTrain.IntegrationTests;
+
+/// <summary>Quotas over the wire: the caller names itself with metadata; over quota is RESOURCE_EXHAUSTED saying which limit.</summary>
+public sealed class QuotaApiTests : IAsyncLifetime
+{
+    private ControllerServer? _server;
+
+    public async Task InitializeAsync()
+    {
+        _server = ControllerServer.Create(new IPEndPoint(IPAddress.Loopback, 0), new GridOptions { Quota = new QuotaOptions { MaxConcurrentGpus = 1 } });
+        await _server.StartAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync() => await _server!.DisposeAsync();
+
+    [Fact]
+    public async Task SecondGpuSession_OverTheUsersQuota_ResourceExhausted_OtherUserFine()
+    {
+        using var alice = new GridTrainClient(_server!.Address, user: "alice");
+        using var bob = new GridTrainClient(_server.Address, user: "bob");
+        var agents = new AgentService.AgentServiceClient(alice.Channel);
+        var inventory = new Inventory { CpuCores = 8, MemoryBytes = 1L << 34, Gpus = { new GpuDevice { Index = 0, Model = "L4" }, new GpuDevice { Index = 1, Model = "L4" } } };
+        var agent = await agents.RegisterAsync(new RegisterAgentRequest { Name = "gpu-node", Inventory = inventory });
+        using var commands = agents.ReceiveCommands(new ReceiveCommandsRequest { AgentId = agent.AgentId });
+        var gpu = new ResourceRequest { Runtime = Runtime.Gpu, GpuCount = 1 };
+
+        var first = await alice.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = gpu });
+        Assert.True(await commands.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(first.Id, commands.ResponseStream.Current.AssignSession.SessionId);
+        Assert.Equal("alice", first.Owner);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => alice.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = gpu }).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Contains("concurrent GPUs: alice holds 1 of 1", error.Status.Detail, StringComparison.Ordinal);
+        var quota = await alice.Sessions.GetQuotaAsync(new GetQuotaRequest());
+        Assert.Equal((1, 1), (quota.ConcurrentGpus, quota.MaxConcurrentGpus));
+        Assert.Equal("bob", (await bob.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = gpu })).Owner);
+    }
+}
