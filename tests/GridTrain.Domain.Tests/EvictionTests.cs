@@ -187,6 +187,30 @@ public sealed class EvictionTests
         Assert.Equal("/ckpt/40", restart.ResumeFrom);
     }
 
+    [Fact]
+    public async Task StalledJob_NoProgressPastTheStallTimeout_SessionCountsAsIdleAndIsEvicted()
+    {
+        var h = new GridHarness(new GridOptions { AgentTimeout = TimeSpan.FromDays(2), StallTimeout = TimeSpan.FromMinutes(10), DefaultIdleTimeout = TimeSpan.FromMinutes(30) });
+        var agent = await h.ConnectAsync("a1");
+        var session = await h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default);
+        await agent.SyncAsync();
+        await h.Grid.SubmitJobAsync(session.Id, GridHarness.Spec(), default);
+        var start = agent.Receive().OfType<StartJob>().Single();
+        await h.Grid.ReportJobEventsAsync(agent.Id, start.JobId, start.LeaseEpoch, [new(1, new ProgressReported(5, 100, 1, 1.0, 10, 60))], default);
+
+        h.Time.Advance(TimeSpan.FromMinutes(15));
+        var why = await h.Grid.ExplainIdlenessAsync(session.Id, default);
+        Assert.Contains(why.Reasons, r => r.StartsWith($"job {start.JobId} is stalled: no progress for 15m", StringComparison.Ordinal));
+        Assert.False(why.Idle);
+        Assert.Equal(h.Time.GetUtcNow() + TimeSpan.FromMinutes(25), why.EvictionAt);
+
+        h.Time.Advance(TimeSpan.FromMinutes(25));
+        await agent.HeartbeatAsync();
+        await h.Grid.SweepAsync(default);
+
+        Assert.Contains(agent.Receive(), c => c is CancelJob cancel && cancel.JobId == start.JobId);
+    }
+
     /// <summary>Reads a session through the listing, which (unlike a get) is not activity on it.</summary>
     private async Task<Session> Session(string id) => (await _h.Grid.ListSessionsAsync(includeEnded: true, default)).Single(s => s.Id == id);
 

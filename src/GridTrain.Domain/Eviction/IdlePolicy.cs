@@ -9,22 +9,31 @@ namespace GridTrain.Domain.Eviction;
 /// </summary>
 public static class IdlePolicy
 {
-    public static IdleExplanation Explain(Session session, IReadOnlyList<Job> jobs, DateTimeOffset lastActivity, DateTimeOffset now)
+    /// <param name="session">The session.</param>
+    /// <param name="jobs">Its jobs.</param>
+    /// <param name="lastActivity">Its last client activity.</param>
+    /// <param name="now">The time.</param>
+    /// <param name="stallTimeout">A running job without progress for this long does not keep the session busy; zero: off.</param>
+    public static IdleExplanation Explain(Session session, IReadOnlyList<Job> jobs, DateTimeOffset lastActivity, DateTimeOffset now, TimeSpan stallTimeout = default)
     {
         var reasons = new List<string>();
-        var running = jobs.Where(j => j.State == JobState.Running).Select(j => j.Id).ToList();
+        var stalled = jobs.Where(j => j.State == JobState.Running && stallTimeout > TimeSpan.Zero && j.LastProgressAt is { } at && now - at >= stallTimeout).ToList();
+        reasons.AddRange(stalled.Select(j => $"job {j.Id} is stalled: no progress for {Format(now - j.LastProgressAt!.Value)}"));
+        var running = jobs.Where(j => j.State == JobState.Running && !stalled.Contains(j)).Select(j => j.Id).ToList();
         var queued = jobs.Where(j => j.State == JobState.Queued).Select(j => j.Id).ToList();
         reasons.AddRange(running.Select(id => $"job {id} is running"));
         reasons.AddRange(queued.Select(id => $"job {id} is queued"));
 
-        var idleSince = lastActivity;
+        // A stalled job leaves the session idle from when it stopped making progress (or the last activity, if later).
+        var idleSince = stalled.Select(j => j.LastProgressAt!.Value + stallTimeout).Append(lastActivity).Max();
         var idleEvictionAt = idleSince + session.IdleTimeout;
         var busy = running.Count > 0 || queued.Count > 0;
         if (!busy)
         {
+            var nothing = stalled.Count > 0 ? "no job making progress or queued" : "no job running or queued";
             reasons.Add(now < idleEvictionAt
-                ? $"no job running or queued; last client activity {Ago(now - lastActivity)} ago, idle after {Format(session.IdleTimeout)} without activity"
-                : $"no job running or queued and no client activity since {lastActivity:u}");
+                ? $"{nothing}; idle since {idleSince:u}, evicted after {Format(session.IdleTimeout)} idle"
+                : $"{nothing} and no client activity since {idleSince:u}");
         }
 
         var idle = !busy && now >= idleEvictionAt;

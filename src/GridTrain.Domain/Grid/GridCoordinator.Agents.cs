@@ -180,7 +180,7 @@ public sealed partial class GridCoordinator
             {
                 job = reported.Data switch
                 {
-                    ProgressReported progress => job with { Progress = progress },
+                    ProgressReported progress => job with { Progress = progress, LastProgressAt = tx.Now },
                     CheckpointWritten checkpoint => job with { LatestCheckpoint = checkpoint.Uri, LatestCheckpointStep = checkpoint.Step },
                     EpochEvaluated epoch => job with { TestAccuracy = epoch.TestAccuracy },
                     _ => job,

@@ -33,7 +33,7 @@ public sealed partial class GridCoordinator
         {
             var session = await tx.GetSessionAsync(sessionId);
             session = WithEvictionDefaults(session);
-            return IdlePolicy.Explain(session, await tx.ListJobsAsync(session.Id), LastActivity(session), tx.Now);
+            return IdlePolicy.Explain(session, await tx.ListJobsAsync(session.Id), LastActivity(session), tx.Now, _options.StallTimeout);
         }, cancellationToken);
     }
 
@@ -85,7 +85,7 @@ public sealed partial class GridCoordinator
             }
 
             var current = WithEvictionDefaults(session);
-            var explanation = IdlePolicy.Explain(current, await tx.ListJobsAsync(session.Id), LastActivity(current), tx.Now);
+            var explanation = IdlePolicy.Explain(current, await tx.ListJobsAsync(session.Id), LastActivity(current), tx.Now, _options.StallTimeout);
             if (explanation.EvictionAt is not { } deadline)
             {
                 continue;

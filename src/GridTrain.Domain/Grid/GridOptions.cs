@@ -36,6 +36,12 @@ public sealed class GridOptions
     /// </summary>
     public bool Preemption { get; set; }
 
+    /// <summary>
+    /// A running job that reports no progress for this long counts as stalled, and its session as idle (so a hung
+    /// training loop does not hold a GPU forever). Zero turns the check off. Default zero.
+    /// </summary>
+    public TimeSpan StallTimeout { get; set; }
+
     /// <summary>Per-user GPU quotas. Default: none.</summary>
     public Quotas.QuotaOptions Quota { get; set; } = new();
 

@@ -27,6 +27,9 @@ public sealed record Job
 
     public ProgressReported? Progress { get; init; }
 
+    /// <summary>When the current attempt last reported progress (or started); for stalled-job detection.</summary>
+    public DateTimeOffset? LastProgressAt { get; init; }
+
     public JobResult? Result { get; init; }
 
     /// <summary>Lease epoch of the session the current attempt runs under.</summary>
@@ -60,6 +63,7 @@ public sealed record Job
             LeaseEpoch = leaseEpoch,
             AgentSequence = 0,
             StartedAt = StartedAt ?? now,
+            LastProgressAt = now,
         };
     }
 

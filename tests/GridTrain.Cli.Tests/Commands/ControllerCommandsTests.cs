@@ -38,6 +38,26 @@ public sealed class ControllerCommandsTests(ControllerFixture controller) : ICla
     }
 
     [Fact]
+    public async Task SessionRmAll_EndsOnlyTheCallersSessions()
+    {
+        _cli.Environment["GRIDTRAIN_USER"] = "carol";
+        var mine = await CreateSessionAsync();
+        var another = await CreateSessionAsync();
+        _cli.Environment["GRIDTRAIN_USER"] = "dave";
+        var theirs = await CreateSessionAsync();
+        _cli.Environment["GRIDTRAIN_USER"] = "carol";
+
+        var run = await Run("session", "rm-all");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(2, run.OutLines.Count(line => line.Contains("TERMINATED", StringComparison.Ordinal)));
+        Assert.Contains(mine, run.Out);
+        Assert.Contains(another, run.Out);
+        Assert.DoesNotContain(theirs, run.Out);
+        Assert.Contains(theirs, (await Run("session", "ls")).Out);
+    }
+
+    [Fact]
     public async Task SessionGet_UnknownId_PrintsStatusAndDetailAndExitsOne()
     {
         var run = await Run("session", "get", "ses-000000000000");

@@ -55,8 +55,9 @@ internal static class ControllerCommand
         var quotaGpuHours = new NumberOption<double>("--quota-gpu-hours") { Description = "GPU-hours one user may use within --quota-window [default: no limit]", HelpName = "HOURS" }.AtLeast(0.01);
         var quotaWindow = new DurationOption("--quota-window") { Description = "Rolling window of --quota-gpu-hours [default: 24h]" };
         var queueOverQuota = new Option<bool>("--queue-over-quota") { Description = "Queue sessions over quota until it allows them, instead of refusing them (RESOURCE_EXHAUSTED)" };
+        var stallTimeout = new DurationOption("--stall-timeout") { Description = "A running job without progress for this long counts as stalled: its session can be evicted as idle [default: off]" };
         var preemption = new Option<bool>("--preemption") { Description = "Let higher-priority sessions preempt lower-priority ones (victims checkpoint and requeue)" };
-        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, quotaGpus, quotaGpuHours, quotaWindow, queueOverQuota };
+        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, quotaGpus, quotaGpuHours, quotaWindow, queueOverQuota, stallTimeout };
         command.SetAction(async (parseResult, ct) =>
         {
             var options = new GridOptions
@@ -67,6 +68,7 @@ internal static class ControllerCommand
                 DefaultIdleTimeout = parseResult.GetValue(idleTimeout) ?? defaults.DefaultIdleTimeout,
                 DefaultMaxLifetime = parseResult.GetValue(maxLifetime) ?? defaults.DefaultMaxLifetime,
                 Preemption = parseResult.GetValue(preemption),
+                StallTimeout = parseResult.GetValue(stallTimeout) ?? TimeSpan.Zero,
                 Quota = new Domain.Quotas.QuotaOptions
                 {
                     MaxConcurrentGpus = parseResult.GetValue(quotaGpus) ?? 0,

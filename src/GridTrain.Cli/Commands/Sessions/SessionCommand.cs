@@ -15,6 +15,7 @@ internal static class SessionCommand
         GetSession(context),
         ListSessions(context),
         TerminateSession(context),
+        TerminateAll(context),
         ResumeSession(context),
         WhyIdle(context),
         KeepAlive(context),
@@ -98,6 +99,37 @@ internal static class SessionCommand
             (client, id, deadline, ct) => client.Sessions.TerminateSessionAsync(new TerminateSessionRequest { SessionId = id }, deadline: deadline, cancellationToken: ct).ResponseAsync,
             (w, now, session) => SessionView.Table([session], now).WriteTo(w));
         command.Aliases.Add("terminate");
+        return command;
+    }
+
+    private static Command TerminateAll(CliContext context)
+    {
+        var controller = new ControllerOption(context);
+        var output = OutputOption.Create();
+        var command = new Command("rm-all", $"End all your sessions that are not ended yet (yours: ${ControllerOption.UserVariable}, default 'local')") { controller, output };
+        command.SetAction(async (parseResult, ct) =>
+        {
+            using var client = controller.Connect(parseResult);
+            var user = context.GetEnvironmentVariable(ControllerOption.UserVariable) is { Length: > 0 } named ? named : "local";
+            var listed = await client.Sessions.ListSessionsAsync(new ListSessionsRequest(), deadline: context.CallDeadline(), cancellationToken: ct);
+            var ended = new ListSessionsResponse();
+            foreach (var session in listed.Sessions.Where(s => s.Owner == user))
+            {
+                ended.Sessions.Add(await client.Sessions.TerminateSessionAsync(new TerminateSessionRequest { SessionId = session.Id }, deadline: context.CallDeadline(), cancellationToken: ct));
+            }
+
+            context.Print(parseResult.GetValue(output), ended, (w, now) =>
+            {
+                if (ended.Sessions.Count == 0)
+                {
+                    w.WriteLine($"no live sessions of {user}");
+                    return;
+                }
+
+                SessionView.Table(ended.Sessions, now).WriteTo(w);
+            });
+            return ExitCodes.Success;
+        });
         return command;
     }
 
