@@ -26,7 +26,8 @@ internal static class AgentResilience
                 MaxRetryAttempts = int.MaxValue,
                 OnRetry = args =>
                 {
-                    if (args.Outcome.Exception is RpcException failure)
+                    // A call cancelled because the agent is stopping is not an outage worth reporting.
+                    if (args.Outcome.Exception is RpcException failure && !args.Context.CancellationToken.IsCancellationRequested)
                     {
                         onRetry?.Invoke(failure, args.RetryDelay);
                     }
