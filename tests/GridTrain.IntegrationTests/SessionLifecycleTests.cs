@@ -116,12 +116,41 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
         Assert.Contains(events, e => e.StateChanged is { State: JobState.Queued } changed && changed.Reason.Contains("draining", StringComparison.Ordinal));
     }
 
-    private async Task<GridTrainClient> StartAsync(GridOptions options)
+    [Fact]
+    public async Task HigherPriority_PreemptsTheSessionWithTheLeastWorkLost()
+    {
+        var client = await StartAsync(new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500), AgentTimeout = TimeSpan.FromSeconds(5), Preemption = true }, cpuSlots: 2);
+        var costly = await RunningAsync(client, checkpointEvery: 100_000);
+        var cheap = await RunningAsync(client, checkpointEvery: 5);
+
+        var urgent = await client.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = Cpu(), Priority = 10, DisplayName = "urgent" });
+
+        var placed = await WatchUntilAsync(client, urgent.Id, e => e.State == SessionState.Ready);
+        Assert.Equal(SessionState.Ready, placed[^1].State);
+        var preempted = await client.UntilAsync(cheap.Id, e => e.StateChanged?.State == JobState.Queued, 1);
+        Assert.Contains($"preempted by {urgent.Id}", preempted[^1].StateChanged.Reason, StringComparison.Ordinal);
+        var victim = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = cheap.Id });
+        Assert.True(File.Exists(victim.LatestCheckpoint), "the victim checkpointed before it stopped");
+        Assert.Equal(JobState.Running, (await client.Jobs.GetJobAsync(new GetJobRequest { JobId = costly.Id })).State);
+    }
+
+    /// <summary>A long job in a low-priority session of its own, running, with some progress reported.</summary>
+    private static async Task<Job> RunningAsync(GridTrainClient client, int checkpointEvery)
+    {
+        var session = await client.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = Cpu() });
+        var spec = TwoAgentGridFixture.LongJob();
+        spec.Checkpoint = new CheckpointPolicy { EverySteps = checkpointEvery, KeepLast = 2 };
+        var job = await client.Jobs.SubmitJobAsync(new SubmitJobRequest { SessionId = session.Id, Spec = spec });
+        await client.UntilAsync(job.Id, e => e.Progress?.Step > 50);
+        return job;
+    }
+
+    private async Task<GridTrainClient> StartAsync(GridOptions options, int cpuSlots = 1)
     {
         _server = ControllerServer.Create(new IPEndPoint(IPAddress.Loopback, 0), options);
         await _server.StartAsync(CancellationToken.None);
         _client = new GridTrainClient(_server.Address);
-        _agent = AgentProcess.Start(_server.Address, "agent-a", Path.Combine(_root, "agent-a"));
+        _agent = AgentProcess.Start(_server.Address, "agent-a", Path.Combine(_root, "agent-a"), cpuSlots);
         await _agent.WaitForLineAsync("registered as", GridEvents.Timeout);
         return _client;
     }
