@@ -211,6 +211,24 @@ public sealed class EvictionTests
         Assert.Contains(agent.Receive(), c => c is CancelJob cancel && cancel.JobId == start.JobId);
     }
 
+    [Fact]
+    public async Task TimeWaitingInTheQueue_IsNotIdleTime()
+    {
+        var agent = await _h.ConnectAsync("a1", cpuSlots: 1);
+        var first = await _h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default, idleTimeout: TimeSpan.FromMinutes(30));
+        var waiting = await _h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default, idleTimeout: TimeSpan.FromMinutes(30));
+        await agent.SyncAsync();
+
+        await AdvanceAsync(agent, TimeSpan.FromMinutes(30));
+        Assert.Equal(SessionState.Evicted, (await Session(first.Id)).State);
+        await agent.SyncAsync();
+        await AdvanceAsync(agent, TimeSpan.FromMinutes(5));
+
+        var placed = await Session(waiting.Id);
+        Assert.Equal(SessionState.Ready, placed.State);
+        Assert.Equal(TimeSpan.FromMinutes(25), (await _h.Grid.ExplainIdlenessAsync(waiting.Id, default)).EvictionAt - _h.Time.GetUtcNow());
+    }
+
     /// <summary>Reads a session through the listing, which (unlike a get) is not activity on it.</summary>
     private async Task<Session> Session(string id) => (await _h.Grid.ListSessionsAsync(includeEnded: true, default)).Single(s => s.Id == id);
 

@@ -127,6 +127,9 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
 
         var placed = await WatchUntilAsync(client, urgent.Id, e => e.State == SessionState.Ready);
         Assert.Equal(SessionState.Ready, placed[^1].State);
+        var costlyNow = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = costly.Id });
+        var cheapNow = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = cheap.Id });
+        Assert.True(cheapNow.State != JobState.Succeeded, $"the cheap victim should not have run to the end; costly {costlyNow.State} progress {costlyNow.Progress?.Step} ckpt {costlyNow.LatestCheckpoint}; cheap {cheapNow.State} progress {cheapNow.Progress?.Step} ckpt {cheapNow.LatestCheckpoint}");
         var preempted = await client.UntilAsync(cheap.Id, e => e.StateChanged?.State == JobState.Queued, 1);
         Assert.Contains($"preempted by {urgent.Id}", preempted[^1].StateChanged.Reason, StringComparison.Ordinal);
         var victim = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = cheap.Id });
@@ -134,11 +137,14 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
         Assert.Equal(JobState.Running, (await client.Jobs.GetJobAsync(new GetJobRequest { JobId = costly.Id })).State);
     }
 
-    /// <summary>A long job in a low-priority session of its own, running, with some progress reported.</summary>
+    /// <summary>A long job (one epoch of 200,000 single-example steps: it outlives the test) in a low-priority session of its own, running, with progress reported.</summary>
     private static async Task<Job> RunningAsync(GridTrainClient client, int checkpointEvery)
     {
         var session = await client.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = Cpu() });
         var spec = TwoAgentGridFixture.LongJob();
+        spec.Data.Synthetic.TrainExamples = 200_000;
+        spec.Hyperparameters.BatchSize = 1;
+        spec.Hyperparameters.Epochs = 1;
         spec.Checkpoint = new CheckpointPolicy { EverySteps = checkpointEvery, KeepLast = 2 };
         var job = await client.Jobs.SubmitJobAsync(new SubmitJobRequest { SessionId = session.Id, Spec = spec });
         await client.UntilAsync(job.Id, e => e.Progress?.Step > 50);

@@ -21,7 +21,10 @@ public sealed partial class GridAgent
                 return Task.CompletedTask;
             }
 
+            // An earlier attempt is still winding down here (a quick resume after an eviction or drain): stop it and
+            // start this one once it is gone, so two attempts never run side by side.
             StopJob(start.JobId, $"superseded by lease epoch {start.LeaseEpoch}");
+            _ = StartAfterAsync(existing, start);
             return Task.CompletedTask;
         }
 
@@ -60,6 +63,19 @@ public sealed partial class GridAgent
         _jobs[start.JobId] = job;
         job.Reporting = ReportAsync(job);
         return Task.CompletedTask;
+    }
+
+    private async Task StartAfterAsync(RunningJob previous, StartJob start)
+    {
+        await previous.Reporting;
+        try
+        {
+            await StartJobAsync(start);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.CommandFailed(_logger, "StartJob", ex);
+        }
     }
 
     /// <summary>Forwards the job's events as they come, then its result; retries through controller outages.</summary>

@@ -123,7 +123,8 @@ public sealed record Session
         }
         else if (!HoldsResources && holds)
         {
-            moved = moved with { HeldSince = now };
+            // Getting resources is activity: time spent waiting in the queue never counts as idle.
+            moved = moved with { HeldSince = now, LastActivityAt = now > LastActivityAt ? now : LastActivityAt };
         }
 
         return moved;

@@ -22,7 +22,8 @@ internal static class GridEvents
             }
         }
 
-        throw new InvalidOperationException($"job {jobId} ended without the expected event; saw: {string.Join(", ", seen.Select(e => e.KindCase))}");
+        var states = seen.Where(e => e.StateChanged is not null).Select(e => $"{e.StateChanged.State}: {e.StateChanged.Reason}");
+        throw new InvalidOperationException($"job {jobId} ended without the expected event; its states: {string.Join(" | ", states)}");
     }
 
     public static async Task<Job> FinishedAsync(this GridTrainClient client, string jobId)
