@@ -27,6 +27,18 @@ internal static class SessionView
         return table;
     }
 
+    /// <summary>Writes the sessions as a table, or <paramref name="whenEmpty"/> when there are none.</summary>
+    public static void WriteList(TextWriter writer, IReadOnlyCollection<Session> sessions, string whenEmpty, DateTimeOffset now)
+    {
+        if (sessions.Count == 0)
+        {
+            writer.WriteLine(whenEmpty);
+            return;
+        }
+
+        Table(sessions, now).WriteTo(writer);
+    }
+
     public static Details Details(Session s, DateTimeOffset now) => new Details()
         .Add("ID", s.Id)
         .Add("Name", s.DisplayName)

@@ -68,16 +68,8 @@ internal static class SessionCommand
         {
             using var client = controller.Connect(parseResult);
             var response = await client.Sessions.ListSessionsAsync(new ListSessionsRequest { IncludeEnded = parseResult.GetValue(all) }, deadline: context.CallDeadline(), cancellationToken: ct);
-            context.Print(parseResult.GetValue(output), response, (w, now) =>
-            {
-                if (response.Sessions.Count == 0)
-                {
-                    w.WriteLine(parseResult.GetValue(all) ? "no sessions" : "no live sessions (--all lists ended ones too)");
-                    return;
-                }
-
-                SessionView.Table(response.Sessions, now).WriteTo(w);
-            });
+            var empty = parseResult.GetValue(all) ? "no sessions" : "no live sessions (--all lists ended ones too)";
+            context.Print(parseResult.GetValue(output), response, (w, now) => SessionView.WriteList(w, response.Sessions, empty, now));
             return ExitCodes.Success;
         });
         return command;
@@ -118,16 +110,7 @@ internal static class SessionCommand
                 ended.Sessions.Add(await client.Sessions.TerminateSessionAsync(new TerminateSessionRequest { SessionId = session.Id }, deadline: context.CallDeadline(), cancellationToken: ct));
             }
 
-            context.Print(parseResult.GetValue(output), ended, (w, now) =>
-            {
-                if (ended.Sessions.Count == 0)
-                {
-                    w.WriteLine($"no live sessions of {user}");
-                    return;
-                }
-
-                SessionView.Table(ended.Sessions, now).WriteTo(w);
-            });
+            context.Print(parseResult.GetValue(output), ended, (w, now) => SessionView.WriteList(w, ended.Sessions, $"no live sessions of {user}", now));
             return ExitCodes.Success;
         });
         return command;
