@@ -15,7 +15,7 @@ public sealed class AgentBackoffTests
         var maxDelay = TimeSpan.FromSeconds(5);
         var waits = Channel.CreateUnbounded<TimeSpan>();
         var attempts = 0;
-        var pipeline = AgentResilience.Create(maxDelay, time, AgentResilience.IsTransient, (_, delay) => waits.Writer.TryWrite(delay));
+        var pipeline = AgentResilience.Create(() => maxDelay, time, AgentResilience.IsTransient, (_, delay) => waits.Writer.TryWrite(delay));
         using var stop = new CancellationTokenSource();
 
         var reconnecting = pipeline.ExecuteAsync(
@@ -40,6 +40,16 @@ public sealed class AgentBackoffTests
         Assert.True(observed.TakeLast(5).Min() > maxDelay / 4, "late waits approach the cap");
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reconnecting);
+    }
+
+    [Fact]
+    public void Backoff_CapLoweredLater_NextWaitsRespectTheNewCap()
+    {
+        var cap = TimeSpan.FromSeconds(5);
+        Assert.All(Enumerable.Range(10, 20), attempt => Assert.InRange(AgentResilience.Backoff(attempt, cap), cap / 2, cap));
+        var lowered = TimeSpan.FromSeconds(1);
+        Assert.All(Enumerable.Range(10, 20), attempt => Assert.InRange(AgentResilience.Backoff(attempt, lowered), lowered / 2, lowered));
+        Assert.InRange(AgentResilience.Backoff(0, cap), TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100));
     }
 
     [Theory]

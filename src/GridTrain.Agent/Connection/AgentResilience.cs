@@ -7,22 +7,24 @@ namespace GridTrain.Agent.Connection;
 /// <summary>Retry policies for talking to the controller: exponential backoff with jitter, for as long as the agent runs.</summary>
 internal static class AgentResilience
 {
+    private static readonly TimeSpan s_firstDelay = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Status codes worth retrying: the controller is down, restarting, or the network dropped the call.</summary>
     public static bool IsTransient(RpcException ex) => ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown or StatusCode.Aborted or StatusCode.Cancelled;
 
-    /// <param name="maxDelay">Longest wait between two attempts.</param>
+    /// <param name="maxDelay">
+    /// Longest wait between two attempts, asked before each wait: an agent lowers it once the controller has said how
+    /// soon it declares a silent agent lost, so that a restarted controller hears from it in time.
+    /// </param>
     /// <param name="time">Clock the waits run on.</param>
     /// <param name="shouldRetry">Which failures are worth another attempt.</param>
     /// <param name="onRetry">Told each failure and the wait before the next attempt (for logs and tests).</param>
-    public static ResiliencePipeline Create(TimeSpan maxDelay, TimeProvider time, Func<RpcException, bool> shouldRetry, Action<RpcException, TimeSpan>? onRetry = null) =>
+    public static ResiliencePipeline Create(Func<TimeSpan> maxDelay, TimeProvider time, Func<RpcException, bool> shouldRetry, Action<RpcException, TimeSpan>? onRetry = null) =>
         new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<RpcException>(shouldRetry),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(100),
-                MaxDelay = maxDelay,
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(Backoff(args.AttemptNumber, maxDelay())),
                 MaxRetryAttempts = int.MaxValue,
                 OnRetry = args =>
                 {
@@ -36,4 +38,12 @@ internal static class AgentResilience
                 },
             })
             .Build();
+
+    /// <summary>Exponential from 100 ms, capped, with "equal jitter": half the wait is fixed, half random, so agents spread out but never hot-loop.</summary>
+    internal static TimeSpan Backoff(int attempt, TimeSpan cap)
+    {
+        var exponential = s_firstDelay * Math.Pow(2, Math.Min(attempt, 30));
+        var ceiling = exponential < cap ? exponential : cap;
+        return ceiling / 2 + ceiling / 2 * Random.Shared.NextDouble();
+    }
 }

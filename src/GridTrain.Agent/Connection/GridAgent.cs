@@ -30,6 +30,7 @@ public sealed partial class GridAgent : IAsyncDisposable
     private readonly string _workerPath;
     private volatile string? _agentId;
     private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(2);
+    private TimeSpan? _agentTimeout;
 
     public GridAgent(AgentOptions options, TimeProvider time, ILogger<GridAgent> logger)
     {
@@ -45,12 +46,22 @@ public sealed partial class GridAgent : IAsyncDisposable
         _channel = GrpcChannel.ForAddress(options.Controller!, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
         _client = new AgentService.AgentServiceClient(_channel);
         _reconnect = AgentResilience.Create(
-            options.MaxReconnectDelay,
+            ReconnectCap,
             time,
             ex => AgentResilience.IsTransient(ex) || ex.StatusCode == StatusCode.NotFound,
             (failure, delay) => Log.Reconnecting(_logger, options.Controller!, failure.StatusCode, failure.Status.Detail, delay));
-        _report = AgentResilience.Create(options.MaxReconnectDelay, time, AgentResilience.IsTransient);
+        _report = AgentResilience.Create(ReconnectCap, time, AgentResilience.IsTransient);
         _workerPath = options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "GridTrain.Worker.dll");
+    }
+
+    /// <summary>
+    /// The reconnect backoff's cap: the configured one, but at most a third of the controller's agent timeout once
+    /// known, so that an agent retries several times before a restarted controller would declare it lost.
+    /// </summary>
+    private TimeSpan ReconnectCap()
+    {
+        var cap = _options.MaxReconnectDelay;
+        return _agentTimeout is { } timeout && timeout > TimeSpan.Zero && timeout / 3 < cap ? timeout / 3 : cap;
     }
 
     /// <summary>The id the controller gave this agent; null until registered.</summary>
@@ -122,6 +133,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         var response = await _client.RegisterAsync(request, deadline: Deadline(), cancellationToken: cancellationToken);
         _agentId = response.AgentId;
         _heartbeatInterval = response.HeartbeatInterval.ToTimeSpan();
+        _agentTimeout = response.AgentTimeout?.ToTimeSpan();
         Log.Registered(_logger, _options.Name, response.AgentId, _options.Controller!);
         await ApplyAsync(response.StopJobIds, response.ReleaseSessionIds);
     }

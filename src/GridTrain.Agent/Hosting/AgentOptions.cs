@@ -26,7 +26,7 @@ public sealed class AgentOptions
     /// <summary>The job process entry point (<c>GridTrain.Worker.dll</c>); default: next to the agent's own assemblies.</summary>
     public string? WorkerPath { get; set; }
 
-    /// <summary>Upper bound of the reconnect backoff. Default 5 seconds.</summary>
+    /// <summary>Upper bound of the reconnect backoff; lowered to a third of the controller's agent timeout once it is known. Default 5 seconds.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a job process gets to stop after SIGTERM before it is killed. Default 5 seconds.</summary>
