@@ -4,12 +4,13 @@ using GridTrain.Controller.Hosting;
 using GridTrain.Domain.Grid;
 using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
+using Xunit.Abstractions;
 
 namespace GridTrain.IntegrationTests;
 
 /// <summary>Colab session semantics with a real agent process and real training: eviction frees resources, keeps work.</summary>
 [Collection(EndToEndCollection.Name)]
-public sealed class SessionLifecycleTests : IAsyncLifetime
+public sealed class SessionLifecycleTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly string _root = Directory.CreateTempSubdirectory("gridtrain-lifecycle-").FullName;
     private ControllerServer? _server;
@@ -22,6 +23,8 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
     {
         if (_agent is not null)
         {
+            // Shown with a failed test: what the agent saw is usually what explains it.
+            output.WriteLine(_agent.Output());
             await _agent.DisposeAsync();
         }
 

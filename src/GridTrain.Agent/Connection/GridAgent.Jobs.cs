@@ -24,7 +24,9 @@ public sealed partial class GridAgent
             // An earlier attempt is still winding down here (a quick resume after an eviction or drain): stop it and
             // start this one once it is gone, so two attempts never run side by side.
             StopJob(start.JobId, $"superseded by lease epoch {start.LeaseEpoch}");
-            _ = StartAfterAsync(existing, start);
+            var waiting = new PendingStart(start);
+            _pendingStarts[start.JobId] = waiting;
+            _ = StartAfterAsync(existing, waiting);
             return Task.CompletedTask;
         }
 
@@ -65,11 +67,24 @@ public sealed partial class GridAgent
         return Task.CompletedTask;
     }
 
-    private async Task StartAfterAsync(RunningJob previous, StartJob start)
+    private async Task StartAfterAsync(RunningJob previous, PendingStart waiting)
     {
         await previous.Reporting;
+        var start = waiting.Start;
+        if (!_pendingStarts.TryRemove(new KeyValuePair<string, PendingStart>(start.JobId, waiting)))
+        {
+            return; // A newer attempt took its place.
+        }
+
         try
         {
+            if (waiting.StopReason is { } reason)
+            {
+                // Stopped (an eviction, a cancel) before its process existed: say so, so the controller need not wait out a grace period.
+                await ReportResultAsync(start.JobId, start.LeaseEpoch, new JobResult { State = JobState.Cancelled, Reason = $"{reason} (before its process started)" });
+                return;
+            }
+
             await StartJobAsync(start);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -218,5 +233,17 @@ public sealed partial class GridAgent
         public JobProcess Process { get; } = process;
 
         public Task Reporting { get; set; } = Task.CompletedTask;
+    }
+
+    /// <summary>An attempt waiting for the previous attempt's process to exit; a stop that arrives meanwhile is remembered.</summary>
+    private sealed class PendingStart(StartJob start)
+    {
+        private string? _stopReason;
+
+        public StartJob Start { get; } = start;
+
+        public string? StopReason => Volatile.Read(ref _stopReason);
+
+        public void Stop(string reason) => Interlocked.CompareExchange(ref _stopReason, reason, null);
     }
 }

@@ -26,6 +26,7 @@ public sealed partial class GridAgent : IAsyncDisposable
     private readonly ResiliencePipeline _report;
     private readonly ConcurrentDictionary<string, HeldSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RunningJob> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PendingStart> _pendingStarts = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _heartbeatNow = new(0, 1);
     private readonly string _workerPath;
     private volatile string? _agentId;
@@ -209,6 +210,11 @@ public sealed partial class GridAgent : IAsyncDisposable
     private async Task ReleaseAsync(string sessionId, string reason)
     {
         _sessions.TryRemove(sessionId, out _);
+        foreach (var waiting in _pendingStarts.Values.Where(p => p.Start.SessionId == sessionId))
+        {
+            waiting.Stop(reason);
+        }
+
         await Task.WhenAll(_jobs.Values.Where(j => j.SessionId == sessionId).Select(j => j.Process.StopAsync(reason, _options.StopGracePeriod)));
         NudgeHeartbeat();
     }
@@ -228,6 +234,11 @@ public sealed partial class GridAgent : IAsyncDisposable
 
     private void StopJob(string jobId, string reason)
     {
+        if (_pendingStarts.TryGetValue(jobId, out var waiting))
+        {
+            waiting.Stop(reason);
+        }
+
         if (_jobs.TryGetValue(jobId, out var job))
         {
             Log.StoppingJob(_logger, jobId, reason);
