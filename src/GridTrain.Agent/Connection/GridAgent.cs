@@ -186,12 +186,17 @@ public sealed partial class GridAgent : IAsyncDisposable
                 Assign(command.AssignSession);
                 break;
             case AgentCommand.CommandOneofCase.ReleaseSession:
+                // Commands come in order, so this one is about the session's latest lease here: an attempt still waiting to start goes too.
+                StopPendingStarts(p => p.Start.SessionId == command.ReleaseSession.SessionId, command.ReleaseSession.Reason);
                 await ReleaseAsync(command.ReleaseSession.SessionId, command.ReleaseSession.Reason);
                 break;
             case AgentCommand.CommandOneofCase.StartJob:
                 await StartJobAsync(command.StartJob);
                 break;
             case AgentCommand.CommandOneofCase.CancelJob:
+                // Likewise about the latest attempt, even one still waiting for its predecessor to exit. (Heartbeat
+                // answers name stale processes only, so they stop running processes and nothing else.)
+                StopPendingStarts(p => p.Start.JobId == command.CancelJob.JobId, command.CancelJob.Reason);
                 StopJob(command.CancelJob.JobId, command.CancelJob.Reason);
                 break;
             default:
@@ -210,11 +215,6 @@ public sealed partial class GridAgent : IAsyncDisposable
     private async Task ReleaseAsync(string sessionId, string reason)
     {
         _sessions.TryRemove(sessionId, out _);
-        foreach (var waiting in _pendingStarts.Values.Where(p => p.Start.SessionId == sessionId))
-        {
-            waiting.Stop(reason);
-        }
-
         await Task.WhenAll(_jobs.Values.Where(j => j.SessionId == sessionId).Select(j => j.Process.StopAsync(reason, _options.StopGracePeriod)));
         NudgeHeartbeat();
     }
@@ -232,13 +232,16 @@ public sealed partial class GridAgent : IAsyncDisposable
         }
     }
 
-    private void StopJob(string jobId, string reason)
+    private void StopPendingStarts(Func<PendingStart, bool> which, string reason)
     {
-        if (_pendingStarts.TryGetValue(jobId, out var waiting))
+        foreach (var waiting in _pendingStarts.Values.Where(which))
         {
             waiting.Stop(reason);
         }
+    }
 
+    private void StopJob(string jobId, string reason)
+    {
         if (_jobs.TryGetValue(jobId, out var job))
         {
             Log.StoppingJob(_logger, jobId, reason);

@@ -6,7 +6,7 @@ namespace GridTrain.IntegrationTests.Infrastructure;
 /// <summary>Waiting for what a job's event stream says, instead of waiting for time to pass.</summary>
 internal static class GridEvents
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5); // a bound on hangs, not a performance check: loaded CI machines are slow
 
     /// <summary>Reads the job's events until one matches; returns everything read up to and including it.</summary>
     public static async Task<List<JobEvent>> UntilAsync(this GridTrainClient client, string jobId, Func<JobEvent, bool> match, long afterSequence = 0)
