@@ -57,7 +57,7 @@ public sealed class SessionLifecycleTests(ITestOutputHelper output) : IAsyncLife
     [Fact]
     public async Task LifetimeEviction_CheckpointsTheRunningJobFirst_AndResumeContinuesItToSuccess()
     {
-        var client = await StartAsync(new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500), AgentTimeout = TimeSpan.FromSeconds(5), DefaultMaxLifetime = TimeSpan.FromSeconds(4), EvictionWarning = TimeSpan.FromSeconds(1) });
+        var client = await StartAsync(new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500), AgentTimeout = TimeSpan.FromSeconds(5), DefaultMaxLifetime = TimeSpan.FromSeconds(6), EvictionWarning = TimeSpan.FromSeconds(1) });
         var session = await client.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = Cpu() });
         var job = await client.Jobs.SubmitJobAsync(new SubmitJobRequest { SessionId = session.Id, Spec = GridEvents.RecoveryJob() });
 
@@ -91,7 +91,7 @@ public sealed class SessionLifecycleTests(ITestOutputHelper output) : IAsyncLife
         }
 
         var finished = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = job.Id });
-        Assert.True(evictions >= 1, "a 4 s lifetime should have evicted the job at least once");
+        Assert.True(evictions >= 1, "a 6 s lifetime should have evicted the job at least once");
         Assert.Equal(900, finished.Result.Steps);
         Assert.Equal(evictions + 1, finished.Attempt);
     }
