@@ -1,0 +1,96 @@
+using System.Text.RegularExpressions;
+using Grpc.Core;
+using GridTrain.Protos.V1;
+
+namespace GridTrain.Controller.Security;
+
+/// <summary>
+/// Checks on request fields made at the edge, before the domain sees them: ids, names and paths, and the sizes and
+/// counts of a job spec. Each failure is INVALID_ARGUMENT naming the field, without echoing long or secret input.
+/// </summary>
+internal static partial class RequestLimits
+{
+    public const int MaxIdLength = 64;
+    public const int MaxDisplayName = 128;
+    public const int MaxHiddenLayers = 64;
+    public const int MaxDescription = 256;
+
+    /// <summary>A controller-assigned id: required, 1-64 characters of a-z, 0-9 and '-'.</summary>
+    public static void Id(string value, string field)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw Invalid($"{field}: required");
+        }
+
+        if (!IdPattern().IsMatch(value))
+        {
+            throw Invalid($"{field}: not an id (1-{MaxIdLength} characters of a-z, 0-9 and '-')");
+        }
+    }
+
+    /// <summary>A free-form display name: at most 128 characters, no control characters or path separators, not '.' or '..'.</summary>
+    public static void DisplayName(string value, string field)
+    {
+        if (value.Length > MaxDisplayName)
+        {
+            throw Invalid($"{field}: at most {MaxDisplayName} characters, got {value.Length}");
+        }
+
+        if (value.Any(char.IsControl) || value.Contains('/', StringComparison.Ordinal) || value.Contains('\\', StringComparison.Ordinal) || value is "." or "..")
+        {
+            throw Invalid($"{field}: must not contain control characters, '/' or '\\', nor be '.' or '..'");
+        }
+    }
+
+    /// <summary>A user name: 1-64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit.</summary>
+    public static void UserName(string value, string field)
+    {
+        if (!UserPattern().IsMatch(value) || value.Contains("..", StringComparison.Ordinal))
+        {
+            throw Invalid($"{field}: 1-64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit");
+        }
+    }
+
+    /// <summary>Free text such as a token description: bounded, without control characters.</summary>
+    public static void Text(string value, string field, int max)
+    {
+        if (value.Length > max || value.Any(char.IsControl))
+        {
+            throw Invalid($"{field}: at most {max} characters, without control characters");
+        }
+    }
+
+    /// <summary>Sizes, counts, names and paths of a job spec.</summary>
+    public static void Spec(JobSpec? spec, IReadOnlyList<string> datasetRoots, string field = "spec")
+    {
+        if (spec is null)
+        {
+            return;
+        }
+
+        if (spec.Model is { } model && model.HiddenSizes.Count > MaxHiddenLayers)
+        {
+            throw Invalid($"{field}.model.hidden_sizes: at most {MaxHiddenLayers} layers, got {model.HiddenSizes.Count}");
+        }
+
+        if (spec.Model is { Name.Length: > MaxIdLength })
+        {
+            throw Invalid($"{field}.model.name: at most {MaxIdLength} characters");
+        }
+
+        DisplayName(spec.DisplayName, $"{field}.display_name");
+        if (spec.Data is { IdxDirectory.Length: > 0 } data && PathRules.Check(data.IdxDirectory, datasetRoots, $"{field}.data.idx_directory") is { } problem)
+        {
+            throw Invalid(problem);
+        }
+    }
+
+    public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex UserPattern();
+}
