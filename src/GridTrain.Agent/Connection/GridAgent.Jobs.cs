@@ -14,6 +14,11 @@ public sealed partial class GridAgent
 
     private Task StartJobAsync(StartJob start)
     {
+        if (JobPaths.Check(start.JobId) is { } unsafePath)
+        {
+            return ReportResultAsync(start.JobId, start.LeaseEpoch, new JobResult { State = JobState.Failed, Reason = $"agent {_options.Name} refused the job: {unsafePath}" });
+        }
+
         if (_jobs.TryGetValue(start.JobId, out var existing))
         {
             if (existing.LeaseEpoch >= start.LeaseEpoch)
