@@ -39,9 +39,12 @@ internal sealed class AuthInterceptor(TokenRegistry tokens, CallRateLimiter limi
         await continuation(requestStream, responseStream, context);
     }
 
-    /// <summary>The credential <paramref name="method"/> (a full gRPC method name) takes.</summary>
+    /// <summary>
+    /// The credential <paramref name="method"/> (a full gRPC method name) takes. Health checks (for probes) and
+    /// reflection (the schema, public in the repository) need none.
+    /// </summary>
     public static CallKind KindOf(string method) =>
-        method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal) ? CallKind.Anonymous
+        method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal) || method.StartsWith("/grpc.reflection.", StringComparison.Ordinal) ? CallKind.Anonymous
         : method == AgentService + "Register" ? CallKind.AgentJoin
         : method.StartsWith(AgentService, StringComparison.Ordinal) ? CallKind.Agent
         : CallKind.User;

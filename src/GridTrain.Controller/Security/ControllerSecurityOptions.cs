@@ -13,6 +13,9 @@ public sealed class ControllerSecurityOptions
     /// <summary>Environment variable with the agent join token.</summary>
     public const string JoinTokenVariable = "GRIDTRAIN_JOIN_TOKEN";
 
+    /// <summary>Environment variable with <see cref="UserRequestsPerSecond"/>.</summary>
+    public const string RateLimitVariable = "GRIDTRAIN_RATE_LIMIT";
+
     /// <summary>Shortest configured token accepted (characters); shorter secrets are guessable.</summary>
     public const int MinConfiguredTokenLength = 16;
 
@@ -49,12 +52,20 @@ public sealed class ControllerSecurityOptions
     /// <summary>Largest request message accepted, in bytes. Default 4 MiB.</summary>
     public int MaxReceiveMessageBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>Admin and join tokens from <c>GRIDTRAIN_ADMIN_TOKEN</c> and <c>GRIDTRAIN_JOIN_TOKEN</c> when set.</summary>
-    public static ControllerSecurityOptions FromEnvironment() => new()
+    /// <summary>
+    /// Admin and join tokens from <c>GRIDTRAIN_ADMIN_TOKEN</c> and <c>GRIDTRAIN_JOIN_TOKEN</c>, and the user rate limit
+    /// from <c>GRIDTRAIN_RATE_LIMIT</c>, when set.
+    /// </summary>
+    public static ControllerSecurityOptions FromEnvironment()
     {
-        AdminToken = NonEmpty(Environment.GetEnvironmentVariable(AdminTokenVariable)),
-        JoinToken = NonEmpty(Environment.GetEnvironmentVariable(JoinTokenVariable)),
-    };
+        var defaults = new ControllerSecurityOptions();
+        return new()
+        {
+            AdminToken = NonEmpty(Environment.GetEnvironmentVariable(AdminTokenVariable)),
+            JoinToken = NonEmpty(Environment.GetEnvironmentVariable(JoinTokenVariable)),
+            UserRequestsPerSecond = int.TryParse(Environment.GetEnvironmentVariable(RateLimitVariable), out var rate) ? rate : defaults.UserRequestsPerSecond,
+        };
+    }
 
     /// <summary>True when the controller serves TLS.</summary>
     public bool UsesTls => CertificateFile is not null;
