@@ -134,6 +134,7 @@ public sealed class ControllerServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
+        app.UseMiddleware<MalformedRequestGuard>();
         app.MapGridTrainController();
         return new ControllerServer(app, security);
     }
