@@ -62,6 +62,7 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
     public override async Task<ReportJobEventsResponse> ReportJobEvents(ReportJobEventsRequest request, ServerCallContext context)
     {
         RequireSelf(request.AgentId, context);
+        RequestLimits.Id(request.JobId, "job_id");
         if (request.Events.Count > MaxEventsPerReport)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"events: at most {MaxEventsPerReport} per report, got {request.Events.Count}"));
@@ -75,6 +76,7 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
     public override async Task<ReportJobResultResponse> ReportJobResult(ReportJobResultRequest request, ServerCallContext context)
     {
         RequireSelf(request.AgentId, context);
+        RequestLimits.Id(request.JobId, "job_id");
         await grid.ReportJobResultAsync(request.AgentId, request.JobId, request.LeaseEpoch, request.Result.ToDomain(), context.CancellationToken);
         return new ReportJobResultResponse();
     }

@@ -29,7 +29,10 @@ internal static partial class RequestLimits
         }
     }
 
-    /// <summary>A free-form display name: at most 128 characters, no control characters or path separators, not '.' or '..'.</summary>
+    /// <summary>
+    /// A free-form display name: at most 128 characters, no control characters, path separators or percent-encoded
+    /// characters, not '.' or '..' (so it is safe wherever it ends up, a file name included).
+    /// </summary>
     public static void DisplayName(string value, string field)
     {
         if (value.Length > MaxDisplayName)
@@ -37,9 +40,10 @@ internal static partial class RequestLimits
             throw Invalid($"{field}: at most {MaxDisplayName} characters, got {value.Length}");
         }
 
-        if (value.Any(char.IsControl) || value.Contains('/', StringComparison.Ordinal) || value.Contains('\\', StringComparison.Ordinal) || value is "." or "..")
+        if (value.Any(char.IsControl) || value.Contains('/', StringComparison.Ordinal) || value.Contains('\\', StringComparison.Ordinal)
+            || value is "." or ".." || PercentEncoded().IsMatch(value))
         {
-            throw Invalid($"{field}: must not contain control characters, '/' or '\\', nor be '.' or '..'");
+            throw Invalid($"{field}: must not contain control characters, '/', '\\' or percent-encoded characters, nor be '.' or '..'");
         }
     }
 
@@ -90,6 +94,9 @@ internal static partial class RequestLimits
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
     private static partial Regex IdPattern();
+
+    [GeneratedRegex("%[0-9a-fA-F]{2}")]
+    private static partial Regex PercentEncoded();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
     private static partial Regex UserPattern();
