@@ -13,6 +13,8 @@ internal static class TlsSetup
         {
             ServerCertificate = X509Certificate2.CreateFromPemFile(security.CertificateFile!, security.KeyFile),
             SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            // A private agent CA publishes no revocation lists; revoke an agent by rotating the join token instead.
+            CheckCertificateRevocation = false,
         };
         if (security.AgentClientCaFile is { } caFile)
         {
