@@ -33,6 +33,7 @@ public sealed class GridTrainClient : IDisposable
         Jobs = new JobService.JobServiceClient(invoker);
         Fleet = new FleetService.FleetServiceClient(invoker);
         Tokens = new TokenService.TokenServiceClient(invoker);
+        CallInvoker = invoker;
         Address = controller;
     }
 
@@ -47,8 +48,11 @@ public sealed class GridTrainClient : IDisposable
     /// <summary>API tokens (admins) and who the caller is.</summary>
     public TokenService.TokenServiceClient Tokens { get; }
 
-    /// <summary>The underlying channel, for other services (health, reflection).</summary>
+    /// <summary>The underlying channel, without the token: for health checks and reflection.</summary>
     public ChannelBase Channel => _channel;
+
+    /// <summary>Calls over <see cref="Channel"/> that carry the token, for other typed clients.</summary>
+    public CallInvoker CallInvoker { get; }
 
     /// <summary>
     /// A job's events after <paramref name="afterSequence"/>, live until the job finishes (or forever with
