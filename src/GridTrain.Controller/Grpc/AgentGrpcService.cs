@@ -68,6 +68,7 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"events: at most {MaxEventsPerReport} per report, got {request.Events.Count}"));
         }
 
+        RequestLimits.Events(request.Events);
         var events = request.Events.Select((e, i) => new ReportedEvent(e.Sequence, e.ToDomain(i))).ToList();
         var acknowledged = await grid.ReportJobEventsAsync(request.AgentId, request.JobId, request.LeaseEpoch, events, context.CancellationToken);
         return new ReportJobEventsResponse { AcknowledgedSequence = acknowledged };
@@ -77,6 +78,7 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
     {
         RequireSelf(request.AgentId, context);
         RequestLimits.Id(request.JobId, "job_id");
+        RequestLimits.Result(request.Result);
         await grid.ReportJobResultAsync(request.AgentId, request.JobId, request.LeaseEpoch, request.Result.ToDomain(), context.CancellationToken);
         return new ReportJobResultResponse();
     }

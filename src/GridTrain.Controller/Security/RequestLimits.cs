@@ -90,6 +90,61 @@ internal static partial class RequestLimits
         }
     }
 
+    /// <summary>Longest log line kept from a report, in characters; longer ones are cut.</summary>
+    public const int MaxLogLine = 16 * 1024;
+
+    /// <summary>Longest reason kept from a report, in characters; longer ones are cut.</summary>
+    public const int MaxReason = 64 * 1024;
+
+    /// <summary>Longest checkpoint URI or TensorBoard path an agent may report, in characters.</summary>
+    public const int MaxReportedPath = 4096;
+
+    /// <summary>
+    /// Bounds what an agent reports: a job's own output (log lines, failure reasons) is cut to size, since the job
+    /// wrote it and the report must not be lost; an over-long checkpoint URI is refused.
+    /// </summary>
+    public static void Events(IEnumerable<JobEvent> events)
+    {
+        var i = 0;
+        foreach (var e in events)
+        {
+            if (e.Log is { } log)
+            {
+                log.Text = Cut(log.Text, MaxLogLine);
+                log.Stream = Cut(log.Stream, 16);
+            }
+
+            if (e.StateChanged is { } changed)
+            {
+                changed.Reason = Cut(changed.Reason, MaxReason);
+            }
+
+            if (e.Checkpoint is { Uri.Length: > MaxReportedPath })
+            {
+                throw Invalid($"events[{i}].checkpoint.uri: at most {MaxReportedPath} characters");
+            }
+
+            i++;
+        }
+    }
+
+    /// <summary>Bounds a reported job result (see <see cref="Events"/>).</summary>
+    public static void Result(JobResult? result)
+    {
+        if (result is null)
+        {
+            return;
+        }
+
+        result.Reason = Cut(result.Reason, MaxReason);
+        if (result.CheckpointUri.Length > MaxReportedPath || result.TensorboardDir.Length > MaxReportedPath)
+        {
+            throw Invalid($"result: checkpoint_uri and tensorboard_dir at most {MaxReportedPath} characters each");
+        }
+    }
+
+    private static string Cut(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+
     public static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
