@@ -119,9 +119,9 @@ internal static partial class RequestLimits
                 changed.Reason = Cut(changed.Reason, MaxReason);
             }
 
-            if (e.Checkpoint is { Uri.Length: > MaxReportedPath })
+            if (e.Checkpoint is { } checkpoint && CheckpointProblem(checkpoint.Uri, $"events[{i}].checkpoint.uri") is { } problem)
             {
-                throw Invalid($"events[{i}].checkpoint.uri: at most {MaxReportedPath} characters");
+                throw Invalid(problem);
             }
 
             i++;
@@ -137,10 +137,34 @@ internal static partial class RequestLimits
         }
 
         result.Reason = Cut(result.Reason, MaxReason);
-        if (result.CheckpointUri.Length > MaxReportedPath || result.TensorboardDir.Length > MaxReportedPath)
+        if ((result.CheckpointUri.Length > 0 ? CheckpointProblem(result.CheckpointUri, "result.checkpoint_uri") : null) is { } problem)
         {
-            throw Invalid($"result: checkpoint_uri and tensorboard_dir at most {MaxReportedPath} characters each");
+            throw Invalid(problem);
         }
+
+        if (result.TensorboardDir.Length > MaxReportedPath)
+        {
+            throw Invalid($"result.tensorboard_dir: at most {MaxReportedPath} characters");
+        }
+    }
+
+    /// <summary>
+    /// A checkpoint location the grid will later hand back as a job's resume point: a normalized absolute path, or a
+    /// URI of a store (<c>scheme://…</c>) without <c>..</c>, at most 4096 characters.
+    /// </summary>
+    private static string? CheckpointProblem(string uri, string field)
+    {
+        if (uri.Length > MaxReportedPath)
+        {
+            return $"{field}: at most {MaxReportedPath} characters";
+        }
+
+        if (uri.Contains("://", StringComparison.Ordinal))
+        {
+            return uri.Contains("..", StringComparison.Ordinal) || uri.Any(char.IsControl) ? $"{field}: must not contain '..' or control characters" : null;
+        }
+
+        return PathRules.Check(uri, [], field);
     }
 
     private static string Cut(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
