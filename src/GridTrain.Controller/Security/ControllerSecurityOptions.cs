@@ -63,7 +63,7 @@ public sealed class ControllerSecurityOptions
         {
             AdminToken = NonEmpty(Environment.GetEnvironmentVariable(AdminTokenVariable)),
             JoinToken = NonEmpty(Environment.GetEnvironmentVariable(JoinTokenVariable)),
-            UserRequestsPerSecond = int.TryParse(Environment.GetEnvironmentVariable(RateLimitVariable), out var rate) ? rate : defaults.UserRequestsPerSecond,
+            UserRequestsPerSecond = int.TryParse(Environment.GetEnvironmentVariable(RateLimitVariable), System.Globalization.CultureInfo.InvariantCulture, out var rate) && rate >= 0 ? rate : defaults.UserRequestsPerSecond,
         };
     }
 

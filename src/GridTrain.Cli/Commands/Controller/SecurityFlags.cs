@@ -14,7 +14,7 @@ internal sealed class SecurityFlags
     private readonly Option<string> _key = new("--tls-key") { Description = "PEM private key of --tls-cert", HelpName = "FILE" };
     private readonly Option<string> _agentCa = new("--agent-ca") { Description = "PEM CA of agent client certificates: agents must present one (mutual TLS); needs --tls-cert", HelpName = "FILE" };
     private readonly Option<string[]> _datasetRoots = new("--dataset-root") { Description = "Directory datasets may be read from (repeatable) [default: any absolute path]", HelpName = "DIR", AllowMultipleArgumentsPerToken = false };
-    private readonly Option<int?> _userRate = new NumberOption<int>("--rate-limit") { Description = "Calls per second one user token may make, bursts of twice that; 0: unlimited [default: 50]", HelpName = "N" }.AtLeast(0);
+    private readonly Option<int?> _userRate = new NumberOption<int>("--rate-limit") { Description = "Calls per second one user token may make, bursts of twice that; 0: unlimited [env: GRIDTRAIN_RATE_LIMIT] [default: 50]", HelpName = "N" }.AtLeast(0);
     private readonly Option<int?> _agentRate = new NumberOption<int>("--agent-rate-limit") { Description = "Calls per second one agent may make, bursts of twice that; 0: unlimited [default: 200]", HelpName = "N" }.AtLeast(0);
 
     public SecurityFlags(CliContext context) => _context = context;
@@ -32,7 +32,7 @@ internal sealed class SecurityFlags
             KeyFile = Full(parseResult.GetValue(_key)),
             AgentClientCaFile = Full(parseResult.GetValue(_agentCa)),
             DatasetRoots = [.. (parseResult.GetValue(_datasetRoots) ?? []).Select(Path.GetFullPath)],
-            UserRequestsPerSecond = parseResult.GetValue(_userRate) ?? defaults.UserRequestsPerSecond,
+            UserRequestsPerSecond = parseResult.GetValue(_userRate) ?? RateFromEnvironment() ?? defaults.UserRequestsPerSecond,
             AgentRequestsPerSecond = parseResult.GetValue(_agentRate) ?? defaults.AgentRequestsPerSecond,
         };
         var problems = options.Validate().ToList();
@@ -60,6 +60,19 @@ internal sealed class SecurityFlags
 
     private string? Secret(ParseResult parseResult, Option<string> option, string variable) =>
         ReadSecret(parseResult.GetValue(option), option.Name, _context.GetEnvironmentVariable(variable));
+
+    private int? RateFromEnvironment()
+    {
+        var text = _context.GetEnvironmentVariable(ControllerSecurityOptions.RateLimitVariable);
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        return int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var rate) && rate >= 0
+            ? rate
+            : throw new CliException($"{ControllerSecurityOptions.RateLimitVariable}: '{text}' is not a whole number of calls per second", ExitCodes.Usage);
+    }
 
     private static string? Full(string? path) => path is null ? null : Path.GetFullPath(path);
 }
