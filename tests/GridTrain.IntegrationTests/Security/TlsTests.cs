@@ -90,6 +90,35 @@ public sealed class TlsTests : IAsyncLifetime
         Assert.DoesNotContain((await admin.Fleet.ListAgentsAsync(new ListAgentsRequest())).Agents, a => a.Name == "rogue");
     }
 
+    [Fact]
+    public async Task Cli_WithCaFile_VerifiesTheControllerAndCalls_WithoutItRefuses()
+    {
+        var trusted = await RunCliAsync("token", "whoami", "--controller", _server.Address.ToString(), "--token", TestCredentials.AdminToken, "--ca-file", _pki.CaFile);
+        var untrusted = await RunCliAsync("token", "whoami", "--controller", _server.Address.ToString(), "--token", TestCredentials.AdminToken);
+
+        Assert.Equal((0, "admin (admin)"), (trusted.ExitCode, trusted.Out.Trim()));
+        Assert.Equal(1, untrusted.ExitCode);
+        Assert.StartsWith("error:", untrusted.Error, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string Out, string Error)> RunCliAsync(params string[] args)
+    {
+        var startInfo = new System.Diagnostics.ProcessStartInfo(Dotnet.Host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        startInfo.ArgumentList.Add("exec");
+        startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gridtrain.dll"));
+        foreach (var arg in args)
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(startInfo)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var error = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
     private static IEnumerable<Exception> Causes(Exception error)
     {
         for (Exception? cause = error; cause is not null; cause = cause.InnerException)
