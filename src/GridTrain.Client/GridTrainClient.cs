@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using GridTrain.Protos.V1;
 
@@ -17,20 +16,24 @@ public sealed class GridTrainClient : IDisposable
 
     /// <param name="controller">The controller's address.</param>
     /// <param name="options">Channel settings.</param>
-    /// <param name="user">The user to act as, sent as <c>x-gridtrain-user</c> metadata (for quotas and listings until bearer tokens land).</param>
-    public GridTrainClient(Uri controller, GrpcChannelOptions? options = null, string? user = null)
+    /// <param name="token">The API token sent on every call; null: <c>GRIDTRAIN_TOKEN</c> from the environment; empty: none.</param>
+    public GridTrainClient(Uri controller, GrpcChannelOptions? options = null, string? token = null)
+        : this(controller, new GridTrainClientOptions { ChannelOptions = options, Token = token })
     {
-        _channel = GrpcChannel.ForAddress(controller, options ?? new GrpcChannelOptions());
-        var invoker = string.IsNullOrEmpty(user)
-            ? _channel.CreateCallInvoker()
-            : _channel.Intercept(metadata =>
-            {
-                metadata.Add("x-gridtrain-user", user);
-                return metadata;
-            });
+    }
+
+    /// <param name="controller">The controller's address.</param>
+    /// <param name="options">Token, TLS trust and channel settings.</param>
+    public GridTrainClient(Uri controller, GridTrainClientOptions options)
+    {
+        _channel = ControllerChannel.Create(controller, options);
+        var token = ControllerChannel.ResolveToken(options.Token);
+        var invoker = ControllerChannel.WithToken(_channel, () => token);
         Sessions = new SessionService.SessionServiceClient(invoker);
         Jobs = new JobService.JobServiceClient(invoker);
         Fleet = new FleetService.FleetServiceClient(invoker);
+        Tokens = new TokenService.TokenServiceClient(invoker);
+        CallInvoker = invoker;
         Address = controller;
     }
 
@@ -42,8 +45,14 @@ public sealed class GridTrainClient : IDisposable
 
     public FleetService.FleetServiceClient Fleet { get; }
 
-    /// <summary>The underlying channel, for other services (health, reflection).</summary>
+    /// <summary>API tokens (admins) and who the caller is.</summary>
+    public TokenService.TokenServiceClient Tokens { get; }
+
+    /// <summary>The underlying channel, without the token: for health checks and reflection.</summary>
     public ChannelBase Channel => _channel;
+
+    /// <summary>Calls over <see cref="Channel"/> that carry the token, for other typed clients.</summary>
+    public CallInvoker CallInvoker { get; }
 
     /// <summary>
     /// A job's events after <paramref name="afterSequence"/>, live until the job finishes (or forever with

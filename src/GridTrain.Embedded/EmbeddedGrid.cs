@@ -1,12 +1,17 @@
 using System.Net;
+using System.Security.Cryptography;
 using GridTrain.Agent.Connection;
 using GridTrain.Agent.Hosting;
 using GridTrain.Controller.Hosting;
+using GridTrain.Controller.Security;
 using Microsoft.Extensions.Logging;
 
 namespace GridTrain.Embedded;
 
-/// <summary>A controller on a free loopback port, its state in SQLite under the work directory, and one agent joined to it, in this process.</summary>
+/// <summary>
+/// A controller on a free loopback port, its state in SQLite under the work directory, and one agent joined to it, in
+/// this process. Credentials are set up silently: a fresh admin token and join token per start (see <see cref="AdminToken"/>).
+/// </summary>
 public sealed class EmbeddedGrid : IAsyncDisposable
 {
     private readonly ControllerServer _controller;
@@ -28,16 +33,21 @@ public sealed class EmbeddedGrid : IAsyncDisposable
 
     public ControllerServer Controller => _controller;
 
+    /// <summary>An admin token for this grid, valid while it runs.</summary>
+    public string AdminToken => _controller.AdminToken!;
+
     public static async Task<EmbeddedGrid> StartAsync(EmbeddedGridOptions options, CancellationToken cancellationToken)
     {
         var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel));
         var workDirectory = Directory.CreateDirectory(Path.GetFullPath(options.WorkDirectory)).FullName;
+        var security = new ControllerSecurityOptions { AdminToken = NewSecret(), JoinToken = NewSecret() };
         var controller = await ControllerServer.CreateAsync(
             new IPEndPoint(IPAddress.Loopback, 0),
             ControllerStorageOptions.InDirectory(Path.Combine(workDirectory, "controller")),
             options.Grid,
             logging => logging.ClearProviders().AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel),
-            cancellationToken);
+            cancellationToken,
+            security);
         await controller.StartAsync(cancellationToken);
 
         var agent = new GridAgent(
@@ -49,6 +59,7 @@ public sealed class EmbeddedGrid : IAsyncDisposable
                 CpuSlots = options.CpuSlots,
                 ThreadsPerJob = options.ThreadsPerJob,
                 WorkerPath = options.WorkerPath,
+                JoinToken = security.JoinToken,
             },
             TimeProvider.System,
             loggerFactory.CreateLogger<GridAgent>());
@@ -56,6 +67,8 @@ public sealed class EmbeddedGrid : IAsyncDisposable
         grid._agentRun = agent.RunAsync(grid._stopping.Token);
         return grid;
     }
+
+    private static string NewSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
     public async ValueTask DisposeAsync()
     {

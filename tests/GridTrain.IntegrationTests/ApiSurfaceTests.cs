@@ -29,6 +29,7 @@ public sealed class ApiSurfaceTests(ControllerFixture controller) : IClassFixtur
         Assert.Contains("gridtrain.v1.JobService", services);
         Assert.Contains("gridtrain.v1.AgentService", services);
         Assert.Contains("gridtrain.v1.FleetService", services);
+        Assert.Contains("gridtrain.v1.TokenService", services);
         Assert.Contains("grpc.health.v1.Health", services);
     }
 

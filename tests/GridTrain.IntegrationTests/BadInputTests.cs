@@ -43,9 +43,10 @@ public sealed class BadInputTests(ControllerFixture controller) : IClassFixture<
         { "Register: bad name", StatusCode.InvalidArgument, "name: must be 1-63 characters" },
         { "Register: negative cores", StatusCode.InvalidArgument, "inventory.cpu_cores: must be between 1 and 4096, got -1" },
         { "Heartbeat: no agent id", StatusCode.InvalidArgument, "agent_id: required" },
-        { "Heartbeat: unknown agent", StatusCode.NotFound, "agent 'agt-nope' not found" },
-        { "ReceiveCommands: unknown agent", StatusCode.NotFound, "agent 'agt-nope' not found" },
-        { "ReportJobEvents: unknown agent", StatusCode.NotFound, "agent 'agt-nope' not found" },
+        { "Heartbeat: another agent", StatusCode.PermissionDenied, "agent_id: this credential acts only as the agent it was issued to" },
+        { "ReceiveCommands: another agent", StatusCode.PermissionDenied, "agent_id: this credential acts only as the agent it was issued to" },
+        { "ReportJobEvents: another agent", StatusCode.PermissionDenied, "agent_id: this credential acts only as the agent it was issued to" },
+        { "ReportJobEvents: unknown job", StatusCode.NotFound, "job 'job-nope' not found" },
         { "ReportJobEvents: empty event", StatusCode.InvalidArgument, "events[0]: must be progress, epoch, checkpoint or log" },
         { "ReportJobResult: no result", StatusCode.InvalidArgument, "result: required" },
         { "ReportJobResult: unset state", StatusCode.InvalidArgument, "result.state: unknown job state 0" },
@@ -69,7 +70,11 @@ public sealed class BadInputTests(ControllerFixture controller) : IClassFixture<
     {
         var sessions = controller.Client.Sessions;
         var jobs = controller.Client.Jobs;
-        var agents = new AgentService.AgentServiceClient(controller.Client.Channel);
+        var joining = new AgentService.AgentServiceClient(controller.Client.Channel);
+        var join = new Metadata { { "authorization", "Bearer " + TestCredentials.JoinToken } };
+        var agent = scenario.StartsWith("Register", StringComparison.Ordinal) ? null : await TestAgent.RegisterAsync(controller.Client.Channel, "bad-input-agent");
+        var agents = agent?.Client;
+        var self = agent?.AgentId ?? "";
         var cpu = new ResourceRequest { Runtime = Runtime.Cpu };
         var spec = new JobSpec { Model = new ModelSpec { Name = "mlp" }, Data = new DataSpec { Synthetic = new SyntheticData { TrainExamples = 64 } } };
         var inventory = new Inventory { CpuCores = 2, MemoryBytes = 1 << 30, CpuSlots = 1 };
@@ -165,34 +170,37 @@ public sealed class BadInputTests(ControllerFixture controller) : IClassFixture<
                 await Drain(jobs.StreamJobEvents(new StreamJobEventsRequest { JobId = "job-nope" }).ResponseStream);
                 break;
             case "Register: no inventory":
-                await agents.RegisterAsync(new RegisterAgentRequest { Name = "a1" });
+                await joining.RegisterAsync(new RegisterAgentRequest { Name = "a1" }, join);
                 break;
             case "Register: bad name":
-                await agents.RegisterAsync(new RegisterAgentRequest { Name = "../etc", Inventory = inventory });
+                await joining.RegisterAsync(new RegisterAgentRequest { Name = "../etc", Inventory = inventory }, join);
                 break;
             case "Register: negative cores":
-                await agents.RegisterAsync(new RegisterAgentRequest { Name = "a1", Inventory = new Inventory { CpuCores = -1 } });
+                await joining.RegisterAsync(new RegisterAgentRequest { Name = "a1", Inventory = new Inventory { CpuCores = -1 } }, join);
                 break;
             case "Heartbeat: no agent id":
-                await agents.HeartbeatAsync(new HeartbeatRequest());
+                await agents!.HeartbeatAsync(new HeartbeatRequest());
                 break;
-            case "Heartbeat: unknown agent":
-                await agents.HeartbeatAsync(new HeartbeatRequest { AgentId = "agt-nope" });
+            case "Heartbeat: another agent":
+                await agents!.HeartbeatAsync(new HeartbeatRequest { AgentId = "agt-nope" });
                 break;
-            case "ReceiveCommands: unknown agent":
-                await Drain(agents.ReceiveCommands(new ReceiveCommandsRequest { AgentId = "agt-nope" }).ResponseStream);
+            case "ReceiveCommands: another agent":
+                await Drain(agents!.ReceiveCommands(new ReceiveCommandsRequest { AgentId = "agt-nope" }).ResponseStream);
                 break;
-            case "ReportJobEvents: unknown agent":
-                await agents.ReportJobEventsAsync(new ReportJobEventsRequest { AgentId = "agt-nope", JobId = "job-nope" });
+            case "ReportJobEvents: another agent":
+                await agents!.ReportJobEventsAsync(new ReportJobEventsRequest { AgentId = "agt-nope", JobId = "job-nope" });
+                break;
+            case "ReportJobEvents: unknown job":
+                await agents!.ReportJobEventsAsync(new ReportJobEventsRequest { AgentId = self, JobId = "job-nope" });
                 break;
             case "ReportJobEvents: empty event":
-                await agents.ReportJobEventsAsync(new ReportJobEventsRequest { AgentId = "agt-nope", JobId = "job-nope", Events = { new JobEvent() } });
+                await agents!.ReportJobEventsAsync(new ReportJobEventsRequest { AgentId = self, JobId = "job-nope", Events = { new JobEvent() } });
                 break;
             case "ReportJobResult: no result":
-                await agents.ReportJobResultAsync(new ReportJobResultRequest { AgentId = "agt-nope", JobId = "job-nope" });
+                await agents!.ReportJobResultAsync(new ReportJobResultRequest { AgentId = self, JobId = "job-nope" });
                 break;
             case "ReportJobResult: unset state":
-                await agents.ReportJobResultAsync(new ReportJobResultRequest { AgentId = "agt-nope", JobId = "job-nope", Result = new JobResult() });
+                await agents!.ReportJobResultAsync(new ReportJobResultRequest { AgentId = self, JobId = "job-nope", Result = new JobResult() });
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "no such case");

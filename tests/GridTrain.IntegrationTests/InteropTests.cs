@@ -8,7 +8,7 @@ namespace GridTrain.IntegrationTests;
 public sealed class InteropTests(ControllerFixture controller) : IClassFixture<ControllerFixture>
 {
     [Fact]
-    public async Task PythonGrpcClient_HealthCreateAndBadInput_AnsweredPerProtocol()
+    public async Task PythonGrpcClient_HealthCreateBadInputAndNoToken_AnsweredPerProtocol()
     {
         var startInfo = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
         startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Interop", "grpc_probe.py"));
@@ -25,5 +25,6 @@ public sealed class InteropTests(ControllerFixture controller) : IClassFixture<C
         Assert.StartsWith("ses-", result.RootElement.GetProperty("created").GetString(), StringComparison.Ordinal);
         Assert.Equal("INVALID_ARGUMENT", result.RootElement.GetProperty("bad").GetString());
         Assert.Contains("unknown runtime 99", result.RootElement.GetProperty("bad_detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("UNAUTHENTICATED", result.RootElement.GetProperty("anonymous").GetString());
     }
 }

@@ -4,11 +4,12 @@ using GridTrain.Client;
 using GridTrain.Controller.Hosting;
 using GridTrain.Domain.Grid;
 using GridTrain.Domain.Quotas;
+using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
 
 namespace GridTrain.IntegrationTests;
 
-/// <summary>Quotas over the wire: the caller names itself with metadata; over quota is RESOURCE_EXHAUSTED saying which limit.</summary>
+/// <summary>Quotas over the wire: each token's user has their own quota; over quota is RESOURCE_EXHAUSTED saying which limit.</summary>
 public sealed class QuotaApiTests : IAsyncLifetime
 {
     private ControllerServer? _server;
@@ -24,12 +25,11 @@ public sealed class QuotaApiTests : IAsyncLifetime
     [Fact]
     public async Task SecondGpuSession_OverTheUsersQuota_ResourceExhausted_OtherUserFine()
     {
-        using var alice = new GridTrainClient(_server!.Address, user: "alice");
-        using var bob = new GridTrainClient(_server.Address, user: "bob");
-        var agents = new AgentService.AgentServiceClient(alice.Channel);
+        using var alice = new GridTrainClient(_server!.Address, token: await _server.CreateTokenAsync("alice"));
+        using var bob = new GridTrainClient(_server.Address, token: await _server.CreateTokenAsync("bob"));
         var inventory = new Inventory { CpuCores = 8, MemoryBytes = 1L << 34, Gpus = { new GpuDevice { Index = 0, Model = "L4" }, new GpuDevice { Index = 1, Model = "L4" } } };
-        var agent = await agents.RegisterAsync(new RegisterAgentRequest { Name = "gpu-node", Inventory = inventory });
-        using var commands = agents.ReceiveCommands(new ReceiveCommandsRequest { AgentId = agent.AgentId });
+        var agent = await TestAgent.RegisterAsync(alice.Channel, "gpu-node", inventory);
+        using var commands = agent.Client.ReceiveCommands(new ReceiveCommandsRequest { AgentId = agent.AgentId });
         var gpu = new ResourceRequest { Runtime = Runtime.Gpu, GpuCount = 1 };
 
         var first = await alice.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = gpu });

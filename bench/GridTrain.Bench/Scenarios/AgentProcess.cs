@@ -17,7 +17,7 @@ internal sealed class AgentProcess : IDisposable
 
     public string WorkDirectory { get; }
 
-    public static AgentProcess Start(Uri controller, string name, string workDirectory)
+    public static AgentProcess Start(Uri controller, string name, string workDirectory, string joinToken)
     {
         var startInfo = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "exec", Path.Combine(AppContext.BaseDirectory, "gridtrain.dll"), "agent", "run", "--controller", controller.ToString(), "--name", name, "--work-dir", workDirectory, "--cpu-slots", "1" })
@@ -25,6 +25,7 @@ internal sealed class AgentProcess : IDisposable
             startInfo.ArgumentList.Add(arg);
         }
 
+        startInfo.Environment["GRIDTRAIN_JOIN_TOKEN"] = joinToken;
         var agent = new AgentProcess(Process.Start(startInfo)!, workDirectory);
         _ = agent.PumpAsync(agent._process.StandardOutput);
         _ = agent.PumpAsync(agent._process.StandardError);

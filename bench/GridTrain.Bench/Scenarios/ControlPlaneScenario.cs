@@ -2,12 +2,15 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
 using System.Text.Json;
-using Grpc.Core;
-using Grpc.Net.Client;
+using GridTrain.Client;
 using GridTrain.Controller.Hosting;
+using GridTrain.Controller.Security;
 using GridTrain.Domain.Grid;
 using GridTrain.Protos.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
 namespace GridTrain.Bench.Scenarios;
@@ -29,7 +32,14 @@ internal static class ControlPlaneScenario
         var root = Directory.CreateTempSubdirectory("gridtrain-controlplane-").FullName;
         Console.WriteLine($"controlplane: {agents} agents, heartbeat every {options.HeartbeatInterval.TotalSeconds}s, {sessions} sessions in a burst, SQLite in {root}");
 
-        await using var controller = await ControllerServer.CreateAsync(new IPEndPoint(IPAddress.Loopback, 0), ControllerStorageOptions.InDirectory(root), options, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        // Thousands of simulated agents and a burst from one user: no rate limits in this measurement.
+        var joinToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        await using var controller = await ControllerServer.CreateAsync(
+            new IPEndPoint(IPAddress.Loopback, 0),
+            ControllerStorageOptions.InDirectory(root),
+            options,
+            logging => logging.SetMinimumLevel(LogLevel.Warning),
+            security: new ControllerSecurityOptions { JoinToken = joinToken, UserRequestsPerSecond = 0, AgentRequestsPerSecond = 0 });
         await controller.StartAsync(CancellationToken.None);
         using var channel = GrpcChannel.ForAddress(controller.Address, new GrpcChannelOptions
         {
@@ -45,7 +55,7 @@ internal static class ControlPlaneScenario
         {
             await Task.WhenAll(Enumerable.Range(start, Math.Min(200, agents - start)).Select(async i =>
             {
-                fleet[i] = await SimulatedAgent.RegisterAsync(agentClient, $"sim-{i:D5}", placed, stop.Token);
+                fleet[i] = await SimulatedAgent.RegisterAsync(agentClient, $"sim-{i:D5}", joinToken, placed, stop.Token);
             }));
         }
 
@@ -65,7 +75,7 @@ internal static class ControlPlaneScenario
         var heartbeatsPerSecond = heartbeatLatencies.Count / steady.Elapsed.TotalSeconds;
 
         // Burst: create sessions from 64 concurrent callers; each is placed when its agent receives AssignSession.
-        var sessionClient = new SessionService.SessionServiceClient(channel);
+        var sessionClient = new SessionService.SessionServiceClient(ControllerChannel.WithToken(channel, () => controller.AdminToken));
         var created = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var burst = Stopwatch.StartNew();
         var next = -1;
@@ -128,24 +138,26 @@ internal static class ControlPlaneScenario
     {
         private readonly AgentService.AgentServiceClient _client;
         private readonly string _agentId;
+        private readonly Metadata _credential;
         private readonly ConcurrentDictionary<string, long> _held = new(StringComparer.Ordinal);
         private readonly SemaphoreSlim _nudge = new(0, int.MaxValue);
 
-        private SimulatedAgent(AgentService.AgentServiceClient client, string agentId)
+        private SimulatedAgent(AgentService.AgentServiceClient client, string agentId, string credential)
         {
             _client = client;
             _agentId = agentId;
+            _credential = new Metadata { { "authorization", "Bearer " + credential } };
         }
 
         public ConcurrentBag<double> Latencies { get; } = [];
 
-        public static async Task<SimulatedAgent> RegisterAsync(AgentService.AgentServiceClient client, string name, ConcurrentDictionary<string, long> placed, CancellationToken stop)
+        public static async Task<SimulatedAgent> RegisterAsync(AgentService.AgentServiceClient client, string name, string joinToken, ConcurrentDictionary<string, long> placed, CancellationToken stop)
         {
             var inventory = new Inventory { CpuCores = 64, MemoryBytes = 512L << 30, CpuSlots = 4 };
             inventory.Gpus.AddRange(Enumerable.Range(0, 8).Select(i => new GpuDevice { Index = i, Uuid = $"GPU-{name}-{i}", Model = "NVIDIA H100 80GB HBM3", MemoryBytes = 80L << 30 }));
-            var response = await client.RegisterAsync(new RegisterAgentRequest { Name = name, Inventory = inventory, Version = "sim" });
-            var agent = new SimulatedAgent(client, response.AgentId);
-            var call = client.ReceiveCommands(new ReceiveCommandsRequest { AgentId = response.AgentId }, cancellationToken: stop);
+            var response = await client.RegisterAsync(new RegisterAgentRequest { Name = name, Inventory = inventory, Version = "sim" }, new Metadata { { "authorization", "Bearer " + joinToken } });
+            var agent = new SimulatedAgent(client, response.AgentId, response.AgentCredential);
+            var call = client.ReceiveCommands(new ReceiveCommandsRequest { AgentId = response.AgentId }, agent._credential, cancellationToken: stop);
             _ = agent.ReceiveAsync(call, placed);
             return agent;
         }
@@ -160,7 +172,7 @@ internal static class ControlPlaneScenario
                     var request = new HeartbeatRequest { AgentId = _agentId };
                     request.Sessions.AddRange(_held.Select(h => new SessionLease { SessionId = h.Key, LeaseEpoch = h.Value }));
                     var started = Stopwatch.GetTimestamp();
-                    await _client.HeartbeatAsync(request, cancellationToken: stop);
+                    await _client.HeartbeatAsync(request, _credential, cancellationToken: stop);
                     Latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     await Task.WhenAny(Task.Delay(interval, stop), _nudge.WaitAsync(stop));
                 }

@@ -48,7 +48,7 @@ internal static class OverheadScenario
         var bareWall = new List<double>();
         var gridWall = new List<double>();
         await using var embedded = await EmbeddedGrid.StartAsync(new EmbeddedGridOptions { WorkDirectory = Path.Combine(root, "grid"), ThreadsPerJob = threads }, CancellationToken.None);
-        using var client = new GridTrainClient(embedded.Address);
+        using var client = new GridTrainClient(embedded.Address, token: embedded.AdminToken);
 
         for (var round = 1; round <= rounds; round++)
         {

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
 using System.Text.Json;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;
+using GridTrain.Controller.Security;
 using GridTrain.Domain.Grid;
 using GridTrain.Protos.V1;
 using Microsoft.Extensions.Logging;
@@ -25,11 +27,17 @@ internal static class RecoveryScenario
         var root = Directory.CreateTempSubdirectory("gridtrain-recovery-").FullName;
         Console.WriteLine($"recovery: heartbeat {options.HeartbeatInterval.TotalSeconds}s, agent timeout {options.AgentTimeout.TotalSeconds}s, checkpoint every {checkpointEvery} steps, work dir {root}");
 
-        await using var controller = await ControllerServer.CreateAsync(new IPEndPoint(IPAddress.Loopback, 0), ControllerStorageOptions.InDirectory(Path.Combine(root, "controller")), options, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var joinToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        await using var controller = await ControllerServer.CreateAsync(
+            new IPEndPoint(IPAddress.Loopback, 0),
+            ControllerStorageOptions.InDirectory(Path.Combine(root, "controller")),
+            options,
+            logging => logging.SetMinimumLevel(LogLevel.Warning),
+            security: new ControllerSecurityOptions { JoinToken = joinToken });
         await controller.StartAsync(CancellationToken.None);
-        using var client = new GridTrainClient(controller.Address);
-        using var first = AgentProcess.Start(controller.Address, "agent-a", Path.Combine(root, "agent-a"));
-        using var second = AgentProcess.Start(controller.Address, "agent-b", Path.Combine(root, "agent-b"));
+        using var client = new GridTrainClient(controller.Address, token: controller.AdminToken);
+        using var first = AgentProcess.Start(controller.Address, "agent-a", Path.Combine(root, "agent-a"), joinToken);
+        using var second = AgentProcess.Start(controller.Address, "agent-b", Path.Combine(root, "agent-b"), joinToken);
         await Task.WhenAll(first.WaitForLineAsync("registered as", TimeSpan.FromMinutes(1)), second.WaitForLineAsync("registered as", TimeSpan.FromMinutes(1)));
 
         var job = await client.Jobs.SubmitJobAsync(new SubmitJobRequest

@@ -94,9 +94,23 @@ The controller's gRPC address inside the cluster, and the address the agents joi
 when set).
 */}}
 {{- define "gridtrain.controller.serviceUrl" -}}
-{{- printf "http://%s.%s.svc:%v" (include "gridtrain.controller.fullname" .) .Release.Namespace .Values.controller.service.port }}
+{{- printf "%s://%s.%s.svc:%v" (ternary "https" "http" (not (empty .Values.tls.secretName))) (include "gridtrain.controller.fullname" .) .Release.Namespace .Values.controller.service.port }}
 {{- end }}
 
 {{- define "gridtrain.agent.controllerUrl" -}}
 {{- .Values.agent.controllerAddress | default (include "gridtrain.controller.serviceUrl" .) }}
+{{- end }}
+
+{{/*
+The controller's probe handler: gRPC health on the API port, or a TCP check when the port speaks TLS (kubelet
+gRPC probes do not).
+*/}}
+{{- define "gridtrain.controller.probe" -}}
+{{- if .Values.tls.secretName }}
+tcpSocket:
+  port: {{ .Values.controller.port }}
+{{- else }}
+grpc:
+  port: {{ .Values.controller.port }}
+{{- end }}
 {{- end }}

@@ -14,6 +14,11 @@ public sealed partial class GridAgent
 
     private Task StartJobAsync(StartJob start)
     {
+        if (JobPaths.Check(start.JobId) is { } unsafePath)
+        {
+            return ReportResultAsync(start.JobId, start.LeaseEpoch, new JobResult { State = JobState.Failed, Reason = $"agent {_options.Name} refused the job: {unsafePath}" });
+        }
+
         if (_jobs.TryGetValue(start.JobId, out var existing))
         {
             if (existing.LeaseEpoch >= start.LeaseEpoch)
@@ -33,7 +38,8 @@ public sealed partial class GridAgent
         _sessions.TryAdd(start.SessionId, new HeldSession(start.SessionId, start.LeaseEpoch, [.. start.GpuIndexes]));
 
         // Each attempt owns its directory: a process of an earlier attempt that is still being stopped never shares files with this one.
-        var workDirectory = Path.Combine(_options.WorkDirectory, "jobs", start.JobId, $"attempt-{start.Attempt}");
+        // Absolute and normalized: checkpoint paths built from it are reported to the controller, which accepts only such paths.
+        var workDirectory = Path.GetFullPath(Path.Combine(_options.WorkDirectory, "jobs", start.JobId, $"attempt-{start.Attempt}"));
         Directory.CreateDirectory(workDirectory);
         var spec = start.Spec.ToDomain();
         var request = new WorkerRequest

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Jobs;
+using GridTrain.Client;
 using GridTrain.Contracts.Mapping;
 using GridTrain.Protos.V1;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,7 @@ public sealed partial class GridAgent : IAsyncDisposable
     private readonly SemaphoreSlim _heartbeatNow = new(0, 1);
     private readonly string _workerPath;
     private volatile string? _agentId;
+    private volatile string? _credential;
     private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(2);
     private TimeSpan? _agentTimeout;
 
@@ -44,12 +46,21 @@ public sealed partial class GridAgent : IAsyncDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        _channel = GrpcChannel.ForAddress(options.Controller!, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
-        _client = new AgentService.AgentServiceClient(_channel);
+        _channel = ControllerChannel.Create(options.Controller!, new GridTrainClientOptions
+        {
+            CaFile = options.CaFile,
+            ClientCertificateFile = options.ClientCertificateFile,
+            ClientKeyFile = options.ClientKeyFile,
+            ChannelOptions = new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 },
+        });
+        // Register carries the join token itself; every later call the credential Register returned.
+        _client = new AgentService.AgentServiceClient(ControllerChannel.WithToken(_channel, () => _credential));
+        // UNAUTHENTICATED: the controller no longer knows this agent's credential (e.g. restarted without its state),
+        // or the join token is wrong; either way, registering again is the cure (and logs why it fails).
         _reconnect = AgentResilience.Create(
             ReconnectCap,
             time,
-            ex => AgentResilience.IsTransient(ex) || ex.StatusCode == StatusCode.NotFound,
+            ex => AgentResilience.IsTransient(ex) || ex.StatusCode is StatusCode.NotFound or StatusCode.Unauthenticated,
             (failure, delay) => Log.Reconnecting(_logger, options.Controller!, failure.StatusCode, failure.Status.Detail, delay));
         _report = AgentResilience.Create(ReconnectCap, time, AgentResilience.IsTransient);
         _workerPath = options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "GridTrain.Worker.dll");
@@ -131,7 +142,9 @@ public sealed partial class GridAgent : IAsyncDisposable
         request.Sessions.AddRange(_sessions.Values.Select(s => new SessionLease { SessionId = s.SessionId, LeaseEpoch = s.LeaseEpoch }));
         request.RunningJobs.AddRange(RunningJobs());
 
-        var response = await _client.RegisterAsync(request, deadline: Deadline(), cancellationToken: cancellationToken);
+        var join = new Metadata { { "authorization", "Bearer " + _options.JoinToken } };
+        var response = await _client.RegisterAsync(request, join, deadline: Deadline(), cancellationToken: cancellationToken);
+        _credential = response.AgentCredential;
         _agentId = response.AgentId;
         _heartbeatInterval = response.HeartbeatInterval.ToTimeSpan();
         _agentTimeout = response.AgentTimeout?.ToTimeSpan();

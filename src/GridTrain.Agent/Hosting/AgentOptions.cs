@@ -35,12 +35,34 @@ public sealed class AgentOptions
     /// <summary>Deadline of each unary call to the controller. Default 10 seconds.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The join token Register carries (a Kubernetes Secret in production). Required; never logged.</summary>
+    public string? JoinToken { get; set; }
+
+    /// <summary>PEM CA certificate to verify the controller's certificate with, for a private CA; unset: the system's roots.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>PEM client certificate for controllers that require mutual TLS from agents; needs <see cref="ClientKeyFile"/>.</summary>
+    public string? ClientCertificateFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="ClientCertificateFile"/>.</summary>
+    public string? ClientKeyFile { get; set; }
+
     /// <summary>Problems with the options, each with a hint.</summary>
     public IEnumerable<string> Validate()
     {
         if (Controller is null || Controller.Scheme is not ("http" or "https"))
         {
             yield return "Controller: set the controller's address, e.g. http://127.0.0.1:7070 (--controller or GRIDTRAIN_CONTROLLER)";
+        }
+
+        if (string.IsNullOrWhiteSpace(JoinToken))
+        {
+            yield return "JoinToken: set the agent join token (--join-token-file or GRIDTRAIN_JOIN_TOKEN)";
+        }
+
+        if ((ClientCertificateFile is null) != (ClientKeyFile is null))
+        {
+            yield return "ClientCertificateFile: set both the client certificate and its key file";
         }
 
         if (!AgentNames.IsValid(Name))

@@ -12,6 +12,9 @@ internal static class CommandErrors
         CliException cli => new CommandError($"error: {cli.Message}", cli.ExitCode),
         RpcException { StatusCode: StatusCode.Unavailable } rpc => new CommandError(Unreachable(rpc, parseResult), ExitCodes.Failure),
         RpcException { StatusCode: StatusCode.Cancelled } or OperationCanceledException => new CommandError("interrupted", ExitCodes.Interrupted),
+        RpcException { StatusCode: StatusCode.Unauthenticated } rpc => new CommandError(
+            $"error: {rpc.StatusCode}: {rpc.Status.Detail}\nhint: pass --token, set {ConnectionOptions.TokenVariable}, or save one in a context with 'gridtrain context set'",
+            ExitCodes.Failure),
         RpcException rpc => new CommandError($"error: {rpc.StatusCode}: {rpc.Status.Detail}", ExitCodes.Failure),
         _ => null,
     };

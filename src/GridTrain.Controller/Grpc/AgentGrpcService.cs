@@ -1,12 +1,16 @@
 using Grpc.Core;
 using GridTrain.Contracts.Mapping;
+using GridTrain.Controller.Security;
 using GridTrain.Domain.Grid;
 using GridTrain.Protos.V1;
 
 namespace GridTrain.Controller.Grpc;
 
-/// <summary>The agent-facing API over <see cref="GridCoordinator"/>.</summary>
-internal sealed class AgentGrpcService(GridCoordinator grid) : AgentService.AgentServiceBase
+/// <summary>
+/// The agent-facing API over <see cref="GridCoordinator"/>. Register (with the join token) hands out a credential bound
+/// to the agent id; every other call must carry it and may name only that agent, whose leases the coordinator checks.
+/// </summary>
+internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry tokens) : AgentService.AgentServiceBase
 {
     private const int MaxEventsPerReport = 1000;
 
@@ -19,9 +23,11 @@ internal sealed class AgentGrpcService(GridCoordinator grid) : AgentService.Agen
             request.Sessions.ToDomain(),
             request.RunningJobs.ToDomain(),
             context.CancellationToken);
+        var credential = await tokens.IssueAgentCredentialAsync(registration.Agent.Id, context.CancellationToken);
         return new RegisterAgentResponse
         {
             AgentId = registration.Agent.Id,
+            AgentCredential = credential,
             HeartbeatInterval = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(grid.Options.HeartbeatInterval),
             AgentTimeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(grid.Options.AgentTimeout),
             StopJobIds = { registration.Instructions.StopJobIds },
@@ -31,12 +37,14 @@ internal sealed class AgentGrpcService(GridCoordinator grid) : AgentService.Agen
 
     public override async Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
     {
+        RequireSelf(request.AgentId, context);
         var instructions = await grid.HeartbeatAsync(request.AgentId, request.Sessions.ToDomain(), request.RunningJobs.ToDomain(), context.CancellationToken);
         return new HeartbeatResponse { StopJobIds = { instructions.StopJobIds }, ReleaseSessionIds = { instructions.ReleaseSessionIds } };
     }
 
     public override async Task ReceiveCommands(ReceiveCommandsRequest request, IServerStreamWriter<GridTrain.Protos.V1.AgentCommand> responseStream, ServerCallContext context)
     {
+        RequireSelf(request.AgentId, context);
         var commands = await grid.OpenCommandStreamAsync(request.AgentId, context.CancellationToken);
         try
         {
@@ -53,11 +61,14 @@ internal sealed class AgentGrpcService(GridCoordinator grid) : AgentService.Agen
 
     public override async Task<ReportJobEventsResponse> ReportJobEvents(ReportJobEventsRequest request, ServerCallContext context)
     {
+        RequireSelf(request.AgentId, context);
+        RequestLimits.Id(request.JobId, "job_id");
         if (request.Events.Count > MaxEventsPerReport)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"events: at most {MaxEventsPerReport} per report, got {request.Events.Count}"));
         }
 
+        RequestLimits.Events(request.Events);
         var events = request.Events.Select((e, i) => new ReportedEvent(e.Sequence, e.ToDomain(i))).ToList();
         var acknowledged = await grid.ReportJobEventsAsync(request.AgentId, request.JobId, request.LeaseEpoch, events, context.CancellationToken);
         return new ReportJobEventsResponse { AcknowledgedSequence = acknowledged };
@@ -65,7 +76,20 @@ internal sealed class AgentGrpcService(GridCoordinator grid) : AgentService.Agen
 
     public override async Task<ReportJobResultResponse> ReportJobResult(ReportJobResultRequest request, ServerCallContext context)
     {
+        RequireSelf(request.AgentId, context);
+        RequestLimits.Id(request.JobId, "job_id");
+        RequestLimits.Result(request.Result);
         await grid.ReportJobResultAsync(request.AgentId, request.JobId, request.LeaseEpoch, request.Result.ToDomain(), context.CancellationToken);
         return new ReportJobResultResponse();
+    }
+
+    /// <summary>An agent's credential acts only as that agent.</summary>
+    private static void RequireSelf(string agentId, ServerCallContext context)
+    {
+        RequestLimits.Id(agentId, "agent_id");
+        if (!string.Equals(agentId, context.Caller().User, StringComparison.Ordinal))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "agent_id: this credential acts only as the agent it was issued to"));
+        }
     }
 }

@@ -1,15 +1,18 @@
 using Grpc.Core;
 using GridTrain.Contracts.Mapping;
+using GridTrain.Controller.Security;
 using GridTrain.Domain.Grid;
 using GridTrain.Protos.V1;
 
 namespace GridTrain.Controller.Grpc;
 
-/// <summary>The user-facing session API over <see cref="GridCoordinator"/>.</summary>
-internal sealed class SessionGrpcService(GridCoordinator grid) : SessionService.SessionServiceBase
+/// <summary>The user-facing session API over <see cref="GridCoordinator"/>; each user sees only their own sessions (admins all).</summary>
+internal sealed class SessionGrpcService(GridCoordinator grid, ResourceAccess access) : SessionService.SessionServiceBase
 {
     public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
     {
+        var caller = context.Caller();
+        RequestLimits.DisplayName(request.DisplayName, "display_name");
         var session = await grid.CreateSessionAsync(
             request.Resources.ToDomain("resources"),
             request.Priority,
@@ -17,36 +20,54 @@ internal sealed class SessionGrpcService(GridCoordinator grid) : SessionService.
             context.CancellationToken,
             request.IdleTimeout.ToDomain("idle_timeout"),
             request.MaxLifetime.ToDomain("max_lifetime"),
-            CallerIdentity.Owner(context));
+            caller.User);
         return session.ToProto();
     }
 
-    public override async Task<Session> ResumeSession(ResumeSessionRequest request, ServerCallContext context) =>
-        (await grid.ResumeSessionAsync(request.SessionId, context.CancellationToken)).ToProto();
+    public override async Task<Session> ResumeSession(ResumeSessionRequest request, ServerCallContext context)
+    {
+        await access.SessionAsync(context.Caller(), request.SessionId, context.CancellationToken);
+        return (await grid.ResumeSessionAsync(request.SessionId, context.CancellationToken)).ToProto();
+    }
 
-    public override async Task<IdleExplanation> ExplainIdleness(ExplainIdlenessRequest request, ServerCallContext context) =>
-        (await grid.ExplainIdlenessAsync(request.SessionId, context.CancellationToken)).ToProto(request.SessionId);
+    public override async Task<IdleExplanation> ExplainIdleness(ExplainIdlenessRequest request, ServerCallContext context)
+    {
+        await access.SessionAsync(context.Caller(), request.SessionId, context.CancellationToken);
+        return (await grid.ExplainIdlenessAsync(request.SessionId, context.CancellationToken)).ToProto(request.SessionId);
+    }
 
     public override async Task<Quota> GetQuota(GetQuotaRequest request, ServerCallContext context) =>
-        (await grid.GetQuotaAsync(CallerIdentity.Owner(context), context.CancellationToken)).ToProto();
+        (await grid.GetQuotaAsync(context.Caller().User, context.CancellationToken)).ToProto();
 
-    public override async Task<Session> KeepAlive(KeepAliveRequest request, ServerCallContext context) =>
-        (await grid.KeepAliveAsync(request.SessionId, context.CancellationToken)).ToProto();
+    public override async Task<Session> KeepAlive(KeepAliveRequest request, ServerCallContext context)
+    {
+        await access.SessionAsync(context.Caller(), request.SessionId, context.CancellationToken);
+        return (await grid.KeepAliveAsync(request.SessionId, context.CancellationToken)).ToProto();
+    }
 
-    public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context) =>
-        (await grid.GetSessionAsync(request.SessionId, context.CancellationToken)).ToProto();
+    public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context)
+    {
+        await access.SessionAsync(context.Caller(), request.SessionId, context.CancellationToken);
+        return (await grid.GetSessionAsync(request.SessionId, context.CancellationToken)).ToProto();
+    }
 
     public override async Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context)
     {
+        var caller = context.Caller();
         var sessions = await grid.ListSessionsAsync(request.IncludeEnded, context.CancellationToken);
-        return new ListSessionsResponse { Sessions = { sessions.Select(s => s.ToProto()) } };
+        return new ListSessionsResponse { Sessions = { sessions.Where(s => caller.MaySee(s.Owner)).Select(s => s.ToProto()) } };
     }
 
-    public override async Task<Session> TerminateSession(TerminateSessionRequest request, ServerCallContext context) =>
-        (await grid.TerminateSessionAsync(request.SessionId, "terminated by user", context.CancellationToken)).ToProto();
+    public override async Task<Session> TerminateSession(TerminateSessionRequest request, ServerCallContext context)
+    {
+        await access.SessionAsync(context.Caller(), request.SessionId, context.CancellationToken);
+        return (await grid.TerminateSessionAsync(request.SessionId, "terminated by user", context.CancellationToken)).ToProto();
+    }
 
-    public override Task WatchSession(WatchSessionRequest request, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context) =>
-        EventRelay.RunAsync(
+    public override async Task WatchSession(WatchSessionRequest request, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context)
+    {
+        await access.SessionAsync(context.Caller(), request.SessionId, context.CancellationToken);
+        await EventRelay.RunAsync(
             grid.Changes,
             ChangeNotifier.SessionKey(request.SessionId),
             request.AfterSequence,
@@ -56,4 +77,5 @@ internal sealed class SessionGrpcService(GridCoordinator grid) : SessionService.
             (_, _) => Task.FromResult(false),
             int.MaxValue,
             context.CancellationToken);
+    }
 }

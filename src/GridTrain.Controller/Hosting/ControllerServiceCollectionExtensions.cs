@@ -1,4 +1,6 @@
+using Grpc.AspNetCore.Server;
 using GridTrain.Controller.Grpc;
+using GridTrain.Controller.Security;
 using GridTrain.Controller.Storage;
 using GridTrain.Domain.Grid;
 using GridTrain.Domain.Storage;
@@ -16,7 +18,8 @@ public static class ControllerServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the controller: coordinator, gRPC services, health and reflection, and the liveness sweeper.
-    /// Parts registered before this call (a store, a <see cref="TimeProvider"/>, grid options) are kept.
+    /// Parts registered before this call (a store, a <see cref="TimeProvider"/>, grid options, <see cref="ControllerSecurityOptions"/>)
+    /// are kept; without security options, the admin and join tokens come from the environment.
     /// </summary>
     public static IServiceCollection AddGridTrainController(this IServiceCollection services, GridOptions? options = null)
     {
@@ -31,12 +34,22 @@ public static class ControllerServiceCollectionExtensions
             sp.GetRequiredService<GridOptions>(),
             sp.GetRequiredService<ILogger<GridCoordinator>>()));
         services.AddHostedService<LivenessSweeper>();
+        services.TryAddSingleton(_ => ControllerSecurityOptions.FromEnvironment());
+        services.TryAddSingleton<TokenRegistry>();
+        services.TryAddSingleton<CallRateLimiter>();
+        services.TryAddSingleton<ResourceAccess>();
 
         services.AddGrpc(grpc =>
         {
+            // Outermost first: errors of the authentication step are translated too.
             grpc.Interceptors.Add<GridErrorInterceptor>();
-            grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            grpc.Interceptors.Add<AuthInterceptor>();
             grpc.EnableDetailedErrors = false;
+        });
+        services.AddOptions<GrpcServiceOptions>().Configure<ControllerSecurityOptions>((grpc, security) =>
+        {
+            grpc.MaxReceiveMessageSize = security.MaxReceiveMessageBytes;
+            grpc.MaxSendMessageSize = 16 * 1024 * 1024;
         });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck("grid", () => HealthCheckResult.Healthy());
@@ -50,6 +63,7 @@ public static class ControllerServiceCollectionExtensions
         endpoints.MapGrpcService<JobGrpcService>();
         endpoints.MapGrpcService<AgentGrpcService>();
         endpoints.MapGrpcService<FleetGrpcService>();
+        endpoints.MapGrpcService<TokenGrpcService>();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         return endpoints;

@@ -1,5 +1,6 @@
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Security;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Storage;
 
@@ -82,6 +83,13 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
             }
         }
     }
+
+    /// <remarks>Credentials are read from the durable store: a revocation by another controller counts at once.</remarks>
+    public ValueTask<ApiToken?> GetTokenAsync(string id, CancellationToken cancellationToken) => durable.GetTokenAsync(id, cancellationToken);
+
+    public ValueTask<IReadOnlyList<ApiToken>> ListTokensAsync(CancellationToken cancellationToken) => durable.ListTokensAsync(cancellationToken);
+
+    public ValueTask SaveTokenAsync(ApiToken token, CancellationToken cancellationToken) => durable.SaveTokenAsync(token, cancellationToken);
 
     private async ValueTask EnsureLoadedAsync(CancellationToken cancellationToken)
     {

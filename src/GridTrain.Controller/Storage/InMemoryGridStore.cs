@@ -1,5 +1,6 @@
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Security;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Storage;
 
@@ -14,6 +15,7 @@ public sealed class InMemoryGridStore : IGridStore
     private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<JobEvent>> _jobEvents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<SessionChange>> _sessionChanges = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ApiToken> _tokens = new(StringComparer.Ordinal);
 
     public ValueTask<Session?> GetSessionAsync(string id, CancellationToken cancellationToken) => Read(() => _sessions.GetValueOrDefault(id));
 
@@ -68,6 +70,21 @@ public sealed class InMemoryGridStore : IGridStore
             {
                 Append(_sessionChanges, change.SessionId, change);
             }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<ApiToken?> GetTokenAsync(string id, CancellationToken cancellationToken) => Read(() => _tokens.GetValueOrDefault(id));
+
+    public ValueTask<IReadOnlyList<ApiToken>> ListTokensAsync(CancellationToken cancellationToken) =>
+        Read<IReadOnlyList<ApiToken>>(() => [.. _tokens.Values]);
+
+    public ValueTask SaveTokenAsync(ApiToken token, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _tokens[token.Id] = token;
         }
 
         return ValueTask.CompletedTask;

@@ -1,5 +1,6 @@
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Security;
 using GridTrain.Domain.Sessions;
 
 namespace GridTrain.Domain.Storage;
@@ -30,4 +31,13 @@ public interface IGridStore
 
     /// <summary>Applies a batch of writes atomically.</summary>
     ValueTask SaveAsync(GridChanges changes, CancellationToken cancellationToken);
+
+    /// <summary>A stored credential by id, revoked or not; null when unknown.</summary>
+    ValueTask<ApiToken?> GetTokenAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Every stored credential, revoked ones included.</summary>
+    ValueTask<IReadOnlyList<ApiToken>> ListTokensAsync(CancellationToken cancellationToken);
+
+    /// <summary>Inserts or replaces a credential (by id).</summary>
+    ValueTask SaveTokenAsync(ApiToken token, CancellationToken cancellationToken);
 }

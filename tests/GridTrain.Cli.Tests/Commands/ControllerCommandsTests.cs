@@ -40,12 +40,14 @@ public sealed class ControllerCommandsTests(ControllerFixture controller) : ICla
     [Fact]
     public async Task SessionRmAll_EndsOnlyTheCallersSessions()
     {
-        _cli.Environment["GRIDTRAIN_USER"] = "carol";
+        var carol = await controller.CreateTokenAsync("carol");
+        var dave = await controller.CreateTokenAsync("dave");
+        _cli.Environment["GRIDTRAIN_TOKEN"] = carol;
         var mine = await CreateSessionAsync();
         var another = await CreateSessionAsync();
-        _cli.Environment["GRIDTRAIN_USER"] = "dave";
+        _cli.Environment["GRIDTRAIN_TOKEN"] = dave;
         var theirs = await CreateSessionAsync();
-        _cli.Environment["GRIDTRAIN_USER"] = "carol";
+        _cli.Environment["GRIDTRAIN_TOKEN"] = carol;
 
         var run = await Run("session", "rm-all");
 
@@ -54,6 +56,7 @@ public sealed class ControllerCommandsTests(ControllerFixture controller) : ICla
         Assert.Contains(mine, run.Out);
         Assert.Contains(another, run.Out);
         Assert.DoesNotContain(theirs, run.Out);
+        _cli.Environment["GRIDTRAIN_TOKEN"] = dave;
         Assert.Contains(theirs, (await Run("session", "ls")).Out);
     }
 

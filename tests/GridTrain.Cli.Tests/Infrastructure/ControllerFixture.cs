@@ -10,6 +10,9 @@ public sealed class ControllerFixture : IAsyncLifetime
 
     public string Address => _server!.Address.ToString().TrimEnd('/');
 
+    /// <summary>Creates a user token on this controller.</summary>
+    public Task<string> CreateTokenAsync(string user) => _server!.CreateTokenAsync(user);
+
     public async Task InitializeAsync()
     {
         _server = ControllerServer.Create(new IPEndPoint(IPAddress.Loopback, 0));

@@ -9,7 +9,8 @@ internal sealed class TestCli
     /// <summary>"Now" of the formatting tests, which pass it to the views directly.</summary>
     public static readonly DateTimeOffset Now = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
-    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+    /// <summary>The fake environment; starts with the run's admin token as <c>GRIDTRAIN_TOKEN</c>.</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal) { ["GRIDTRAIN_TOKEN"] = TestCredentials.AdminToken };
 
     public async Task<CliRun> RunAsync(params string[] args)
     {

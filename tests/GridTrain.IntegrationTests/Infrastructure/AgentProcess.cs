@@ -23,7 +23,13 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static AgentProcess Start(Uri controller, string name, string workDirectory, int cpuSlots = 1)
+    /// <param name="controller">The controller's address.</param>
+    /// <param name="name">Agent name.</param>
+    /// <param name="workDirectory">The agent's work directory.</param>
+    /// <param name="cpuSlots">CPU sessions it accepts.</param>
+    /// <param name="extraArguments">More <c>agent run</c> arguments (TLS files, a join token file...).</param>
+    /// <remarks>The join token comes from the environment (<see cref="TestCredentials.JoinToken"/>) unless the arguments name one.</remarks>
+    public static AgentProcess Start(Uri controller, string name, string workDirectory, int cpuSlots = 1, IEnumerable<string>? extraArguments = null)
     {
         var startInfo = new ProcessStartInfo(Dotnet.Host)
         {
@@ -36,7 +42,7 @@ public sealed class AgentProcess : IAsyncDisposable
                      "exec", Path.Combine(AppContext.BaseDirectory, "gridtrain.dll"), "agent", "run",
                      "--controller", controller.ToString(), "--name", name, "--work-dir", workDirectory,
                      "--cpu-slots", cpuSlots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--threads-per-job", "1",
-                 })
+                 }.Concat(extraArguments ?? []))
         {
             startInfo.ArgumentList.Add(arg);
         }

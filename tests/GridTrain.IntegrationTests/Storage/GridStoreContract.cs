@@ -2,6 +2,7 @@ using GridTrain.Controller.Storage;
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Grid;
 using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Security;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -147,6 +148,37 @@ public abstract class GridStoreContract
         Assert.Equal(
             [SessionState.Pending, SessionState.Starting],
             (await restarted.ReadSessionChangesAsync(session.Id, 0, default)).Select(c => c.State));
+    }
+
+    [Fact]
+    public async Task Tokens_SaveRevokeReopen_RoundTripAndList()
+    {
+        var store = await CreateAsync();
+        var id = Unique();
+        var token = new ApiToken
+        {
+            Id = id,
+            Subject = "alice",
+            Role = TokenRole.Admin,
+            SecretHash = new string('a', 64),
+            Description = "ci token",
+            CreatedBy = "admin",
+            CreatedAt = s_now,
+        };
+        await store.SaveTokenAsync(token, default);
+        await store.SaveTokenAsync(token with { RevokedAt = s_now.AddMinutes(5) }, default);
+        var agentCredential = token with { Id = $"agt-{id}", Subject = $"agt-{id}", Role = TokenRole.Agent };
+        await store.SaveTokenAsync(agentCredential, default);
+
+        var reopened = await ReopenAsync(store);
+        var read = await reopened.GetTokenAsync(id, default);
+        var listed = await reopened.ListTokensAsync(default);
+
+        Assert.Equal(token with { RevokedAt = s_now.AddMinutes(5) }, read);
+        Assert.True(read!.IsRevoked);
+        Assert.Contains(listed, t => t.Id == id);
+        Assert.Contains(listed, t => t.Id == agentCredential.Id && t.Role == TokenRole.Agent);
+        Assert.Null(await reopened.GetTokenAsync($"missing-{id}", default));
     }
 
     private static GridCoordinator Coordinator(IGridStore store) =>

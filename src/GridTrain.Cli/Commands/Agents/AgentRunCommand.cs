@@ -17,7 +17,10 @@ internal static class AgentRunCommand
         var workDirectory = new Option<string>("--work-dir") { Description = "Directory for job files, checkpoints and TensorBoard logs [default: ./gridtrain-agent]", HelpName = "DIR" };
         var cpuSlots = new NumberOption<int>("--cpu-slots") { Description = $"CPU sessions accepted at once [default: {defaults.CpuSlots}]", HelpName = "N" }.AtLeast(0);
         var threads = new NumberOption<int>("--threads-per-job") { Description = "Intra-op threads per job process [default: cores / CPU slots]", HelpName = "N" }.AtLeast(1);
-        var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads };
+        var joinTokenFile = new Option<string>("--join-token-file") { Description = "File with the agent join token [env: GRIDTRAIN_JOIN_TOKEN]", HelpName = "FILE" };
+        var clientCertificate = new Option<string>("--client-cert") { Description = "PEM client certificate, for controllers that require mutual TLS from agents; needs --client-key", HelpName = "FILE" };
+        var clientKey = new Option<string>("--client-key") { Description = "PEM private key of --client-cert", HelpName = "FILE" };
+        var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads, joinTokenFile, clientCertificate, clientKey };
         command.SetAction(async (parseResult, ct) =>
         {
             var options = new AgentOptions
@@ -27,6 +30,10 @@ internal static class AgentRunCommand
                 WorkDirectory = Path.GetFullPath(parseResult.GetValue(workDirectory) ?? defaults.WorkDirectory),
                 CpuSlots = parseResult.GetValue(cpuSlots) ?? defaults.CpuSlots,
                 ThreadsPerJob = parseResult.GetValue(threads) ?? defaults.ThreadsPerJob,
+                JoinToken = Controller.SecurityFlags.ReadSecret(parseResult.GetValue(joinTokenFile), joinTokenFile.Name, context.GetEnvironmentVariable("GRIDTRAIN_JOIN_TOKEN")),
+                CaFile = controller.ResolveCaFile(parseResult),
+                ClientCertificateFile = parseResult.GetValue(clientCertificate) is { } certificate ? Path.GetFullPath(certificate) : null,
+                ClientKeyFile = parseResult.GetValue(clientKey) is { } key ? Path.GetFullPath(key) : null,
             };
             var problems = options.Validate().ToList();
             if (problems.Count > 0)

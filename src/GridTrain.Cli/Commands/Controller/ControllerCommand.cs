@@ -21,7 +21,7 @@ internal static class ControllerCommand
         var defaults = new GridOptions();
         var listen = new Option<IPEndPoint>("--listen")
         {
-            Description = "HOST:PORT to serve on (HTTP/2 without TLS); port 0 picks a free one, * listens on all interfaces [default: 127.0.0.1:7070]",
+            Description = "HOST:PORT to serve on (HTTP/2; TLS with --tls-cert); port 0 picks a free one, * listens on all interfaces [default: 127.0.0.1:7070]",
             HelpName = "HOST:PORT",
             CustomParser = result =>
             {
@@ -58,6 +58,12 @@ internal static class ControllerCommand
         var stallTimeout = new DurationOption("--stall-timeout") { Description = "A running job without progress for this long counts as stalled: its session can be evicted as idle [default: off]" };
         var preemption = new Option<bool>("--preemption") { Description = "Let higher-priority sessions preempt lower-priority ones (victims checkpoint and requeue)" };
         var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, quotaGpus, quotaGpuHours, quotaWindow, queueOverQuota, stallTimeout };
+        var security = new SecurityFlags(context);
+        foreach (var option in security.Options)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parseResult, ct) =>
         {
             var options = new GridOptions
@@ -83,6 +89,7 @@ internal static class ControllerCommand
                 throw new CliException("--heartbeat-interval, --agent-timeout, --max-attempts, --idle-timeout, --max-lifetime: " + string.Join("; ", problems), ExitCodes.Usage);
             }
 
+            var securityOptions = security.Build(parseResult);
             var directory = CreateDataDirectory(parseResult.GetRequiredValue(dataDirectory));
             var endpoint = parseResult.GetValue(listen) ?? new IPEndPoint(IPAddress.Loopback, 7070);
             var postgresConnection = parseResult.GetValue(postgres) ?? Environment.GetEnvironmentVariable("GRIDTRAIN_POSTGRES");
@@ -92,7 +99,7 @@ internal static class ControllerCommand
             ControllerServer server;
             try
             {
-                server = await ControllerServer.CreateAsync(endpoint, storage, options, logging => logging.AddGridTrainConsole(LogLevel.Information), ct);
+                server = await ControllerServer.CreateAsync(endpoint, storage, options, logging => logging.AddGridTrainConsole(LogLevel.Information), ct, securityOptions);
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or ArgumentException or InvalidOperationException)
             {
@@ -110,6 +117,11 @@ internal static class ControllerCommand
             }
 
             await context.Out.WriteLineAsync($"listening on {server.Address.ToString().TrimEnd('/')}");
+            if (server.AdminTokenGenerated)
+            {
+                await context.Out.WriteLineAsync($"bootstrap admin token (shown only this once; keep it safe): {server.AdminToken}");
+            }
+
             await context.Out.FlushAsync(ct);
             await context.Error.WriteLineAsync($"state in {storage.Describe()}; heartbeat every {options.HeartbeatInterval.TotalSeconds}s, agents lost after {options.AgentTimeout.TotalSeconds}s, {options.MaxJobAttempts} attempts per job");
             await server.WaitForShutdownAsync(ct);

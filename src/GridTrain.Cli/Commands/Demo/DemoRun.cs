@@ -35,7 +35,7 @@ internal sealed class DemoRun(CliContext context)
         await using (var grid = await EmbeddedGrid.StartAsync(gridOptions, cancellationToken))
         {
             Say($"grid: controller on {grid.Address.ToString().TrimEnd('/')} and agent '{gridOptions.AgentName}', both in this process");
-            using var client = new GridTrainClient(grid.Address);
+            using var client = new GridTrainClient(grid.Address, token: grid.AdminToken);
             (job, interrupted) = await TrainAsync(client, Request(settings, data), cancellationToken);
         }
 

@@ -11,7 +11,7 @@ internal static class QuotaCommand
     {
         var controller = new ControllerOption(context);
         var output = OutputOption.Create();
-        var command = new Command("quota", $"Show your GPU use against your quota (the user is ${ControllerOption.UserVariable}, default 'local')") { controller, output };
+        var command = new Command("quota", "Show your GPU use against your quota (your token's user)") { controller, output };
         command.SetAction(async (parseResult, ct) =>
         {
             using var client = controller.Connect(parseResult);

@@ -98,11 +98,11 @@ internal static class SessionCommand
     {
         var controller = new ControllerOption(context);
         var output = OutputOption.Create();
-        var command = new Command("rm-all", $"End all your sessions that are not ended yet (yours: ${ControllerOption.UserVariable}, default 'local')") { controller, output };
+        var command = new Command("rm-all", "End all your sessions (those of your token's user) that are not ended yet") { controller, output };
         command.SetAction(async (parseResult, ct) =>
         {
             using var client = controller.Connect(parseResult);
-            var user = context.GetEnvironmentVariable(ControllerOption.UserVariable) is { Length: > 0 } named ? named : "local";
+            var user = (await client.Tokens.WhoAmIAsync(new WhoAmIRequest(), deadline: context.CallDeadline(), cancellationToken: ct)).User;
             var listed = await client.Sessions.ListSessionsAsync(new ListSessionsRequest(), deadline: context.CallDeadline(), cancellationToken: ct);
             var ended = new ListSessionsResponse();
             foreach (var session in listed.Sessions.Where(s => s.Owner == user))

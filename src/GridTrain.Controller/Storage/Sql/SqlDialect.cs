@@ -16,5 +16,6 @@ internal sealed record SqlDialect(string Name, string BigInt, string Text, strin
         yield return $"CREATE TABLE IF NOT EXISTS gt_agents (id {Text} PRIMARY KEY, data {Text} NOT NULL)";
         yield return $"CREATE TABLE IF NOT EXISTS gt_job_events (job_id {Text} NOT NULL, sequence {BigInt} NOT NULL, data {Text} NOT NULL, PRIMARY KEY (job_id, sequence))";
         yield return $"CREATE TABLE IF NOT EXISTS gt_session_changes (session_id {Text} NOT NULL, sequence {BigInt} NOT NULL, data {Text} NOT NULL, PRIMARY KEY (session_id, sequence))";
+        yield return $"CREATE TABLE IF NOT EXISTS gt_tokens (id {Text} PRIMARY KEY, data {Text} NOT NULL)";
     }
 }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Security;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Storage;
 
@@ -93,6 +94,21 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
             await ExecuteAsync(connection, transaction, "INSERT INTO gt_session_changes (session_id, sequence, data) VALUES (@session, @sequence, @data)", cancellationToken, ("session", change.SessionId), ("sequence", change.Sequence), ("data", StoredJson.Write(change)));
         }
 
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async ValueTask<ApiToken?> GetTokenAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryAsync<ApiToken>("SELECT data FROM gt_tokens WHERE id = @id", cancellationToken, ("id", id))).SingleOrDefault();
+
+    public async ValueTask<IReadOnlyList<ApiToken>> ListTokensAsync(CancellationToken cancellationToken) =>
+        await QueryAsync<ApiToken>("SELECT data FROM gt_tokens", cancellationToken);
+
+    public async ValueTask SaveTokenAsync(ApiToken token, CancellationToken cancellationToken)
+    {
+        await using var writer = await OpenWriterAsync(cancellationToken);
+        var connection = writer.Connection;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, transaction, "INSERT INTO gt_tokens (id, data) VALUES (@id, @data) ON CONFLICT (id) DO UPDATE SET data = excluded.data", cancellationToken, ("id", token.Id), ("data", StoredJson.Write(token)));
         await transaction.CommitAsync(cancellationToken);
     }
 

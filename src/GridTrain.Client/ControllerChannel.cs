@@ -1,0 +1,87 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+
+namespace GridTrain.Client;
+
+/// <summary>
+/// Channels to a controller: TLS that verifies the controller's certificate (against the system's roots or a given
+/// CA), an optional client certificate, and a bearer token on every call.
+/// </summary>
+public static class ControllerChannel
+{
+    /// <summary>Environment variable with the API token used when none is given.</summary>
+    public const string TokenVariable = "GRIDTRAIN_TOKEN";
+
+    /// <summary>A channel to <paramref name="controller"/> with the TLS settings of <paramref name="options"/>.</summary>
+    public static GrpcChannel Create(Uri controller, GridTrainClientOptions options)
+    {
+        var channelOptions = options.ChannelOptions ?? new GrpcChannelOptions();
+        if (options.CaFile is not null || options.ClientCertificateFile is not null)
+        {
+            channelOptions.HttpHandler = CreateHandler(options.CaFile, options.ClientCertificateFile, options.ClientKeyFile);
+            channelOptions.DisposeHttpClient = true;
+        }
+
+        return GrpcChannel.ForAddress(controller, channelOptions);
+    }
+
+    /// <summary>An HTTP/2 handler that trusts <paramref name="caFile"/> besides the system's roots and presents a client certificate if given.</summary>
+    public static SocketsHttpHandler CreateHandler(string? caFile, string? clientCertificateFile = null, string? clientKeyFile = null)
+    {
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan };
+        if (caFile is not null)
+        {
+            var ca = X509Certificate2.CreateFromPem(File.ReadAllText(caFile));
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(certificate, errors, ca);
+        }
+
+        if (clientCertificateFile is not null)
+        {
+            handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPemFile(clientCertificateFile, clientKeyFile)];
+        }
+
+        return handler;
+    }
+
+    /// <summary>Adds <c>authorization: Bearer <paramref name="token"/></c> to every call that carries no credential of its own, when a token is given.</summary>
+    public static CallInvoker WithToken(ChannelBase channel, Func<string?> token)
+    {
+        var invoker = channel.CreateCallInvoker();
+        return invoker.Intercept(metadata =>
+        {
+            if (metadata.Get("authorization") is null && token() is { Length: > 0 } current)
+            {
+                metadata.Add("authorization", "Bearer " + current);
+            }
+
+            return metadata;
+        });
+    }
+
+    /// <summary>The token to use: the given one, else <c>GRIDTRAIN_TOKEN</c>.</summary>
+    public static string? ResolveToken(string? token) => token ?? Environment.GetEnvironmentVariable(TokenVariable);
+
+    private static bool Trusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2 ca)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        // A private CA can only fix the chain; a name mismatch or a missing certificate stays fatal.
+        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var presented = new X509Certificate2(certificate);
+        return chain.Build(presented);
+    }
+}

@@ -1,0 +1,25 @@
+using Grpc.Net.Client;
+
+namespace GridTrain.Client;
+
+/// <summary>How a <see cref="GridTrainClient"/> connects and authenticates.</summary>
+public sealed class GridTrainClientOptions
+{
+    /// <summary>
+    /// The API token sent as <c>authorization: Bearer</c> metadata on every call. Null: <c>GRIDTRAIN_TOKEN</c> from the
+    /// environment; empty: none.
+    /// </summary>
+    public string? Token { get; init; }
+
+    /// <summary>PEM file of a CA to trust for the controller's certificate (besides the system's), for a private CA.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>PEM client certificate to present (mutual TLS); needs <see cref="ClientKeyFile"/>.</summary>
+    public string? ClientCertificateFile { get; init; }
+
+    /// <summary>PEM private key of <see cref="ClientCertificateFile"/>.</summary>
+    public string? ClientKeyFile { get; init; }
+
+    /// <summary>Further channel settings; its <c>HttpHandler</c> is replaced when a CA or client certificate is set.</summary>
+    public GrpcChannelOptions? ChannelOptions { get; init; }
+}
