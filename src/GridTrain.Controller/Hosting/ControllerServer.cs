@@ -14,15 +14,22 @@ using Microsoft.Extensions.Logging;
 
 namespace GridTrain.Controller.Hosting;
 
-/// <summary>A controller on Kestrel (HTTP/2 without TLS), for <c>gridtrain controller run</c>, the demo and tests.</summary>
+/// <summary>
+/// A controller on Kestrel (gRPC over HTTP/2 without TLS), for <c>gridtrain controller run</c>, the demo and tests;
+/// optionally with a second, HTTP/1.1 port for Prometheus (<c>/metrics</c>) and Kubernetes probes (<c>/livez</c>, <c>/readyz</c>).
+/// </summary>
 public sealed class ControllerServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private bool _hasMetricsPort;
 
     private ControllerServer(WebApplication app) => _app = app;
 
     /// <summary>The address clients and agents dial, e.g. <c>http://127.0.0.1:5000</c>; known once started.</summary>
     public Uri Address { get; private set; } = new("http://127.0.0.1");
+
+    /// <summary>The HTTP/1.1 address of <c>/metrics</c>, <c>/livez</c> and <c>/readyz</c>; null without a metrics port. Known once started.</summary>
+    public Uri? MetricsAddress { get; private set; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -35,6 +42,7 @@ public sealed class ControllerServer : IAsyncDisposable
         ControllerStorageOptions storage,
         GridOptions? options = null,
         Action<ILoggingBuilder>? configureLogging = null,
+        IPEndPoint? metricsListen = null,
         CancellationToken cancellationToken = default)
     {
         IGridStore? store = storage switch
@@ -53,19 +61,25 @@ public sealed class ControllerServer : IAsyncDisposable
                     services.AddSingleton<IGridStore>(new CachedGridStore(store));
                 }
             },
-            configureLogging);
+            configureLogging,
+            metricsListen);
     }
 
     /// <summary>
     /// Builds a controller listening on <paramref name="listen"/> (port 0 picks a free port), in memory unless
     /// <paramref name="configureServices"/> registers an <see cref="IGridStore"/> (or replaces other parts, such as the clock).
+    /// With <paramref name="metricsListen"/>, metrics and HTTP health are also served over HTTP/1.1 there.
     /// </summary>
-    public static ControllerServer Create(IPEndPoint listen, GridOptions? options = null, Action<IServiceCollection>? configureServices = null, Action<ILoggingBuilder>? configureLogging = null)
+    public static ControllerServer Create(IPEndPoint listen, GridOptions? options = null, Action<IServiceCollection>? configureServices = null, Action<ILoggingBuilder>? configureLogging = null, IPEndPoint? metricsListen = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "GridTrain.Controller" });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(listen, endpoint => endpoint.Protocols = HttpProtocols.Http2);
+            if (metricsListen is not null)
+            {
+                kestrel.Listen(metricsListen, endpoint => endpoint.Protocols = HttpProtocols.Http1);
+            }
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(20);
         });
         // Per-request logs of a control plane that serves thousands of heartbeats a second drown everything else.
@@ -78,17 +92,21 @@ public sealed class ControllerServer : IAsyncDisposable
 
         var app = builder.Build();
         app.MapGridTrainController();
-        return new ControllerServer(app);
+        return new ControllerServer(app) { _hasMetricsPort = metricsListen is not null };
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _app.StartAsync(cancellationToken);
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Address = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        // Kestrel lists bound addresses in the order the endpoints were configured: gRPC first, then metrics.
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
+        Address = Dialable(addresses[0]);
+        MetricsAddress = _hasMetricsPort ? Dialable(addresses[1]) : null;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
+
+    private static Uri Dialable(string address) => new(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled.</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);

@@ -1,12 +1,13 @@
 using GridTrain.Controller.Grpc;
+using GridTrain.Controller.Metrics;
 using GridTrain.Controller.Storage;
 using GridTrain.Domain.Grid;
 using GridTrain.Domain.Storage;
+using GridTrain.Domain.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace GridTrain.Controller.Hosting;
@@ -15,7 +16,7 @@ namespace GridTrain.Controller.Hosting;
 public static class ControllerServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the controller: coordinator, gRPC services, health and reflection, and the liveness sweeper.
+    /// Adds the controller: coordinator, gRPC services, health and reflection, metrics, and the liveness sweeper.
     /// Parts registered before this call (a store, a <see cref="TimeProvider"/>, grid options) are kept.
     /// </summary>
     public static IServiceCollection AddGridTrainController(this IServiceCollection services, GridOptions? options = null)
@@ -29,21 +30,24 @@ public static class ControllerServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IIdGenerator>(),
             sp.GetRequiredService<GridOptions>(),
-            sp.GetRequiredService<ILogger<GridCoordinator>>()));
+            sp.GetRequiredService<ILogger<GridCoordinator>>(),
+            sp.GetRequiredService<GridInstruments>()));
         services.AddHostedService<LivenessSweeper>();
+        services.AddGridTrainControllerMetrics();
 
         services.AddGrpc(grpc =>
         {
+            grpc.Interceptors.Add<RpcMetricsInterceptor>();
             grpc.Interceptors.Add<GridErrorInterceptor>();
             grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
             grpc.EnableDetailedErrors = false;
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck("grid", () => HealthCheckResult.Healthy());
+        services.AddGrpcHealthChecks().AddCheck<GridReadinessCheck>("grid");
         return services;
     }
 
-    /// <summary>Maps the controller's gRPC services, health and reflection.</summary>
+    /// <summary>Maps the controller's gRPC services, health and reflection, and <c>/metrics</c>, <c>/livez</c> and <c>/readyz</c>.</summary>
     public static IEndpointRouteBuilder MapGridTrainController(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<SessionGrpcService>();
@@ -52,6 +56,7 @@ public static class ControllerServiceCollectionExtensions
         endpoints.MapGrpcService<FleetGrpcService>();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
+        endpoints.MapGridTrainControllerMetrics();
         return endpoints;
     }
 }
