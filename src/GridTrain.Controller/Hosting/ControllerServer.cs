@@ -37,12 +37,24 @@ public sealed class ControllerServer : IAsyncDisposable
     /// Builds a controller listening on <paramref name="listen"/> (port 0 picks a free port) over the store
     /// <paramref name="storage"/> names, opening it (and creating its tables) first.
     /// </summary>
-    public static async Task<ControllerServer> CreateAsync(
+    public static Task<ControllerServer> CreateAsync(
         IPEndPoint listen,
         ControllerStorageOptions storage,
         GridOptions? options = null,
         Action<ILoggingBuilder>? configureLogging = null,
-        IPEndPoint? metricsListen = null,
+        CancellationToken cancellationToken = default) =>
+        CreateAsync(listen, null, storage, options, configureLogging, cancellationToken);
+
+    /// <summary>
+    /// Builds a controller serving gRPC on <paramref name="listen"/> and, unless null, metrics and HTTP health on
+    /// <paramref name="metricsListen"/> (port 0 picks a free port), over the store <paramref name="storage"/> names.
+    /// </summary>
+    public static async Task<ControllerServer> CreateAsync(
+        IPEndPoint listen,
+        IPEndPoint? metricsListen,
+        ControllerStorageOptions storage,
+        GridOptions? options = null,
+        Action<ILoggingBuilder>? configureLogging = null,
         CancellationToken cancellationToken = default)
     {
         IGridStore? store = storage switch

@@ -1,6 +1,10 @@
 using System.CommandLine;
+using System.Net;
 using GridTrain.Agent.Connection;
+using GridTrain.Agent.Gpu;
 using GridTrain.Agent.Hosting;
+using GridTrain.Agent.Metrics;
+using GridTrain.Cli.Commands.Controller;
 using GridTrain.Cli.Errors;
 using Microsoft.Extensions.Logging;
 
@@ -17,7 +21,22 @@ internal static class AgentRunCommand
         var workDirectory = new Option<string>("--work-dir") { Description = "Directory for job files, checkpoints and TensorBoard logs [default: ./gridtrain-agent]", HelpName = "DIR" };
         var cpuSlots = new NumberOption<int>("--cpu-slots") { Description = $"CPU sessions accepted at once [default: {defaults.CpuSlots}]", HelpName = "N" }.AtLeast(0);
         var threads = new NumberOption<int>("--threads-per-job") { Description = "Intra-op threads per job process [default: cores / CPU slots]", HelpName = "N" }.AtLeast(1);
-        var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads };
+        var metricsListen = new Option<IPEndPoint>("--metrics-listen")
+        {
+            Description = "HOST:PORT to serve /metrics (Prometheus), /livez and /readyz on, over HTTP/1.1 without authentication; port 0 picks a free one [default: off]",
+            HelpName = "HOST:PORT",
+            CustomParser = result =>
+            {
+                var text = result.Tokens[0].Value;
+                if (!ListenAddress.TryParse(text, out var endpoint))
+                {
+                    result.AddError($"--metrics-listen: '{text}' is not HOST:PORT; use e.g. 127.0.0.1:9464 or 0.0.0.0:9464");
+                }
+
+                return endpoint;
+            },
+        };
+        var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads, metricsListen };
         command.SetAction(async (parseResult, ct) =>
         {
             var options = new AgentOptions
@@ -35,12 +54,36 @@ internal static class AgentRunCommand
             }
 
             using var logging = LoggerFactory.Create(builder => builder.AddGridTrainConsole(LogLevel.Information));
-            await using var agent = new GridAgent(options, context.Time, logging.CreateLogger<GridAgent>());
+            using var gpus = GpuMonitors.Open(logging.CreateLogger(typeof(GpuMonitors)));
+            await using var agent = new GridAgent(options, context.Time, logging.CreateLogger<GridAgent>(), gpus);
+            await using var telemetry = await StartTelemetryAsync(parseResult.GetValue(metricsListen), agent, gpus, context.Time, ct);
             await context.Out.WriteLineAsync($"agent {options.Name} joining {options.Controller!.ToString().TrimEnd('/')}; work directory {options.WorkDirectory}");
+            if (telemetry is not null)
+            {
+                await context.Out.WriteLineAsync($"metrics on {telemetry.Address.ToString().TrimEnd('/')}/metrics");
+            }
+
             await context.Out.FlushAsync(ct);
             await agent.RunAsync(ct);
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static async Task<AgentTelemetryServer?> StartTelemetryAsync(IPEndPoint? listen, GridAgent agent, IGpuMonitor gpus, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (listen is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await AgentTelemetryServer.StartAsync(listen, agent, gpus, time, logging => logging.AddGridTrainConsole(LogLevel.Information), cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            throw new CliException($"cannot serve metrics on {listen}: {ex.Message}");
+        }
     }
 }
