@@ -13,7 +13,7 @@ namespace GridTrain.IntegrationTests.Deployment;
 /// </summary>
 public sealed partial class ChartTests
 {
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    private static readonly string RepositoryRoot = Infrastructure.RepositoryRoot.Path;
     private static readonly string ChartDirectory = Path.Combine(RepositoryRoot, "helm", "gridtrain");
     private static readonly string TemplatesDirectory = Path.Combine(ChartDirectory, "templates");
 
@@ -126,19 +126,6 @@ public sealed partial class ChartTests
             using var document = JsonDocument.Parse(File.ReadAllText(file));
             Assert.Equal(JsonValueKind.Object, document.RootElement.ValueKind);
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "GridTrain.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no GridTrain.sln above {AppContext.BaseDirectory}");
     }
 
     private static List<string> TemplateFiles() => [.. Directory.GetFiles(TemplatesDirectory).Order(StringComparer.Ordinal)];

@@ -23,7 +23,8 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static AgentProcess Start(Uri controller, string name, string workDirectory, int cpuSlots = 1)
+    /// <summary>Starts an agent; with <paramref name="metrics"/> it also serves /metrics on a free port (see <see cref="WaitForMetricsAsync"/>).</summary>
+    public static AgentProcess Start(Uri controller, string name, string workDirectory, int cpuSlots = 1, bool metrics = false)
     {
         var startInfo = new ProcessStartInfo(Dotnet.Host)
         {
@@ -39,6 +40,12 @@ public sealed class AgentProcess : IAsyncDisposable
                  })
         {
             startInfo.ArgumentList.Add(arg);
+        }
+
+        if (metrics)
+        {
+            startInfo.ArgumentList.Add("--metrics-listen");
+            startInfo.ArgumentList.Add("127.0.0.1:0");
         }
 
         startInfo.Environment["Logging__Console__FormatterName"] = "simple";
@@ -76,6 +83,14 @@ public sealed class AgentProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"agent {Name} printed no line with '{text}' within {timeout}; its output:\n{Output()}");
+    }
+
+    /// <summary>The agent's <c>/metrics</c> URL, from the line it prints once it serves it.</summary>
+    public async Task<Uri> WaitForMetricsAsync(TimeSpan timeout)
+    {
+        const string prefix = "metrics on ";
+        var line = await WaitForLineAsync(prefix, timeout);
+        return new Uri(line[(line.IndexOf(prefix, StringComparison.Ordinal) + prefix.Length)..].Trim());
     }
 
     public string Output()
