@@ -27,7 +27,7 @@ internal sealed class AgentMetrics : IDisposable
         _meter.CreateObservableGauge("gridtrain.agent.sessions", () => agent.Status().Sessions.Count, "{session}", "Sessions this agent holds.");
         _meter.CreateObservableGauge("gridtrain.agent.jobs", () => agent.Status().Jobs.Count, "{job}", "Job processes this agent runs.");
 
-        _meter.CreateObservableGauge("gridtrain.gpu.utilization", () => Gpu(r => r.Utilization), "1", "Fraction of the last sample period in which a kernel ran on the GPU (0-1); absent where the GPU does not report it.");
+        _meter.CreateObservableGauge("gridtrain.gpu.utilization.ratio", () => Gpu(r => r.Utilization), "1", "Fraction of the last sample period in which a kernel ran on the GPU (0-1); absent where the GPU does not report it.");
         _meter.CreateObservableGauge("gridtrain.gpu.memory.used", () => GpuBytes(r => r.MemoryUsedBytes), "By", "GPU memory in use.");
         _meter.CreateObservableGauge("gridtrain.gpu.memory.total", () => GpuBytes(r => r.MemoryTotalBytes), "By", "GPU memory installed.");
         _meter.CreateObservableGauge("gridtrain.gpu.temperature", () => Gpu(r => r.TemperatureCelsius), "Cel", "GPU core temperature.");

@@ -13,7 +13,7 @@ public sealed class MetricsEndpointTests(ObservedGridFixture grid) : IClassFixtu
     public async Task BothMetricsEndpoints_PassPromtoolCheckMetrics()
     {
         // Scrape once the series worth linting exist: the scheduling histogram on the controller, a job's progress on the agent.
-        var controller = await ScrapeWhenAsync(grid.Controller.Metrics!, "gridtrain_scheduling_latency_seconds_bucket");
+        var controller = await ScrapeWhenAsync(grid.Controller.Metrics!, "gridtrain_scheduling_latency_seconds_bucket", "gridtrain_session_checkpoint_age_seconds{");
         var agent = await ScrapeWhenAsync(grid.AgentMetrics, "gridtrain_job_step");
 
         var controllerLint = await Promtool.CheckMetricsAsync(controller);
@@ -51,13 +51,14 @@ public sealed class MetricsEndpointTests(ObservedGridFixture grid) : IClassFixtu
         }
     }
 
-    private static Task<string> ScrapeWhenAsync(Uri metrics, string expected) =>
+    /// <summary>Scrapes until every <paramref name="expected"/> series is there (the controller's state gauges refresh every few seconds).</summary>
+    private static Task<string> ScrapeWhenAsync(Uri metrics, params string[] expected) =>
         Poll.UntilAsync(
             async ct =>
             {
                 var text = await Http.GetStringAsync(metrics, ct);
-                return text.Contains(expected, StringComparison.Ordinal) ? text : null;
+                return expected.All(e => text.Contains(e, StringComparison.Ordinal)) ? text : null;
             },
             ObservedGridFixture.Timeout,
-            () => $"{metrics} never showed {expected}");
+            () => $"{metrics} never showed all of {string.Join(", ", expected)}");
 }
