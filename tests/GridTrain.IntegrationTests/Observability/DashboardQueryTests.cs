@@ -10,7 +10,7 @@ namespace GridTrain.IntegrationTests.Observability;
 [Collection(EndToEndCollection.Name)]
 public sealed class DashboardQueryTests(ObservedGridFixture grid) : IClassFixture<ObservedGridFixture>
 {
-    private static readonly string DashboardPath = Path.Combine(RepositoryRoot.Path, "helm", "gridtrain", "dashboards", "gridtrain.json");
+    private static readonly string DashboardsDirectory = Path.Combine(RepositoryRoot.Path, "helm", "gridtrain", "dashboards");
 
     [Fact]
     public async Task EveryDashboardQuery_Evaluates_AndNonGpuPanelsReturnData()
@@ -36,13 +36,16 @@ public sealed class DashboardQueryTests(ObservedGridFixture grid) : IClassFixtur
             () => "panels without data: " + string.Join("; ", queries.Where(q => !q.Gpu && lastOutcomes.GetValueOrDefault(q)?.Samples is null or 0).Select(q => $"'{q.Panel}': {q.Expression}")));
     }
 
-    /// <summary>Every target of every panel, with Grafana's interval variables replaced as Grafana would for a 1 s scrape.</summary>
-    private static IEnumerable<DashboardQuery> DashboardQueries()
+    /// <summary>Every target of every panel of every dashboard, with <c>$__rate_interval</c> replaced as Grafana would for a 1 s scrape.</summary>
+    private static IEnumerable<DashboardQuery> DashboardQueries() =>
+        Directory.GetFiles(DashboardsDirectory, "*.json").Order(StringComparer.Ordinal).SelectMany(DashboardQueries);
+
+    private static IEnumerable<DashboardQuery> DashboardQueries(string path)
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(DashboardPath));
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
         foreach (var panel in document.RootElement.GetProperty("panels").EnumerateArray())
         {
-            var title = panel.GetProperty("title").GetString()!;
+            var title = $"{Path.GetFileName(path)}: {panel.GetProperty("title").GetString()}";
             foreach (var target in panel.GetProperty("targets").EnumerateArray())
             {
                 var expression = target.GetProperty("expr").GetString()!;
