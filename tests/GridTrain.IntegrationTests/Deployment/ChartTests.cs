@@ -97,8 +97,8 @@ public sealed partial class ChartTests
         var chartFlags = Flags(File.ReadAllText(Path.Combine(TemplatesDirectory, "controller-deployment.yaml")));
         var imageFlags = Flags(string.Join(' ', JsonArrayInstruction("Dockerfile.controller", "CMD")));
 
-        Assert.Superset(new HashSet<string> { "--listen", "--data-dir", "--heartbeat-interval", "--agent-timeout", "--max-attempts" }, chartFlags);
-        Assert.Superset(new HashSet<string> { "--listen", "--data-dir" }, imageFlags);
+        Assert.Superset(new HashSet<string> { "--listen", "--metrics-listen", "--data-dir", "--heartbeat-interval", "--agent-timeout", "--max-attempts" }, chartFlags);
+        Assert.Superset(new HashSet<string> { "--listen", "--metrics-listen", "--data-dir" }, imageFlags);
         Assert.All(chartFlags.Concat(imageFlags), flag => Assert.Contains(flag, HelpFlags(help)));
     }
 
@@ -109,8 +109,8 @@ public sealed partial class ChartTests
         var chartFlags = Flags(File.ReadAllText(Path.Combine(TemplatesDirectory, "agent-daemonset.yaml")));
         var imageFlags = Flags(string.Join(' ', JsonArrayInstruction("Dockerfile.agent", "CMD")));
 
-        Assert.Superset(new HashSet<string> { "--controller", "--name", "--work-dir", "--cpu-slots", "--threads-per-job" }, chartFlags);
-        Assert.Contains("--work-dir", imageFlags);
+        Assert.Superset(new HashSet<string> { "--controller", "--name", "--work-dir", "--metrics-listen", "--cpu-slots", "--threads-per-job" }, chartFlags);
+        Assert.Superset(new HashSet<string> { "--work-dir", "--metrics-listen" }, imageFlags);
         Assert.All(chartFlags.Concat(imageFlags), flag => Assert.Contains(flag, HelpFlags(help)));
     }
 
