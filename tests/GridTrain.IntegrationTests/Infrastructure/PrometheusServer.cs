@@ -80,6 +80,22 @@ public sealed class PrometheusServer : IAsyncDisposable
         return new QueryOutcome(status, null, samples);
     }
 
+    /// <summary>Evaluates <paramref name="query"/> now; each series' labels and value. Throws on a query error.</summary>
+    public async Task<IReadOnlyList<(IReadOnlyDictionary<string, string> Labels, double Value)>> QueryAsync(string query, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync($"api/v1/query?query={Uri.EscapeDataString(query)}", cancellationToken);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        var root = document.RootElement;
+        if (root.GetProperty("status").GetString() != "success")
+        {
+            throw new InvalidOperationException($"{query}: {root.GetProperty("error").GetString()}");
+        }
+
+        return [.. root.GetProperty("data").GetProperty("result").EnumerateArray().Select(series => (
+            (IReadOnlyDictionary<string, string>)series.GetProperty("metric").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal),
+            double.Parse(series.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture)))];
+    }
+
     public string Log()
     {
         lock (_log)

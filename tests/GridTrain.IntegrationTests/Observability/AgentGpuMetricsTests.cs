@@ -35,7 +35,10 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _controller = ControllerServer.Create(new IPEndPoint(IPAddress.Loopback, 0), new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500) });
+        _controller = ControllerServer.Create(
+            new IPEndPoint(IPAddress.Loopback, 0),
+            new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500) },
+            metricsListen: new IPEndPoint(IPAddress.Loopback, 0));
         await _controller.StartAsync(CancellationToken.None);
         _client = new GridTrainClient(_controller.Address);
         var options = new AgentOptions { Controller = _controller.Address, Name = "gpu-node", WorkDirectory = Path.Combine(_root, "agent"), CpuSlots = 0 };
@@ -67,12 +70,8 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
         Assert.Equal(_gpus.Devices.Select(d => d.Uuid), agent.Inventory.Gpus.Select(g => g.Uuid));
         Assert.All(agent.Inventory.Gpus, g => Assert.Equal("NVIDIA L4", g.Model));
 
-        var session = await _client.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Gpu, GpuCount = 1 } });
-        var held = await Poll.UntilAsync(
-            async ct => (await _client.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = session.Id }, cancellationToken: ct)) is { State: SessionState.Ready } ready ? ready : null,
-            Timeout,
-            () => $"session {session.Id} never became ready");
-        var heldIndex = Assert.Single(held.GpuIndexes);
+        var session = await ReadyGpuSessionAsync();
+        var heldIndex = Assert.Single(session.GpuIndexes);
         var heldUuid = _gpus.Devices[heldIndex].Uuid;
         var freeUuid = _gpus.Devices[1 - heldIndex].Uuid;
 
@@ -104,6 +103,63 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
 
         Assert.Contains(Lines(scrape, "gridtrain_gpu_memory_total_bytes{"), line => line.Contains("gpu_index=\"0\"", StringComparison.Ordinal));
         Assert.DoesNotContain("gpu_index=\"1\"", scrape, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GpuPanels_OneGpuWithoutUtilization_ShowOnlyRealReadings_WithTheLeaseState()
+    {
+        var session = await ReadyGpuSessionAsync();
+        var heldIndex = Assert.Single(session.GpuIndexes);
+        _gpus.Set(heldIndex, new GpuReading(0.75, 8L << 30, 24L << 30, 61, 120.5));
+        _gpus.Set(1 - heldIndex, new GpuReading(null, 1L << 30, 24L << 30, 40, null));
+        var started = DateTimeOffset.UtcNow;
+        await using var prometheus = await PrometheusServer.StartAsync(
+            new Dictionary<string, Uri>
+            {
+                ["gridtrain-controller"] = new(_controller.MetricsAddress!, "/metrics"),
+                ["gridtrain-agent"] = new(_telemetry.Address, AgentTelemetryServer.MetricsPath),
+            },
+            Timeout);
+
+        var gpuQueries = Dashboards.Queries().Where(q => q.Gpu).ToList();
+        await Poll.UntilAsync(
+            async ct =>
+            {
+                foreach (var query in gpuQueries)
+                {
+                    var outcome = await prometheus.QueryRangeAsync(query.Expression, started, ct);
+                    Assert.True(outcome.Status == "success", $"'{query.Panel}': {outcome.Error}");
+                    if (outcome.Samples == 0)
+                    {
+                        return null;
+                    }
+                }
+
+                return "all";
+            },
+            Timeout,
+            () => "a GPU panel never returned data");
+
+        // The GPU without a utilization reading counts neither as 0 nor as busy: the fleet mean is the other GPU's.
+        var fleet = Assert.Single(await prometheus.QueryAsync(gpuQueries.First(q => q.Panel.EndsWith(": Fleet GPU utilization", StringComparison.Ordinal)).Expression, CancellationToken.None));
+        Assert.Equal(0.75, fleet.Value, 6);
+        var reporting = await prometheus.QueryAsync("count(gridtrain_gpu_utilization_ratio)", CancellationToken.None);
+        Assert.Equal(1, Assert.Single(reporting).Value);
+        var perSession = Assert.Single(await prometheus.QueryAsync(gpuQueries.First(q => q.Panel.Contains("Per-session GPU utilization", StringComparison.Ordinal)).Expression, CancellationToken.None));
+        Assert.Equal(session.Id, perSession.Labels["session"]);
+        Assert.Equal("ready", perSession.Labels["state"]);
+        Assert.Equal("gpu-node", perSession.Labels["agent"]);
+        Assert.Equal(0.75, perSession.Value, 6);
+    }
+
+    /// <summary>Creates a session holding one GPU and waits until the agent has confirmed it.</summary>
+    private async Task<Session> ReadyGpuSessionAsync()
+    {
+        var created = await _client.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Gpu, GpuCount = 1 } });
+        return await Poll.UntilAsync(
+            async ct => (await _client.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = created.Id }, cancellationToken: ct)) is { State: SessionState.Ready } ready ? ready : null,
+            Timeout,
+            () => $"session {created.Id} never became ready");
     }
 
     private static List<string> Lines(string scrape, string containing) =>

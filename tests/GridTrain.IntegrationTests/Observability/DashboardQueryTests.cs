@@ -1,4 +1,3 @@
-using System.Text.Json;
 using GridTrain.IntegrationTests.Infrastructure;
 
 namespace GridTrain.IntegrationTests.Observability;
@@ -10,14 +9,13 @@ namespace GridTrain.IntegrationTests.Observability;
 [Collection(EndToEndCollection.Name)]
 public sealed class DashboardQueryTests(ObservedGridFixture grid) : IClassFixture<ObservedGridFixture>
 {
-    private static readonly string DashboardsDirectory = Path.Combine(RepositoryRoot.Path, "helm", "gridtrain", "dashboards");
-
     [Fact]
     public async Task EveryDashboardQuery_Evaluates_AndNonGpuPanelsReturnData()
     {
-        var queries = DashboardQueries().ToList();
+        var queries = Dashboards.Queries();
         Assert.True(queries.Count >= 20, $"expected the dashboard's queries, found {queries.Count}");
         Assert.Contains(queries, q => q.Gpu);
+        Assert.All(queries, q => Assert.DoesNotContain("$", q.Expression, StringComparison.Ordinal));
 
         var lastOutcomes = new Dictionary<DashboardQuery, QueryOutcome>();
         await Poll.UntilAsync(
@@ -35,25 +33,4 @@ public sealed class DashboardQueryTests(ObservedGridFixture grid) : IClassFixtur
             ObservedGridFixture.Timeout,
             () => "panels without data: " + string.Join("; ", queries.Where(q => !q.Gpu && lastOutcomes.GetValueOrDefault(q)?.Samples is null or 0).Select(q => $"'{q.Panel}': {q.Expression}")));
     }
-
-    /// <summary>Every target of every panel of every dashboard, with <c>$__rate_interval</c> replaced as Grafana would for a 1 s scrape.</summary>
-    private static IEnumerable<DashboardQuery> DashboardQueries() =>
-        Directory.GetFiles(DashboardsDirectory, "*.json").Order(StringComparer.Ordinal).SelectMany(DashboardQueries);
-
-    private static IEnumerable<DashboardQuery> DashboardQueries(string path)
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(path));
-        foreach (var panel in document.RootElement.GetProperty("panels").EnumerateArray())
-        {
-            var title = $"{Path.GetFileName(path)}: {panel.GetProperty("title").GetString()}";
-            foreach (var target in panel.GetProperty("targets").EnumerateArray())
-            {
-                var expression = target.GetProperty("expr").GetString()!;
-                Assert.DoesNotMatch(@"\$(?!__rate_interval)", expression);
-                yield return new DashboardQuery(title, expression.Replace("$__rate_interval", "1m", StringComparison.Ordinal), expression.Contains("gridtrain_gpu_", StringComparison.Ordinal));
-            }
-        }
-    }
-
-    private sealed record DashboardQuery(string Panel, string Expression, bool Gpu);
 }
