@@ -23,7 +23,7 @@ public sealed class ControllerProcess : IAsyncDisposable
     /// Starts a controller on <paramref name="port"/> (0: a free one) and waits until it listens; with
     /// <paramref name="metrics"/>, also serving /metrics, /livez and /readyz on a free HTTP/1.1 port.
     /// </summary>
-    public static async Task<ControllerProcess> StartAsync(string dataDirectory, int port = 0, string agentTimeout = "3s", bool metrics = false)
+    public static async Task<ControllerProcess> StartAsync(string dataDirectory, int port = 0, string agentTimeout = "3s", bool metrics = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(Dotnet.Host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[]
@@ -40,6 +40,11 @@ public sealed class ControllerProcess : IAsyncDisposable
         {
             startInfo.ArgumentList.Add("--metrics-listen");
             startInfo.ArgumentList.Add("127.0.0.1:0");
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
         }
 
         var process = Process.Start(startInfo)!;
