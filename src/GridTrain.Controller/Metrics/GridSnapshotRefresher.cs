@@ -35,12 +35,13 @@ internal sealed partial class GridSnapshotRefresher(
         {
             gauges.Update(await coordinator.SnapshotAsync(cancellationToken));
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogRefreshFailed(logger, ex);
-        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        catch (Exception ex)
+        {
+            // Metrics must never take the controller down: a failed read (the store timing out, say) keeps the old snapshot.
+            LogRefreshFailed(logger, ex);
         }
     }
 
