@@ -152,6 +152,30 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
         Assert.Equal(0.75, perSession.Value, 6);
     }
 
+    [Fact]
+    public async Task AgentReadiness_FollowsItsControllerConnection_LivenessDoesNot()
+    {
+        var ready = new Uri(_telemetry.Address, AgentTelemetryServer.ReadinessPath);
+        var live = new Uri(_telemetry.Address, AgentTelemetryServer.LivenessPath);
+        await StatusAsync(ready, HttpStatusCode.OK);
+
+        await _controller.StopAsync(CancellationToken.None);
+
+        await StatusAsync(ready, HttpStatusCode.ServiceUnavailable);
+        using var liveness = await Http.GetAsync(live);
+        Assert.Equal(HttpStatusCode.OK, liveness.StatusCode);
+    }
+
+    private static Task StatusAsync(Uri uri, HttpStatusCode expected) =>
+        Poll.UntilAsync(
+            async ct =>
+            {
+                using var response = await Http.GetAsync(uri, ct);
+                return response.StatusCode == expected ? "ok" : null;
+            },
+            Timeout,
+            () => $"{uri} never answered {(int)expected}");
+
     /// <summary>Creates a session holding one GPU and waits until the agent has confirmed it.</summary>
     private async Task<Session> ReadyGpuSessionAsync()
     {

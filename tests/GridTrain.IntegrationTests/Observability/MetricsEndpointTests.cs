@@ -39,6 +39,21 @@ public sealed class MetricsEndpointTests(ObservedGridFixture grid) : IClassFixtu
     }
 
     [Fact]
+    public async Task RefusedCall_CountedWithItsStatusCode()
+    {
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+            await grid.Client.Sessions.GetSessionAsync(new Protos.V1.GetSessionRequest { SessionId = "ses-nosuchsession" }));
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, refused.StatusCode);
+
+        var scrape = await ScrapeWhenAsync(grid.Controller.Metrics!, "grpc_code=\"NotFound\",rpc_method=\"gridtrain.v1.SessionService/GetSession\"");
+
+        Assert.Contains(
+            scrape.Split('\n'),
+            line => line.StartsWith("gridtrain_rpc_server_calls_total{", StringComparison.Ordinal)
+                && line.Contains("grpc_code=\"NotFound\",rpc_method=\"gridtrain.v1.SessionService/GetSession\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task HealthEndpoints_ControllerAndConnectedAgent_AreLiveAndReady()
     {
         foreach (var metrics in new[] { grid.Controller.Metrics!, grid.AgentMetrics })
