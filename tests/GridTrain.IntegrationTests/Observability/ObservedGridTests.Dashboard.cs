@@ -2,13 +2,12 @@ using GridTrain.IntegrationTests.Infrastructure;
 
 namespace GridTrain.IntegrationTests.Observability;
 
-/// <summary>
-/// The chart's Grafana dashboard against a real Prometheus scraping a real controller and agent: every PromQL
-/// expression evaluates without error, and every panel that does not read GPU metrics (the machine has no GPU) returns data.
-/// </summary>
-[Collection(EndToEndCollection.Name)]
-public sealed class DashboardQueryTests(ObservedGridFixture grid) : IClassFixture<ObservedGridFixture>
+public sealed partial class ObservedGridTests
 {
+    /// <summary>
+    /// The chart's Grafana dashboards against the real Prometheus: every PromQL expression evaluates without error, and
+    /// every panel that does not read GPU metrics (this machine has no GPU) returns data.
+    /// </summary>
     [Fact]
     public async Task EveryDashboardQuery_Evaluates_AndNonGpuPanelsReturnData()
     {

@@ -3,9 +3,12 @@ using GridTrain.IntegrationTests.Infrastructure;
 
 namespace GridTrain.IntegrationTests.Observability;
 
-/// <summary>The controller's and the agent's /metrics, /livez and /readyz, served by real processes.</summary>
+/// <summary>
+/// A real controller and agent process with their metrics scraped by a real Prometheus (one <see cref="ObservedGridFixture"/>
+/// for every test here): /metrics, /livez and /readyz, and the dashboard's queries.
+/// </summary>
 [Collection(EndToEndCollection.Name)]
-public sealed class MetricsEndpointTests(ObservedGridFixture grid) : IClassFixture<ObservedGridFixture>
+public sealed partial class ObservedGridTests(ObservedGridFixture grid) : IClassFixture<ObservedGridFixture>
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
