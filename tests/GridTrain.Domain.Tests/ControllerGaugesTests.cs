@@ -31,7 +31,7 @@ public sealed class ControllerGaugesTests : IDisposable
             [new AgentSnapshot("a1", AgentState.Ready, now - TimeSpan.FromSeconds(1))]));
 
         _time.Advance(TimeSpan.FromSeconds(30));
-        var read = Collect(gauges);
+        var read = Collect(_services.GetRequiredService<IMeterFactory>());
 
         Assert.Equal(50, read[("gridtrain.session.checkpoint.age", "session=ses-1")]);
         Assert.Equal(570, read[("gridtrain.session.eviction.remaining", "session=ses-1,reason=idle")]);
@@ -45,13 +45,14 @@ public sealed class ControllerGaugesTests : IDisposable
         Assert.Equal(30, read[("gridtrain.grid.snapshot.age", "")]);
     }
 
-    private static Dictionary<(string Name, string Tags), double> Collect(GridStateGauges gauges)
+    /// <summary>Reads the gauges of meters from <paramref name="factory"/> only (not those of other controllers in this process).</summary>
+    private static Dictionary<(string Name, string Tags), double> Collect(IMeterFactory factory)
     {
         var read = new Dictionary<(string, string), double>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == GridStateGauges.MeterName)
+            if (instrument.Meter.Name == GridStateGauges.MeterName && instrument.Meter.Scope == factory)
             {
                 l.EnableMeasurementEvents(instrument);
             }
