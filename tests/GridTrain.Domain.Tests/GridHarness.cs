@@ -4,6 +4,7 @@ using GridTrain.Domain.Agents;
 using GridTrain.Domain.Grid;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Sessions;
+using GridTrain.Domain.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -15,8 +16,11 @@ internal sealed class GridHarness
     public GridHarness(GridOptions? options = null)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero));
-        Grid = new GridCoordinator(Store, Time, new SequentialIds(), options ?? new GridOptions(), NullLogger<GridCoordinator>.Instance);
+        Grid = new GridCoordinator(Store, Time, new SequentialIds(), options ?? new GridOptions(), NullLogger<GridCoordinator>.Instance, Instruments);
     }
+
+    /// <summary>The coordinator's metrics, on a meter of its own.</summary>
+    public GridInstruments Instruments { get; } = new();
 
     public InMemoryGridStore Store { get; } = new();
 

@@ -101,16 +101,3 @@ when set).
 {{- .Values.agent.controllerAddress | default (include "gridtrain.controller.serviceUrl" .) }}
 {{- end }}
 
-{{/*
-The controller's probe handler: gRPC health on the API port, or a TCP check when the port speaks TLS (kubelet
-gRPC probes do not).
-*/}}
-{{- define "gridtrain.controller.probe" -}}
-{{- if .Values.tls.secretName }}
-tcpSocket:
-  port: {{ .Values.controller.port }}
-{{- else }}
-grpc:
-  port: {{ .Values.controller.port }}
-{{- end }}
-{{- end }}

@@ -116,6 +116,11 @@ public sealed partial class GridAgent
                         continue;
                     }
 
+                    if (data is ProgressReported progress)
+                    {
+                        job.LatestProgress = progress;
+                    }
+
                     var message = data.ToProtoEvent();
                     message.Sequence = ++sequence;
                     pending.Add(message);
@@ -239,6 +244,9 @@ public sealed partial class GridAgent
         public JobProcess Process { get; } = process;
 
         public Task Reporting { get; set; } = Task.CompletedTask;
+
+        /// <summary>The newest progress the job process reported; null before its first report.</summary>
+        public ProgressReported? LatestProgress { get; set; }
     }
 
     /// <summary>An attempt waiting for the previous attempt's process to exit; a stop that arrives meanwhile is remembered.</summary>

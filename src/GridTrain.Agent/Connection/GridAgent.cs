@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
+using GridTrain.Agent.Gpu;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Jobs;
 using GridTrain.Client;
@@ -30,12 +31,18 @@ public sealed partial class GridAgent : IAsyncDisposable
     private readonly ConcurrentDictionary<string, PendingStart> _pendingStarts = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _heartbeatNow = new(0, 1);
     private readonly string _workerPath;
+    private readonly IGpuMonitor _gpus;
     private volatile string? _agentId;
     private volatile string? _credential;
+    private volatile bool _connected;
     private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(2);
     private TimeSpan? _agentTimeout;
 
-    public GridAgent(AgentOptions options, TimeProvider time, ILogger<GridAgent> logger)
+    /// <param name="options">Where to join and how to run jobs.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">The agent's log.</param>
+    /// <param name="gpus">The machine's GPUs (advertised unless <see cref="AgentOptions.Gpus"/> lists them); none when null.</param>
+    public GridAgent(AgentOptions options, TimeProvider time, ILogger<GridAgent> logger, IGpuMonitor? gpus = null)
     {
         var problems = options.Validate().ToList();
         if (problems.Count > 0)
@@ -64,6 +71,7 @@ public sealed partial class GridAgent : IAsyncDisposable
             (failure, delay) => Log.Reconnecting(_logger, options.Controller!, failure.StatusCode, failure.Status.Detail, delay));
         _report = AgentResilience.Create(ReconnectCap, time, AgentResilience.IsTransient);
         _workerPath = options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "GridTrain.Worker.dll");
+        _gpus = gpus ?? new NoGpus();
     }
 
     /// <summary>
@@ -78,6 +86,14 @@ public sealed partial class GridAgent : IAsyncDisposable
 
     /// <summary>The id the controller gave this agent; null until registered.</summary>
     public string? AgentId => _agentId;
+
+    /// <summary>True while registered with the controller and connected; false before, and between a lost connection and the next registration.</summary>
+    public bool IsConnected => _connected;
+
+    /// <summary>What the agent holds and runs now, for metrics.</summary>
+    internal AgentStatus Status() => new(
+        _sessions.Values.Select(s => new HeldSessionStatus(s.SessionId, s.LeaseEpoch, s.GpuIndexes)).ToList(),
+        _jobs.Values.Select(j => new RunningJobStatus(j.JobId, j.SessionId, j.LatestProgress)).ToList());
 
     /// <summary>Process ids of the job processes running now, by job id (for diagnostics and tests).</summary>
     public IReadOnlyDictionary<string, int> JobProcesses => _jobs.ToDictionary(j => j.Key, j => j.Value.Process.ProcessId);
@@ -114,6 +130,19 @@ public sealed partial class GridAgent : IAsyncDisposable
     private async ValueTask ConnectedAsync(CancellationToken stoppingToken)
     {
         await RegisterAsync(stoppingToken);
+        _connected = true;
+        try
+        {
+            await ServeConnectionAsync(stoppingToken);
+        }
+        finally
+        {
+            _connected = false;
+        }
+    }
+
+    private async Task ServeConnectionAsync(CancellationToken stoppingToken)
+    {
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var heartbeats = HeartbeatLoopAsync(connection.Token);
         var commands = CommandLoopAsync(connection.Token);
@@ -136,7 +165,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         var request = new RegisterAgentRequest
         {
             Name = _options.Name,
-            Inventory = Inventory.InventoryProbe.Probe(_options).ToProto(),
+            Inventory = Inventory.InventoryProbe.Probe(_options, _gpus).ToProto(),
             Version = typeof(GridAgent).Assembly.GetName().Version?.ToString() ?? "",
         };
         request.Sessions.AddRange(_sessions.Values.Select(s => new SessionLease { SessionId = s.SessionId, LeaseEpoch = s.LeaseEpoch }));

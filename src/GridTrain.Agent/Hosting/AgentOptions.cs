@@ -20,7 +20,7 @@ public sealed class AgentOptions
     /// <summary>Intra-op threads per job process; 0 means cores divided by CPU slots (at least 1). Default 0.</summary>
     public int ThreadsPerJob { get; set; }
 
-    /// <summary>GPUs to advertise; null means none (GPU discovery through NVML comes with the metrics work).</summary>
+    /// <summary>GPUs to advertise; null (the default) means the GPUs NVML finds, none without NVML.</summary>
     public IReadOnlyList<GpuDevice>? Gpus { get; set; }
 
     /// <summary>The job process entry point (<c>GridTrain.Worker.dll</c>); default: next to the agent's own assemblies.</summary>

@@ -51,6 +51,8 @@ internal sealed class JobProcess : IDisposable
         var threads = request.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
         startInfo.Environment["OMP_NUM_THREADS"] = threads;
         startInfo.Environment["MKL_NUM_THREADS"] = threads;
+        // GPU indexes are NVML's (PCI bus order); CUDA numbers devices fastest-first unless told otherwise.
+        startInfo.Environment["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID";
         startInfo.Environment["CUDA_VISIBLE_DEVICES"] = string.Join(',', gpuIndexes);
         startInfo.Environment["DOTNET_gcServer"] = "0";
 

@@ -17,13 +17,16 @@ using Microsoft.Extensions.Logging;
 namespace GridTrain.Controller.Hosting;
 
 /// <summary>
-/// A controller on Kestrel (HTTP/2, with TLS when <see cref="ControllerSecurityOptions"/> names a certificate), for
-/// <c>gridtrain controller run</c>, the demo and tests. Every call needs a credential; see <see cref="AdminToken"/>.
+/// A controller on Kestrel (gRPC over HTTP/2, with TLS when <see cref="ControllerSecurityOptions"/> names a
+/// certificate), for <c>gridtrain controller run</c>, the demo and tests; optionally with a second, HTTP/1.1 port for
+/// Prometheus (<c>/metrics</c>) and Kubernetes probes (<c>/livez</c>, <c>/readyz</c>). Every gRPC call needs a
+/// credential; see <see cref="AdminToken"/>.
 /// </summary>
 public sealed class ControllerServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ControllerSecurityOptions _security;
+    private bool _hasMetricsPort;
 
     private ControllerServer(WebApplication app, ControllerSecurityOptions security)
     {
@@ -33,6 +36,9 @@ public sealed class ControllerServer : IAsyncDisposable
 
     /// <summary>The address clients and agents dial, e.g. <c>http://127.0.0.1:5000</c> (<c>https://</c> with TLS); known once started.</summary>
     public Uri Address { get; private set; } = new("http://127.0.0.1");
+
+    /// <summary>The HTTP/1.1 address of <c>/metrics</c>, <c>/livez</c> and <c>/readyz</c>; null without a metrics port. Known once started.</summary>
+    public Uri? MetricsAddress { get; private set; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -63,8 +69,22 @@ public sealed class ControllerServer : IAsyncDisposable
     /// Builds a controller listening on <paramref name="listen"/> (port 0 picks a free port) over the store
     /// <paramref name="storage"/> names, opening it (and creating its tables) first.
     /// </summary>
+    public static Task<ControllerServer> CreateAsync(
+        IPEndPoint listen,
+        ControllerStorageOptions storage,
+        GridOptions? options = null,
+        Action<ILoggingBuilder>? configureLogging = null,
+        CancellationToken cancellationToken = default,
+        ControllerSecurityOptions? security = null) =>
+        CreateAsync(listen, null, storage, options, configureLogging, cancellationToken, security);
+
+    /// <summary>
+    /// Builds a controller serving gRPC on <paramref name="listen"/> and, unless null, metrics and HTTP health on
+    /// <paramref name="metricsListen"/> (port 0 picks a free port), over the store <paramref name="storage"/> names.
+    /// </summary>
     public static async Task<ControllerServer> CreateAsync(
         IPEndPoint listen,
+        IPEndPoint? metricsListen,
         ControllerStorageOptions storage,
         GridOptions? options = null,
         Action<ILoggingBuilder>? configureLogging = null,
@@ -88,21 +108,24 @@ public sealed class ControllerServer : IAsyncDisposable
                 }
             },
             configureLogging,
-            security);
+            security,
+            metricsListen);
     }
 
     /// <summary>
     /// Builds a controller listening on <paramref name="listen"/> (port 0 picks a free port), in memory unless
     /// <paramref name="configureServices"/> registers an <see cref="IGridStore"/> (or replaces other parts, such as the clock).
     /// Without <paramref name="security"/>, the admin and join tokens come from <c>GRIDTRAIN_ADMIN_TOKEN</c> and
-    /// <c>GRIDTRAIN_JOIN_TOKEN</c> when set.
+    /// <c>GRIDTRAIN_JOIN_TOKEN</c> when set. With <paramref name="metricsListen"/>, metrics and HTTP health are also
+    /// served over HTTP/1.1 there.
     /// </summary>
     public static ControllerServer Create(
         IPEndPoint listen,
         GridOptions? options = null,
         Action<IServiceCollection>? configureServices = null,
         Action<ILoggingBuilder>? configureLogging = null,
-        ControllerSecurityOptions? security = null)
+        ControllerSecurityOptions? security = null,
+        IPEndPoint? metricsListen = null)
     {
         security ??= ControllerSecurityOptions.FromEnvironment();
         var problems = security.Validate().ToList();
@@ -122,6 +145,11 @@ public sealed class ControllerServer : IAsyncDisposable
                     endpoint.UseHttps(TlsSetup.ServerOptions(security));
                 }
             });
+            if (metricsListen is not null)
+            {
+                // Plain HTTP/1.1 without credentials: Prometheus and kubelet probes reach it as they are.
+                kestrel.Listen(metricsListen, endpoint => endpoint.Protocols = HttpProtocols.Http1);
+            }
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(20);
         });
         // Per-request logs of a control plane that serves thousands of heartbeats a second drown everything else.
@@ -136,7 +164,7 @@ public sealed class ControllerServer : IAsyncDisposable
         var app = builder.Build();
         app.UseMiddleware<MalformedRequestGuard>();
         app.MapGridTrainController();
-        return new ControllerServer(app, security);
+        return new ControllerServer(app, security) { _hasMetricsPort = metricsListen is not null };
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -144,11 +172,15 @@ public sealed class ControllerServer : IAsyncDisposable
         AdminToken = await _app.Services.GetRequiredService<TokenRegistry>().BootstrapAdminAsync(_security.AdminToken, cancellationToken);
         AdminTokenGenerated = AdminToken is not null && _security.AdminToken is null;
         await _app.StartAsync(cancellationToken);
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Address = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        // Kestrel lists bound addresses in the order the endpoints were configured: gRPC first, then metrics.
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
+        Address = Dialable(addresses[0]);
+        MetricsAddress = _hasMetricsPort ? Dialable(addresses[1]) : null;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
+
+    private static Uri Dialable(string address) => new(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled.</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);

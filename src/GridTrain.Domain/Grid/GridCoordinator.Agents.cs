@@ -181,7 +181,7 @@ public sealed partial class GridCoordinator
                 job = reported.Data switch
                 {
                     ProgressReported progress => job with { Progress = progress, LastProgressAt = tx.Now },
-                    CheckpointWritten checkpoint => job with { LatestCheckpoint = checkpoint.Uri, LatestCheckpointStep = checkpoint.Step },
+                    CheckpointWritten checkpoint => job with { LatestCheckpoint = checkpoint.Uri, LatestCheckpointStep = checkpoint.Step, LatestCheckpointAt = tx.Now },
                     EpochEvaluated epoch => job with { TestAccuracy = epoch.TestAccuracy },
                     _ => job,
                 };
@@ -273,6 +273,7 @@ public sealed partial class GridCoordinator
                 if (current.HoldsResources)
                 {
                     tx.Put(current.Requeue($"agent {agent.Name} lost; waiting for another agent", tx.Now), current);
+                    tx.Measure(instruments => instruments.LeaseExpired());
                 }
             }
         }

@@ -1,4 +1,5 @@
 using GridTrain.Domain.Agents;
+using GridTrain.Domain.Telemetry;
 
 namespace GridTrain.Domain.Grid;
 
@@ -42,7 +43,7 @@ public sealed partial class GridCoordinator
             agent = tx.Put(agent with { Cordoned = true, DrainDeadline = graceEndsAt });
             foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agentId && s.HoldsResources && s.EvictingReason is null))
             {
-                await BeginEvictionAsync(tx, session, $"agent {agent.Name} draining", moves: true, graceEndsAt);
+                await BeginEvictionAsync(tx, session, EvictionCause.Drain, $"agent {agent.Name} draining", moves: true, graceEndsAt);
             }
 
             return await ViewAsync(tx, agent);

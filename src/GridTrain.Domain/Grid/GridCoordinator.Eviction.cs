@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using GridTrain.Domain.Eviction;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Sessions;
+using GridTrain.Domain.Telemetry;
 
 namespace GridTrain.Domain.Grid;
 
@@ -93,7 +94,8 @@ public sealed partial class GridCoordinator
 
             if (tx.Now >= deadline)
             {
-                await BeginEvictionAsync(tx, session, explanation.EvictionReason == "idle" ? $"idle for {current.IdleTimeout}" : $"lifetime of {current.MaxLifetime} reached");
+                var idle = explanation.EvictionReason == "idle";
+                await BeginEvictionAsync(tx, session, idle ? EvictionCause.Idle : EvictionCause.Lifetime, idle ? $"idle for {current.IdleTimeout}" : $"lifetime of {current.MaxLifetime} reached");
             }
             else if (tx.Now >= deadline - _options.EvictionWarning && session.EvictionWarnedFor != deadline)
             {
@@ -103,9 +105,10 @@ public sealed partial class GridCoordinator
         }
     }
 
-    private async ValueTask BeginEvictionAsync(GridTransaction tx, Session session, string reason, bool moves = false, DateTimeOffset? graceEndsAt = null)
+    private async ValueTask BeginEvictionAsync(GridTransaction tx, Session session, EvictionCause cause, string reason, bool moves = false, DateTimeOffset? graceEndsAt = null)
     {
         Log.SessionEvicting(_logger, session.Id, reason);
+        tx.Measure(instruments => instruments.Evicted(cause));
         var running = (await tx.ListJobsAsync(session.Id)).FirstOrDefault(j => j.State == JobState.Running);
         var evicting = session with { EvictingReason = reason, EvictionGraceEndsAt = graceEndsAt ?? tx.Now + _options.EvictionGrace, EvictionMoves = moves };
         if (running is null || session.AgentId is null)

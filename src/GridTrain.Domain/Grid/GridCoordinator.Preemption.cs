@@ -1,6 +1,7 @@
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Scheduling;
 using GridTrain.Domain.Sessions;
+using GridTrain.Domain.Telemetry;
 
 namespace GridTrain.Domain.Grid;
 
@@ -39,7 +40,7 @@ public sealed partial class GridCoordinator
             foreach (var victim in victims)
             {
                 Log.SessionPreempted(_logger, victim.Id, pending.Id);
-                await BeginEvictionAsync(tx, victim, $"preempted by {pending.Id} (priority {pending.Priority})", moves: true);
+                await BeginEvictionAsync(tx, victim, EvictionCause.Preempted, $"preempted by {pending.Id} (priority {pending.Priority})", moves: true);
             }
 
             return;

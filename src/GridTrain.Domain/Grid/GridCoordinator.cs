@@ -5,6 +5,7 @@ using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Scheduling;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Storage;
+using GridTrain.Domain.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace GridTrain.Domain.Grid;
@@ -21,6 +22,7 @@ public sealed partial class GridCoordinator
     private readonly IIdGenerator _ids;
     private readonly GridOptions _options;
     private readonly ILogger<GridCoordinator> _logger;
+    private readonly GridInstruments _instruments;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ChangeNotifier _notifier = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
@@ -32,7 +34,13 @@ public sealed partial class GridCoordinator
     private bool _schedulingOwed;
     private int _deferredPasses;
 
-    public GridCoordinator(IGridStore store, TimeProvider time, IIdGenerator ids, GridOptions options, ILogger<GridCoordinator> logger)
+    /// <param name="store">Where the grid's state is kept.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="ids">Ids for new sessions, jobs and agents.</param>
+    /// <param name="options">Timeouts and policies.</param>
+    /// <param name="logger">Decision log.</param>
+    /// <param name="instruments">Where lease, scheduling and eviction metrics go; a standalone meter when null.</param>
+    public GridCoordinator(IGridStore store, TimeProvider time, IIdGenerator ids, GridOptions options, ILogger<GridCoordinator> logger, GridInstruments? instruments = null)
     {
         var problems = options.Validate().ToList();
         if (problems.Count > 0)
@@ -45,6 +53,7 @@ public sealed partial class GridCoordinator
         _ids = ids;
         _options = options;
         _logger = logger;
+        _instruments = instruments ?? new GridInstruments();
         _startedAt = time.GetUtcNow();
     }
 
@@ -83,6 +92,11 @@ public sealed partial class GridCoordinator
             if (!tx.Changes.IsEmpty)
             {
                 await _store.SaveAsync(tx.Changes, CancellationToken.None);
+            }
+
+            foreach (var record in tx.Measurements)
+            {
+                record(_instruments);
             }
 
             foreach (var (agentId, command) in tx.Commands)
@@ -126,6 +140,8 @@ public sealed partial class GridCoordinator
             {
                 var before = await tx.GetSessionAsync(placement.SessionId);
                 var placed = tx.Put(before.Place(placement.AgentId, placement.GpuIndexes, tx.Now), before);
+                var queuedFor = tx.Now - before.UpdatedAt;
+                tx.Measure(instruments => instruments.LeaseGranted(queuedFor));
                 tx.Send(placed.AgentId!, new AssignSession(placed.Id, placed.LeaseEpoch, placed.GpuIndexes));
                 Log.SessionPlaced(_logger, placed.Id, placed.AgentId!, placed.LeaseEpoch);
             }

@@ -2,6 +2,7 @@ using GridTrain.Domain.Agents;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Storage;
+using GridTrain.Domain.Telemetry;
 
 namespace GridTrain.Domain.Grid;
 
@@ -24,6 +25,9 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
     public List<(string AgentId, AgentCommand Command)> Commands { get; } = [];
 
     public HashSet<string> Notifications { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Metrics to record once the changes are saved, so nothing is counted that a failed save undid.</summary>
+    public List<Action<GridInstruments>> Measurements { get; } = [];
 
     public GridChanges Changes => _changes;
 
@@ -107,6 +111,8 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
     }
 
     public void Send(string agentId, AgentCommand command) => Commands.Add((agentId, command));
+
+    public void Measure(Action<GridInstruments> record) => Measurements.Add(record);
 
     private static List<T> Overlay<T>(IReadOnlyList<T> stored, Dictionary<string, T> written, Func<T, string> key)
     {

@@ -22,6 +22,9 @@ public sealed record Job
     /// <summary>Step of <see cref="LatestCheckpoint"/>.</summary>
     public long LatestCheckpointStep { get; init; }
 
+    /// <summary>When the controller recorded <see cref="LatestCheckpoint"/>; null when none was reported (or it was stored before this was kept).</summary>
+    public DateTimeOffset? LatestCheckpointAt { get; init; }
+
     /// <summary>Steps a stop now would lose: progress since the latest committed checkpoint.</summary>
     public long StepsSinceCheckpoint => Math.Max(0, (Progress?.Step ?? 0) - LatestCheckpointStep);
 

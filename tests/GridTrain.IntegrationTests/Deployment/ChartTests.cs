@@ -13,7 +13,7 @@ namespace GridTrain.IntegrationTests.Deployment;
 /// </summary>
 public sealed partial class ChartTests
 {
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    private static readonly string RepositoryRoot = Infrastructure.RepositoryRoot.Path;
     private static readonly string ChartDirectory = Path.Combine(RepositoryRoot, "helm", "gridtrain");
     private static readonly string TemplatesDirectory = Path.Combine(ChartDirectory, "templates");
 
@@ -97,8 +97,8 @@ public sealed partial class ChartTests
         var chartFlags = Flags(File.ReadAllText(Path.Combine(TemplatesDirectory, "controller-deployment.yaml")));
         var imageFlags = Flags(string.Join(' ', JsonArrayInstruction("Dockerfile.controller", "CMD")));
 
-        Assert.Superset(new HashSet<string> { "--listen", "--data-dir", "--heartbeat-interval", "--agent-timeout", "--max-attempts" }, chartFlags);
-        Assert.Superset(new HashSet<string> { "--listen", "--data-dir" }, imageFlags);
+        Assert.Superset(new HashSet<string> { "--listen", "--metrics-listen", "--data-dir", "--heartbeat-interval", "--agent-timeout", "--max-attempts" }, chartFlags);
+        Assert.Superset(new HashSet<string> { "--listen", "--metrics-listen", "--data-dir" }, imageFlags);
         Assert.All(chartFlags.Concat(imageFlags), flag => Assert.Contains(flag, HelpFlags(help)));
     }
 
@@ -109,8 +109,8 @@ public sealed partial class ChartTests
         var chartFlags = Flags(File.ReadAllText(Path.Combine(TemplatesDirectory, "agent-daemonset.yaml")));
         var imageFlags = Flags(string.Join(' ', JsonArrayInstruction("Dockerfile.agent", "CMD")));
 
-        Assert.Superset(new HashSet<string> { "--controller", "--name", "--work-dir", "--cpu-slots", "--threads-per-job" }, chartFlags);
-        Assert.Contains("--work-dir", imageFlags);
+        Assert.Superset(new HashSet<string> { "--controller", "--name", "--work-dir", "--metrics-listen", "--cpu-slots", "--threads-per-job" }, chartFlags);
+        Assert.Superset(new HashSet<string> { "--work-dir", "--metrics-listen" }, imageFlags);
         Assert.All(chartFlags.Concat(imageFlags), flag => Assert.Contains(flag, HelpFlags(help)));
     }
 
@@ -126,19 +126,6 @@ public sealed partial class ChartTests
             using var document = JsonDocument.Parse(File.ReadAllText(file));
             Assert.Equal(JsonValueKind.Object, document.RootElement.ValueKind);
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "GridTrain.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no GridTrain.sln above {AppContext.BaseDirectory}");
     }
 
     private static List<string> TemplateFiles() => [.. Directory.GetFiles(TemplatesDirectory).Order(StringComparer.Ordinal)];

@@ -23,13 +23,15 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>Starts an agent; with <paramref name="metrics"/> it also serves /metrics on a free port (see <see cref="WaitForMetricsAsync"/>).</summary>
     /// <param name="controller">The controller's address.</param>
     /// <param name="name">Agent name.</param>
     /// <param name="workDirectory">The agent's work directory.</param>
     /// <param name="cpuSlots">CPU sessions it accepts.</param>
     /// <param name="extraArguments">More <c>agent run</c> arguments (TLS files, a join token file...).</param>
+    /// <param name="metrics">Whether to serve /metrics.</param>
     /// <remarks>The join token comes from the environment (<see cref="TestCredentials.JoinToken"/>) unless the arguments name one.</remarks>
-    public static AgentProcess Start(Uri controller, string name, string workDirectory, int cpuSlots = 1, IEnumerable<string>? extraArguments = null)
+    public static AgentProcess Start(Uri controller, string name, string workDirectory, int cpuSlots = 1, IEnumerable<string>? extraArguments = null, bool metrics = false)
     {
         var startInfo = new ProcessStartInfo(Dotnet.Host)
         {
@@ -45,6 +47,12 @@ public sealed class AgentProcess : IAsyncDisposable
                  }.Concat(extraArguments ?? []))
         {
             startInfo.ArgumentList.Add(arg);
+        }
+
+        if (metrics)
+        {
+            startInfo.ArgumentList.Add("--metrics-listen");
+            startInfo.ArgumentList.Add("127.0.0.1:0");
         }
 
         startInfo.Environment["Logging__Console__FormatterName"] = "simple";
@@ -82,6 +90,14 @@ public sealed class AgentProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"agent {Name} printed no line with '{text}' within {timeout}; its output:\n{Output()}");
+    }
+
+    /// <summary>The agent's <c>/metrics</c> URL, from the line it prints once it serves it.</summary>
+    public async Task<Uri> WaitForMetricsAsync(TimeSpan timeout)
+    {
+        const string prefix = "metrics on ";
+        var line = await WaitForLineAsync(prefix, timeout);
+        return new Uri(line[(line.IndexOf(prefix, StringComparison.Ordinal) + prefix.Length)..].Trim());
     }
 
     public string Output()

@@ -4,13 +4,14 @@ using GridTrain.Protos.V1;
 
 namespace GridTrain.Cli.Commands.Agents;
 
-/// <summary><c>gridtrain agent ls|run|cordon|drain</c>.</summary>
+/// <summary><c>gridtrain agent ls|run|gpus|cordon|drain</c>.</summary>
 internal static class AgentCommand
 {
     public static Command Create(CliContext context) => new("agent", "Agents: the machines of the grid")
     {
         ListAgents(context),
         AgentRunCommand.Create(context),
+        AgentGpusCommand.Create(context),
         Cordon(context),
         Drain(context),
     };

@@ -34,6 +34,21 @@ internal static class ControllerCommand
                 return endpoint;
             },
         };
+        var metricsListen = new Option<IPEndPoint>("--metrics-listen")
+        {
+            Description = "HOST:PORT to serve /metrics (Prometheus), /livez and /readyz on, over HTTP/1.1 without authentication; port 0 picks a free one [default: off]",
+            HelpName = "HOST:PORT",
+            CustomParser = result =>
+            {
+                var text = result.Tokens[0].Value;
+                if (!ListenAddress.TryParse(text, out var endpoint))
+                {
+                    result.AddError($"--metrics-listen: '{text}' is not HOST:PORT; use e.g. 127.0.0.1:9464 or 0.0.0.0:9464");
+                }
+
+                return endpoint;
+            },
+        };
         var dataDirectory = new Option<string>("--data-dir")
         {
             Description = "Directory for the controller's data (SQLite database controller.db, WAL mode); created if missing",
@@ -57,7 +72,7 @@ internal static class ControllerCommand
         var queueOverQuota = new Option<bool>("--queue-over-quota") { Description = "Queue sessions over quota until it allows them, instead of refusing them (RESOURCE_EXHAUSTED)" };
         var stallTimeout = new DurationOption("--stall-timeout") { Description = "A running job without progress for this long counts as stalled: its session can be evicted as idle [default: off]" };
         var preemption = new Option<bool>("--preemption") { Description = "Let higher-priority sessions preempt lower-priority ones (victims checkpoint and requeue)" };
-        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, quotaGpus, quotaGpuHours, quotaWindow, queueOverQuota, stallTimeout };
+        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, metricsListen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, quotaGpus, quotaGpuHours, quotaWindow, queueOverQuota, stallTimeout };
         var security = new SecurityFlags(context);
         foreach (var option in security.Options)
         {
@@ -99,7 +114,7 @@ internal static class ControllerCommand
             ControllerServer server;
             try
             {
-                server = await ControllerServer.CreateAsync(endpoint, storage, options, logging => logging.AddGridTrainConsole(LogLevel.Information), ct, securityOptions);
+                server = await ControllerServer.CreateAsync(endpoint, parseResult.GetValue(metricsListen), storage, options, logging => logging.AddGridTrainConsole(LogLevel.Information), ct, securityOptions);
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or ArgumentException or InvalidOperationException)
             {
@@ -113,13 +128,18 @@ internal static class ControllerCommand
             }
             catch (IOException ex)
             {
-                throw new CliException($"cannot listen on {endpoint}: {ex.Message}");
+                throw new CliException($"cannot listen on {endpoint}{(parseResult.GetValue(metricsListen) is { } metrics ? $" and {metrics}" : "")}: {ex.Message}");
             }
 
             await context.Out.WriteLineAsync($"listening on {server.Address.ToString().TrimEnd('/')}");
             if (server.AdminTokenGenerated)
             {
                 await context.Out.WriteLineAsync($"bootstrap admin token (shown only this once; keep it safe): {server.AdminToken}");
+            }
+
+            if (server.MetricsAddress is { } metricsAddress)
+            {
+                await context.Out.WriteLineAsync($"metrics on {metricsAddress.ToString().TrimEnd('/')}/metrics");
             }
 
             await context.Out.FlushAsync(ct);

@@ -1,0 +1,76 @@
+using System.Diagnostics.Metrics;
+using GridTrain.Domain.Sessions;
+using GridTrain.Domain.Telemetry;
+
+namespace GridTrain.Controller.Metrics;
+
+/// <summary>
+/// Gauges of the grid's state on the meter <c>GridTrain.Controller</c>, read from the latest <see cref="GridSnapshot"/>:
+/// counts by state and the queue as of the snapshot; ages, countdowns and heartbeat lag computed when read. Per-session
+/// series exist only for live sessions (pending or holding an agent), per-agent ones only for agents that are not lost.
+/// </summary>
+internal sealed class GridStateGauges : IDisposable
+{
+    public const string MeterName = "GridTrain.Controller";
+
+    private readonly Meter _meter;
+    private readonly TimeProvider _time;
+    private volatile GridSnapshot _snapshot = GridSnapshot.Empty;
+
+    public GridStateGauges(IMeterFactory meterFactory, TimeProvider time)
+    {
+        _time = time;
+        _meter = meterFactory.Create(MeterName);
+        _meter.CreateObservableGauge("gridtrain.sessions", ObserveSessions, "{session}", "Sessions by state.");
+        _meter.CreateObservableGauge("gridtrain.agents", ObserveAgents, "{agent}", "Agents by state: ready, cordoned (ready, taking no new sessions) or lost.");
+        _meter.CreateObservableGauge("gridtrain.scheduling.queue.depth", () => _snapshot.QueuedSessions, "{session}", "Sessions waiting for an agent.");
+        _meter.CreateObservableGauge("gridtrain.jobs.queued", () => _snapshot.QueuedJobs, "{job}", "Jobs waiting to start in their session.");
+        _meter.CreateObservableGauge("gridtrain.session.state", ObserveSessionStates, "", "1 for each live session, labelled by its state; the agent label names the agent holding it.");
+        _meter.CreateObservableGauge("gridtrain.session.lease.epoch", ObserveLeaseEpochs, "", "Lease epoch of each session holding an agent (grows by one on every placement).");
+        _meter.CreateObservableGauge("gridtrain.session.checkpoint.age", ObserveCheckpointAges, "s", "Time since the newest checkpoint of each live session that has one.");
+        _meter.CreateObservableGauge("gridtrain.session.eviction.remaining", ObserveEvictionCountdowns, "s", "Time until each session holding an agent is evicted if nothing changes; reason idle or lifetime.");
+        _meter.CreateObservableGauge("gridtrain.session.lifetime.remaining", ObserveLifetimes, "s", "Time until each live session reaches its maximum lifetime.");
+        _meter.CreateObservableGauge("gridtrain.agent.heartbeat.lag", ObserveHeartbeatLag, "s", "Time since each agent's last heartbeat, as this controller saw it.");
+        _meter.CreateObservableGauge("gridtrain.grid.snapshot.age", () => Seconds(_snapshot.At), "s", "Age of the state the other grid gauges were read from.");
+    }
+
+    /// <summary>The snapshot the gauges read now.</summary>
+    public GridSnapshot Snapshot => _snapshot;
+
+    public void Update(GridSnapshot snapshot) => _snapshot = snapshot;
+
+    public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<int>> ObserveSessions() =>
+        _snapshot.SessionsByState.Select(pair => new Measurement<int>(pair.Value, Tag("state", StateLabel(pair.Key))));
+
+    private IEnumerable<Measurement<int>> ObserveAgents() =>
+        _snapshot.AgentsByState.Select(pair => new Measurement<int>(pair.Value, Tag("state", pair.Key)));
+
+    private IEnumerable<Measurement<int>> ObserveSessionStates() =>
+        _snapshot.Sessions.Select(s => new Measurement<int>(1, Tag("session", s.Id), Tag("state", StateLabel(s.State)), Tag("agent", s.AgentName ?? "")));
+
+    private IEnumerable<Measurement<long>> ObserveLeaseEpochs() =>
+        _snapshot.Sessions.Where(s => s.AgentName is not null).Select(s => new Measurement<long>(s.LeaseEpoch, Tag("session", s.Id), Tag("agent", s.AgentName)));
+
+    private IEnumerable<Measurement<double>> ObserveCheckpointAges() =>
+        _snapshot.Sessions.Where(s => s.CheckpointAt is not null).Select(s => new Measurement<double>(Seconds(s.CheckpointAt!.Value), Tag("session", s.Id)));
+
+    private IEnumerable<Measurement<double>> ObserveEvictionCountdowns() =>
+        _snapshot.Sessions.Where(s => s.EvictionAt is not null).Select(s => new Measurement<double>(
+            Math.Max(0, -Seconds(s.EvictionAt!.Value)), Tag("session", s.Id), Tag("reason", s.EvictionReason ?? "idle")));
+
+    private IEnumerable<Measurement<double>> ObserveLifetimes() =>
+        _snapshot.Sessions.Select(s => new Measurement<double>(Math.Max(0, -Seconds(s.ExpiresAt)), Tag("session", s.Id)));
+
+    private IEnumerable<Measurement<double>> ObserveHeartbeatLag() =>
+        _snapshot.Agents.Select(a => new Measurement<double>(Math.Max(0, Seconds(a.LastSeen)), Tag("agent", a.Name)));
+
+    /// <summary>Seconds from <paramref name="instant"/> to now (negative for an instant in the future).</summary>
+    private double Seconds(DateTimeOffset instant) =>
+        instant == DateTimeOffset.MinValue ? 0 : (_time.GetUtcNow() - instant).TotalSeconds;
+
+    private static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
+
+    private static string StateLabel(SessionState state) => state.ToString().ToLowerInvariant();
+}

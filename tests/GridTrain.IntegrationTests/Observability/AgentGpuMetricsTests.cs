@@ -1,0 +1,191 @@
+using System.Net;
+using GridTrain.Agent.Connection;
+using GridTrain.Agent.Gpu;
+using GridTrain.Agent.Hosting;
+using GridTrain.Agent.Metrics;
+using GridTrain.Client;
+using GridTrain.Controller.Hosting;
+using GpuDevice = GridTrain.Domain.Agents.GpuDevice;
+using GridTrain.Domain.Grid;
+using GridTrain.IntegrationTests.Infrastructure;
+using GridTrain.Protos.V1;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GridTrain.IntegrationTests.Observability;
+
+/// <summary>
+/// An in-process controller and agent whose GPUs come from <see cref="FakeGpuMonitor"/> (no GPU here): what NVML finds is
+/// advertised, and the agent's /metrics shows each GPU with the session holding it.
+/// </summary>
+public sealed class AgentGpuMetricsTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly string _root = Directory.CreateTempSubdirectory("gridtrain-gpu-metrics-").FullName;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly FakeGpuMonitor _gpus = new(
+        new GpuDevice(0, "GPU-11111111-2222-3333-4444-555555555555", "NVIDIA L4", 24L << 30),
+        new GpuDevice(1, "GPU-66666666-7777-8888-9999-000000000000", "NVIDIA L4", 24L << 30));
+
+    private ControllerServer _controller = null!;
+    private GridAgent _agent = null!;
+    private AgentTelemetryServer _telemetry = null!;
+    private GridTrainClient _client = null!;
+    private Task _agentRun = Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        _controller = ControllerServer.Create(
+            new IPEndPoint(IPAddress.Loopback, 0),
+            new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500) },
+            metricsListen: new IPEndPoint(IPAddress.Loopback, 0));
+        await _controller.StartAsync(CancellationToken.None);
+        _client = new GridTrainClient(_controller.Address);
+        var options = new AgentOptions { Controller = _controller.Address, Name = "gpu-node", WorkDirectory = Path.Combine(_root, "agent"), CpuSlots = 0, JoinToken = TestCredentials.JoinToken };
+        _agent = new GridAgent(options, TimeProvider.System, NullLogger<GridAgent>.Instance, _gpus);
+        _telemetry = await AgentTelemetryServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), _agent, _gpus, TimeProvider.System, null, CancellationToken.None);
+        _agentRun = _agent.RunAsync(_stop.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _agentRun;
+        await _telemetry.DisposeAsync();
+        await _agent.DisposeAsync();
+        _client.Dispose();
+        await _controller.DisposeAsync();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public async Task DiscoveredGpus_AreAdvertised_AndEachGpuSeriesNamesTheSessionHoldingIt()
+    {
+        _gpus.Set(0, new GpuReading(0.75, 8L << 30, 24L << 30, 61, 120.5));
+        _gpus.Set(1, new GpuReading(null, 1L << 30, 24L << 30, 40, null));
+        var agent = await Poll.UntilAsync(
+            async ct => (await _client.Fleet.ListAgentsAsync(new ListAgentsRequest(), cancellationToken: ct)).Agents.FirstOrDefault(),
+            Timeout,
+            () => "the agent never registered");
+        Assert.Equal(_gpus.Devices.Select(d => d.Uuid), agent.Inventory.Gpus.Select(g => g.Uuid));
+        Assert.All(agent.Inventory.Gpus, g => Assert.Equal("NVIDIA L4", g.Model));
+
+        var session = await ReadyGpuSessionAsync();
+        var heldIndex = Assert.Single(session.GpuIndexes);
+        var heldUuid = _gpus.Devices[heldIndex].Uuid;
+        var freeUuid = _gpus.Devices[1 - heldIndex].Uuid;
+
+        var scrape = await Http.GetStringAsync(new Uri(_telemetry.Address, AgentTelemetryServer.MetricsPath));
+
+        var heldLines = Lines(scrape, heldUuid);
+        var freeLines = Lines(scrape, freeUuid);
+        Assert.All(heldLines, line => Assert.Contains($"session=\"{session.Id}\"", line, StringComparison.Ordinal));
+        Assert.All(freeLines, line => Assert.DoesNotContain("session=", line, StringComparison.Ordinal));
+        Assert.Contains(Lines(scrape, "gridtrain_gpu_memory_total_bytes{"), line => line.Contains(heldUuid, StringComparison.Ordinal) && line.EndsWith(" 25769803776", StringComparison.Ordinal));
+        Assert.Contains(Lines(scrape, "gridtrain_gpu_temperature_celsius{"), line => line.Contains("gpu_index=\"0\"", StringComparison.Ordinal) && line.EndsWith(" 61", StringComparison.Ordinal));
+
+        // GPU 1 reports neither utilization nor power: those series are absent, not zero.
+        Assert.Single(Lines(scrape, "gridtrain_gpu_utilization_ratio{"), line => line.Contains("gpu_index=\"0\"", StringComparison.Ordinal) && line.EndsWith(" 0.75", StringComparison.Ordinal));
+        Assert.DoesNotContain(Lines(scrape, "gridtrain_gpu_power_watts{"), line => line.Contains("gpu_index=\"1\"", StringComparison.Ordinal));
+        Assert.Contains(Lines(scrape, "gridtrain_gpu_power_watts{"), line => line.Contains("gpu_index=\"0\"", StringComparison.Ordinal) && line.EndsWith(" 120.5", StringComparison.Ordinal));
+        Assert.Contains(Lines(scrape, "gridtrain_gpu_memory_used_bytes{"), line => line.Contains("gpu_index=\"1\"", StringComparison.Ordinal));
+
+        var lint = await Promtool.CheckMetricsAsync(scrape);
+        Assert.True(lint.ExitCode == 0 && lint.Output.Length == 0, $"promtool: exit {lint.ExitCode}\n{lint.Output}");
+    }
+
+    [Fact]
+    public async Task LostGpu_IsLeftOutOfTheScrape_OthersStillReported()
+    {
+        _gpus.Lose(1);
+
+        var scrape = await Http.GetStringAsync(new Uri(_telemetry.Address, AgentTelemetryServer.MetricsPath));
+
+        Assert.Contains(Lines(scrape, "gridtrain_gpu_memory_total_bytes{"), line => line.Contains("gpu_index=\"0\"", StringComparison.Ordinal));
+        Assert.DoesNotContain("gpu_index=\"1\"", scrape, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GpuPanels_OneGpuWithoutUtilization_ShowOnlyRealReadings_WithTheLeaseState()
+    {
+        var session = await ReadyGpuSessionAsync();
+        var heldIndex = Assert.Single(session.GpuIndexes);
+        _gpus.Set(heldIndex, new GpuReading(0.75, 8L << 30, 24L << 30, 61, 120.5));
+        _gpus.Set(1 - heldIndex, new GpuReading(null, 1L << 30, 24L << 30, 40, null));
+        var started = DateTimeOffset.UtcNow;
+        await using var prometheus = await PrometheusServer.StartAsync(
+            new Dictionary<string, Uri>
+            {
+                ["gridtrain-controller"] = new(_controller.MetricsAddress!, "/metrics"),
+                ["gridtrain-agent"] = new(_telemetry.Address, AgentTelemetryServer.MetricsPath),
+            },
+            Timeout);
+
+        var gpuQueries = Dashboards.Queries().Where(q => q.Gpu).ToList();
+        await Poll.UntilAsync(
+            async ct =>
+            {
+                foreach (var query in gpuQueries)
+                {
+                    var outcome = await prometheus.QueryRangeAsync(query.Expression, started, ct);
+                    Assert.True(outcome.Status == "success", $"'{query.Panel}': {outcome.Error}");
+                    if (outcome.Samples == 0)
+                    {
+                        return null;
+                    }
+                }
+
+                return "all";
+            },
+            Timeout,
+            () => "a GPU panel never returned data");
+
+        // The GPU without a utilization reading counts neither as 0 nor as busy: the fleet mean is the other GPU's.
+        var fleet = Assert.Single(await prometheus.QueryAsync(gpuQueries.First(q => q.Panel.EndsWith(": Fleet GPU utilization", StringComparison.Ordinal)).Expression, CancellationToken.None));
+        Assert.Equal(0.75, fleet.Value, 6);
+        var reporting = await prometheus.QueryAsync("count(gridtrain_gpu_utilization_ratio)", CancellationToken.None);
+        Assert.Equal(1, Assert.Single(reporting).Value);
+        var perSession = Assert.Single(await prometheus.QueryAsync(gpuQueries.First(q => q.Panel.Contains("Per-session GPU utilization", StringComparison.Ordinal)).Expression, CancellationToken.None));
+        Assert.Equal(session.Id, perSession.Labels["session"]);
+        Assert.Equal("ready", perSession.Labels["state"]);
+        Assert.Equal("gpu-node", perSession.Labels["agent"]);
+        Assert.Equal(0.75, perSession.Value, 6);
+    }
+
+    [Fact]
+    public async Task AgentReadiness_FollowsItsControllerConnection_LivenessDoesNot()
+    {
+        var ready = new Uri(_telemetry.Address, AgentTelemetryServer.ReadinessPath);
+        var live = new Uri(_telemetry.Address, AgentTelemetryServer.LivenessPath);
+        await StatusAsync(ready, HttpStatusCode.OK);
+
+        await _controller.StopAsync(CancellationToken.None);
+
+        await StatusAsync(ready, HttpStatusCode.ServiceUnavailable);
+        using var liveness = await Http.GetAsync(live);
+        Assert.Equal(HttpStatusCode.OK, liveness.StatusCode);
+    }
+
+    private static Task StatusAsync(Uri uri, HttpStatusCode expected) =>
+        Poll.UntilAsync(
+            async ct =>
+            {
+                using var response = await Http.GetAsync(uri, ct);
+                return response.StatusCode == expected ? "ok" : null;
+            },
+            Timeout,
+            () => $"{uri} never answered {(int)expected}");
+
+    /// <summary>Creates a session holding one GPU and waits until the agent has confirmed it.</summary>
+    private async Task<Session> ReadyGpuSessionAsync()
+    {
+        var created = await _client.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Gpu, GpuCount = 1 } });
+        return await Poll.UntilAsync(
+            async ct => (await _client.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = created.Id }, cancellationToken: ct)) is { State: SessionState.Ready } ready ? ready : null,
+            Timeout,
+            () => $"session {created.Id} never became ready");
+    }
+
+    private static List<string> Lines(string scrape, string containing) =>
+        [.. scrape.Split('\n').Where(line => !line.StartsWith('#') && line.Contains(containing, StringComparison.Ordinal))];
+}
