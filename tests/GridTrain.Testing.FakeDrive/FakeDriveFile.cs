@@ -1,0 +1,21 @@
+namespace GridTrain.Testing.FakeDrive;
+
+/// <summary>A file or folder held by the fake.</summary>
+public sealed record FakeDriveFile
+{
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string MimeType { get; init; }
+
+    public IReadOnlyList<string> Parents { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string> AppProperties { get; init; } = new Dictionary<string, string>();
+
+    public byte[]? Content { get; init; }
+
+    public required DateTimeOffset CreatedTime { get; init; }
+
+    public bool IsFolder => MimeType == "application/vnd.google-apps.folder";
+}
