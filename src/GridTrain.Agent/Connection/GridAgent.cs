@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
+using GridTrain.Agent.Checkpoints;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Jobs;
 using GridTrain.Contracts.Mapping;
@@ -28,6 +29,7 @@ public sealed partial class GridAgent : IAsyncDisposable
     private readonly ConcurrentDictionary<string, RunningJob> _jobs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _heartbeatNow = new(0, 1);
     private readonly string _workerPath;
+    private readonly JobStorage _storage;
     private volatile string? _agentId;
     private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(2);
     private TimeSpan? _agentTimeout;
@@ -52,7 +54,11 @@ public sealed partial class GridAgent : IAsyncDisposable
             (failure, delay) => Log.Reconnecting(_logger, options.Controller!, failure.StatusCode, failure.Status.Detail, delay));
         _report = AgentResilience.Create(ReconnectCap, time, AgentResilience.IsTransient);
         _workerPath = options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "GridTrain.Worker.dll");
+        _storage = JobStorage.Create(options, time, logger);
     }
+
+    /// <summary>Checkpoints spooled by jobs and not yet in the store (0 for the local store).</summary>
+    public int CheckpointUploadBacklog => _storage.Uploader?.Backlog ?? 0;
 
     /// <summary>
     /// The reconnect backoff's cap: the configured one, but at most a third of the controller's agent timeout once
@@ -74,6 +80,7 @@ public sealed partial class GridAgent : IAsyncDisposable
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         Directory.CreateDirectory(_options.WorkDirectory);
+        ResumeUploads();
         try
         {
             await _reconnect.ExecuteAsync(ConnectedAsync, stoppingToken);
@@ -95,6 +102,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         }
 
         await Task.WhenAll(_jobs.Values.Select(j => j.Reporting));
+        await _storage.DisposeAsync();
         _channel.Dispose();
     }
 

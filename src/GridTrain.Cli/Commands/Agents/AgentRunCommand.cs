@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GridTrain.Agent.Connection;
 using GridTrain.Agent.Hosting;
+using GridTrain.Checkpoints.Drive;
 using GridTrain.Cli.Errors;
 using Microsoft.Extensions.Logging;
 
@@ -17,7 +18,19 @@ internal static class AgentRunCommand
         var workDirectory = new Option<string>("--work-dir") { Description = "Directory for job files, checkpoints and TensorBoard logs [default: ./gridtrain-agent]", HelpName = "DIR" };
         var cpuSlots = new NumberOption<int>("--cpu-slots") { Description = $"CPU sessions accepted at once [default: {defaults.CpuSlots}]", HelpName = "N" }.AtLeast(0);
         var threads = new NumberOption<int>("--threads-per-job") { Description = "Intra-op threads per job process [default: cores / CPU slots]", HelpName = "N" }.AtLeast(1);
-        var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads };
+        var store = new ChoiceOption<string>("--checkpoint-store", new Dictionary<string, string> { ["local"] = "local", ["gdrive"] = "gdrive" })
+        {
+            Description = "Where committed checkpoints go: local (the work directory) or gdrive (Google Drive) [default: local, or $GRIDTRAIN_CHECKPOINT_STORE]",
+        };
+        var driveRoot = new Option<string>("--drive-root-folder") { Description = "Drive folder id that holds a folder per job [or $GRIDTRAIN_DRIVE_ROOT_FOLDER]", HelpName = "ID" };
+        var sharedDrive = new Option<string>("--drive-shared-drive") { Description = "Id of the shared drive the root folder is in (service accounts) [or $GRIDTRAIN_DRIVE_SHARED_DRIVE]", HelpName = "ID" };
+        var driveCredentials = new Option<string>("--drive-credentials")
+        {
+            Description = "Service account key or authorized_user JSON file [or $GRIDTRAIN_DRIVE_CREDENTIALS; else the JSON in $GRIDTRAIN_DRIVE_CREDENTIALS_JSON; else application default credentials]",
+            HelpName = "FILE",
+        };
+        var driveEndpoint = new Option<Uri>("--drive-endpoint") { Description = "Drive API base address [default: https://www.googleapis.com/]", HelpName = "URL", Hidden = true };
+        var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads, store, driveRoot, sharedDrive, driveCredentials, driveEndpoint };
         command.SetAction(async (parseResult, ct) =>
         {
             var options = new AgentOptions
@@ -27,6 +40,14 @@ internal static class AgentRunCommand
                 WorkDirectory = Path.GetFullPath(parseResult.GetValue(workDirectory) ?? defaults.WorkDirectory),
                 CpuSlots = parseResult.GetValue(cpuSlots) ?? defaults.CpuSlots,
                 ThreadsPerJob = parseResult.GetValue(threads) ?? defaults.ThreadsPerJob,
+                CheckpointStore = parseResult.GetValue(store) ?? Environment("GRIDTRAIN_CHECKPOINT_STORE") ?? defaults.CheckpointStore,
+                Drive = new DriveOptions
+                {
+                    RootFolderId = parseResult.GetValue(driveRoot) ?? Environment("GRIDTRAIN_DRIVE_ROOT_FOLDER") ?? "",
+                    SharedDriveId = parseResult.GetValue(sharedDrive) ?? Environment("GRIDTRAIN_DRIVE_SHARED_DRIVE") ?? "",
+                    CredentialsFile = parseResult.GetValue(driveCredentials) ?? Environment("GRIDTRAIN_DRIVE_CREDENTIALS") ?? "",
+                    Endpoint = parseResult.GetValue(driveEndpoint) ?? defaults.Drive.Endpoint,
+                },
             };
             var problems = options.Validate().ToList();
             if (problems.Count > 0)
@@ -35,12 +56,25 @@ internal static class AgentRunCommand
             }
 
             using var logging = LoggerFactory.Create(builder => builder.AddGridTrainConsole(LogLevel.Information));
-            await using var agent = new GridAgent(options, context.Time, logging.CreateLogger<GridAgent>());
+            GridAgent created;
+            try
+            {
+                created = new GridAgent(options, context.Time, logging.CreateLogger<GridAgent>());
+            }
+            catch (InvalidOperationException ex)
+            {
+                // Unusable Drive credentials: the message names the source and the field, never the secret.
+                throw new CliException(ex.Message, ExitCodes.Usage);
+            }
+
+            await using var agent = created;
             await context.Out.WriteLineAsync($"agent {options.Name} joining {options.Controller!.ToString().TrimEnd('/')}; work directory {options.WorkDirectory}");
             await context.Out.FlushAsync(ct);
             await agent.RunAsync(ct);
             return ExitCodes.Success;
         });
         return command;
+
+        string? Environment(string variable) => context.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value : null;
     }
 }
