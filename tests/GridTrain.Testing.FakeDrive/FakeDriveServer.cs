@@ -42,7 +42,18 @@ public sealed class FakeDriveServer : IAsyncDisposable
     private FakeDriveServer(WebApplication app)
     {
         _app = app;
-        app.Run(HandleAsync);
+        app.Run(async context =>
+        {
+            try
+            {
+                await HandleAsync(context);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not IOException && !context.Response.HasStarted)
+            {
+                LastError = ex;
+                await ErrorAsync(context, 500, "internalError", ex.Message);
+            }
+        });
     }
 
     /// <summary>The API base address, e.g. <c>http://127.0.0.1:PORT/</c> (set <c>Drive:Endpoint</c> to it).</summary>
@@ -50,6 +61,9 @@ public sealed class FakeDriveServer : IAsyncDisposable
 
     /// <summary>The OAuth token endpoint (<c>token_uri</c> of an <c>authorized_user</c> file).</summary>
     public Uri TokenUri => new(Endpoint, "token");
+
+    /// <summary>The last exception the fake itself threw (a bug in the fake or a request it cannot parse).</summary>
+    public Exception? LastError { get; private set; }
 
     /// <summary>Resumable upload sessions opened so far.</summary>
     public int SessionsStarted => Volatile.Read(ref _sessionsStarted);
@@ -540,14 +554,14 @@ public sealed class FakeDriveServer : IAsyncDisposable
 
         var reader = new MultipartReader(boundary, context.Request.Body);
         var metadataSection = await reader.ReadNextSectionAsync();
+        var metadata = metadataSection is null ? null : await JsonNode.ParseAsync(metadataSection.Body) as JsonObject;
         var contentSection = await reader.ReadNextSectionAsync();
-        if (metadataSection is null || contentSection is null)
+        if (metadata is null || contentSection is null)
         {
             await ErrorAsync(context, 400, "badContent", "a multipart upload has two parts: metadata, then content");
             return;
         }
 
-        var metadata = await JsonNode.ParseAsync(metadataSection.Body) as JsonObject ?? [];
         using var content = new MemoryStream();
         await contentSection.Body.CopyToAsync(content);
         if (Created(metadata, content.ToArray()) is { } file)
