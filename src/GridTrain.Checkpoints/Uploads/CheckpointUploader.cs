@@ -126,6 +126,7 @@ public sealed partial class CheckpointUploader : IAsyncDisposable
             {
                 if (_stopping.IsCancellationRequested)
                 {
+                    Interlocked.Decrement(ref _backlog);
                     pending.Stored.TrySetCanceled(_stopping.Token);
                     continue;
                 }
@@ -145,22 +146,21 @@ public sealed partial class CheckpointUploader : IAsyncDisposable
                 var uri = await _store.StoreAsync(ToCheckpoint(record), progress, _stopping.Token);
                 File.Delete(RecordPath(record));
                 Log.Stored(_logger, record.JobId, record.Step, uri);
+                Interlocked.Decrement(ref _backlog);
                 pending.Stored.TrySetResult(uri);
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
             {
                 // Shutting down: the record stays, the next process resumes the upload.
+                Interlocked.Decrement(ref _backlog);
                 pending.Stored.TrySetCanceled(_stopping.Token);
             }
             catch (Exception ex)
             {
                 File.Delete(RecordPath(pending.Record));
                 Log.Failed(_logger, pending.Record.JobId, pending.Record.Step, ex.Message);
-                pending.Stored.TrySetException(ex);
-            }
-            finally
-            {
                 Interlocked.Decrement(ref _backlog);
+                pending.Stored.TrySetException(ex);
             }
         }
     }
