@@ -23,7 +23,7 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static AgentProcess Start(Uri controller, string name, string workDirectory, int cpuSlots = 1)
+    public static AgentProcess Start(Uri controller, string name, string workDirectory, int cpuSlots = 1, IReadOnlyList<string>? extraArguments = null)
     {
         var startInfo = new ProcessStartInfo(Dotnet.Host)
         {
@@ -37,6 +37,11 @@ public sealed class AgentProcess : IAsyncDisposable
                      "--controller", controller.ToString(), "--name", name, "--work-dir", workDirectory,
                      "--cpu-slots", cpuSlots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--threads-per-job", "1",
                  })
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        foreach (var arg in extraArguments ?? [])
         {
             startInfo.ArgumentList.Add(arg);
         }

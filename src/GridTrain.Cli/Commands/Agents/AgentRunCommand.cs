@@ -29,7 +29,22 @@ internal static class AgentRunCommand
             Description = "Service account key or authorized_user JSON file [or $GRIDTRAIN_DRIVE_CREDENTIALS; else the JSON in $GRIDTRAIN_DRIVE_CREDENTIALS_JSON; else application default credentials]",
             HelpName = "FILE",
         };
-        var driveEndpoint = new Option<Uri>("--drive-endpoint") { Description = "Drive API base address [default: https://www.googleapis.com/]", HelpName = "URL", Hidden = true };
+        var driveEndpoint = new Option<Uri>("--drive-endpoint")
+        {
+            Description = "Drive API base address [default: https://www.googleapis.com/]",
+            HelpName = "URL",
+            Hidden = true,
+            CustomParser = result =>
+            {
+                if (Uri.TryCreate(result.Tokens[0].Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+                {
+                    return uri;
+                }
+
+                result.AddError($"--drive-endpoint: '{result.Tokens[0].Value}' is not an http(s) address");
+                return null;
+            },
+        };
         var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads, store, driveRoot, sharedDrive, driveCredentials, driveEndpoint };
         command.SetAction(async (parseResult, ct) =>
         {
