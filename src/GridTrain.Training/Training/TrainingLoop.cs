@@ -27,6 +27,7 @@ internal sealed class TrainingLoop
     private readonly long _totalSteps;
     private long _checkpointStep;
     private string? _checkpointPath;
+    private Task<(long Step, string Path)>? _persisting;
 
     public TrainingLoop(
         JobSpec spec,
@@ -92,11 +93,13 @@ internal sealed class TrainingLoop
             evaluation = cursor.Position > 0 ? Evaluate(cursor) : Evaluator.Evaluate(_model, _data.Test);
         }
 
+        ReportPersisted(wait: true);
         if (_checkpointStep != cursor.Step || _checkpointPath is null)
         {
             Checkpoint(cursor);
         }
 
+        ReportPersisted(wait: true);
         var outcome = new TrainingOutcome(false, cursor.Step, evaluation?.Accuracy, _checkpointPath, _tensorBoard.LogDirectory, _progress.SamplesPerSecond);
         _report(new TrainingFinished(outcome.Steps, outcome.TestAccuracy, outcome.CheckpointPath ?? "", outcome.TensorBoardDirectory, outcome.SamplesPerSecond));
         return outcome;
@@ -115,6 +118,7 @@ internal sealed class TrainingLoop
             var loss = Step(order, cursor.Position, batchSize);
             cursor = cursor.After(batchSize, loss);
             _progress.OnStep(cursor, loss, batchSize, _timeProvider.GetElapsedTime(started));
+            ReportPersisted(wait: false);
 
             // A step that ends the epoch is checkpointed after its evaluation instead.
             if (everySteps > 0 && cursor.Step % everySteps == 0 && cursor.Position < examples)
@@ -154,11 +158,30 @@ internal sealed class TrainingLoop
         return evaluation;
     }
 
+    /// <summary>
+    /// Snapshots the run into memory (the only pause training takes) and writes it to disk in the background; the
+    /// checkpoint is reported once it is complete on disk. At most one write is in flight.
+    /// </summary>
     private void Checkpoint(TrainingCursor cursor)
     {
-        _checkpointPath = _checkpoints.Write(cursor, _model, _optimizer);
+        ReportPersisted(wait: true);
+        var snapshot = _checkpoints.Snapshot(cursor, _model, _optimizer);
         _checkpointStep = cursor.Step;
-        _report(new CheckpointWritten(cursor.Step, _checkpointPath));
+        _persisting = Task.Run(() => (cursor.Step, _checkpoints.Persist(snapshot)));
+    }
+
+    /// <summary>Reports a background checkpoint write that has finished (or, with <paramref name="wait"/>, waits for it); rethrows its failure here.</summary>
+    private void ReportPersisted(bool wait)
+    {
+        if (_persisting is not { } persisting || (!wait && !persisting.IsCompleted))
+        {
+            return;
+        }
+
+        _persisting = null;
+        var (step, path) = persisting.GetAwaiter().GetResult();
+        _checkpointPath = path;
+        _report(new CheckpointWritten(step, path));
     }
 
     private TrainingOutcome Cancel(TrainingCursor cursor)
@@ -169,6 +192,7 @@ internal sealed class TrainingLoop
             Checkpoint(cursor);
         }
 
+        ReportPersisted(wait: true);
         return new TrainingOutcome(true, cursor.Step, null, _checkpointPath, _tensorBoard.LogDirectory, _progress.SamplesPerSecond);
     }
 }
