@@ -15,6 +15,12 @@ public sealed record FakeDriveFile
 
     public byte[]? Content { get; init; }
 
+    /// <summary>Hex MD5 of <see cref="Content"/>, computed once.</summary>
+    public string? Md5 { get; init; }
+
+    /// <summary>Hex SHA-256 of <see cref="Content"/>, computed once.</summary>
+    public string? Sha256 { get; init; }
+
     public required DateTimeOffset CreatedTime { get; init; }
 
     public bool IsFolder => MimeType == "application/vnd.google-apps.folder";

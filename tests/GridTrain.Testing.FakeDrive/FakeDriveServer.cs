@@ -114,7 +114,17 @@ public sealed class FakeDriveServer : IAsyncDisposable
 
     /// <summary>Adds a file with content and returns its id.</summary>
     public string AddFile(string parentId, string name, byte[] content) =>
-        Add(new FakeDriveFile { Id = NewId(), Name = name, MimeType = "application/octet-stream", Parents = [parentId], Content = content, CreatedTime = DateTimeOffset.UtcNow }).Id;
+        Add(new FakeDriveFile
+        {
+            Id = NewId(),
+            Name = name,
+            MimeType = "application/octet-stream",
+            Parents = [parentId],
+            Content = content,
+            CreatedTime = DateTimeOffset.UtcNow,
+            Md5 = Convert.ToHexStringLower(MD5.HashData(content)),
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(content)),
+        }).Id;
 
     /// <summary>Makes the next <paramref name="count"/> requests of <paramref name="target"/> fail with <paramref name="fault"/>.</summary>
     public void Inject(FakeDriveFault fault, FakeDriveTarget target = FakeDriveTarget.UploadChunk, int count = 1)
@@ -366,8 +376,13 @@ public sealed class FakeDriveServer : IAsyncDisposable
         }
     }
 
-    private FakeDriveFile? Created(JsonObject metadata, byte[]? content)
+    private FakeDriveFile? Created(JsonObject metadata, byte[]? content, (string Md5, string Sha256)? checksums = null)
     {
+        if (content is not null)
+        {
+            checksums ??= (Convert.ToHexStringLower(MD5.HashData(content)), Convert.ToHexStringLower(SHA256.HashData(content)));
+        }
+
         var id = metadata["id"]?.GetValue<string>() ?? NewId();
         var file = new FakeDriveFile
         {
@@ -378,7 +393,14 @@ public sealed class FakeDriveServer : IAsyncDisposable
             AppProperties = metadata["appProperties"] is JsonObject props ? props.ToDictionary(p => p.Key, p => p.Value!.GetValue<string>()) : new Dictionary<string, string>(),
             Content = content ?? (metadata["mimeType"]?.GetValue<string>() == "application/vnd.google-apps.folder" ? null : []),
             CreatedTime = DateTimeOffset.UtcNow,
+            Md5 = checksums?.Md5,
+            Sha256 = checksums?.Sha256,
         };
+        if (file.Content is { Length: 0 } && file.Md5 is null)
+        {
+            file = file with { Md5 = Convert.ToHexStringLower(MD5.HashData([])), Sha256 = Convert.ToHexStringLower(SHA256.HashData([])) };
+        }
+
         return _files.TryAdd(id, file) ? file : null;
     }
 
@@ -414,9 +436,7 @@ public sealed class FakeDriveServer : IAsyncDisposable
             return;
         }
 
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer);
-        var body = buffer.ToArray();
+        var body = await ReadBodyAsync(context.Request);
 
         FakeDriveFile? completed;
         lock (session)
@@ -475,15 +495,15 @@ public sealed class FakeDriveServer : IAsyncDisposable
         switch (Take(FakeDriveTarget.UploadChunk))
         {
             case FakeDriveFault.ServerErrorAfterPartialCommit:
-                session.Received.Write(fresh[..PartOf(fresh.Length)]);
+                session.Append(fresh[..PartOf(fresh.Length)]);
                 await ErrorAsync(context, 503, "backendError", "Backend Error");
                 return;
             case FakeDriveFault.DropConnection:
-                session.Received.Write(fresh[..PartOf(fresh.Length)]);
+                session.Append(fresh[..PartOf(fresh.Length)]);
                 context.Abort();
                 return;
             case FakeDriveFault.ShortAcknowledge:
-                session.Received.Write(fresh[..PartOf(fresh.Length)]);
+                session.Append(fresh[..PartOf(fresh.Length)]);
                 await AcknowledgeAsync(context, session, total);
                 return;
             case FakeDriveFault.ExpiredSession:
@@ -500,10 +520,24 @@ public sealed class FakeDriveServer : IAsyncDisposable
                 await ApplyGenericFaultAsync(context, FakeDriveTarget.UploadChunk);
                 return;
             case null:
-                session.Received.Write(fresh);
+                session.Append(fresh);
                 await AcknowledgeAsync(context, session, total);
                 return;
         }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
+    {
+        if (request.ContentLength is { } length and <= int.MaxValue)
+        {
+            var body = new byte[length];
+            await request.Body.ReadExactlyAsync(body);
+            return body;
+        }
+
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        return buffer.ToArray();
     }
 
     /// <summary>Half of a chunk, in whole 256 KiB units when it is that large.</summary>
@@ -513,7 +547,7 @@ public sealed class FakeDriveServer : IAsyncDisposable
     {
         if (session.Received.Length == total)
         {
-            var file = Created(session.Metadata, session.Received.ToArray());
+            var file = Created(session.Metadata, session.Received.ToArray(), session.Checksums());
             if (file is null)
             {
                 await ErrorAsync(context, 409, "duplicate", "A file already exists with the provided ID.");
@@ -639,8 +673,8 @@ public sealed class FakeDriveServer : IAsyncDisposable
         if (file.Content is { } content)
         {
             resource["size"] = content.Length.ToString(CultureInfo.InvariantCulture);
-            resource["md5Checksum"] = Convert.ToHexStringLower(MD5.HashData(content));
-            resource["sha256Checksum"] = Convert.ToHexStringLower(SHA256.HashData(content));
+            resource["md5Checksum"] = file.Md5 ?? Convert.ToHexStringLower(MD5.HashData(content));
+            resource["sha256Checksum"] = file.Sha256 ?? Convert.ToHexStringLower(SHA256.HashData(content));
         }
 
         return resource;
@@ -678,8 +712,22 @@ public sealed class FakeDriveServer : IAsyncDisposable
 
         public long? DeclaredLength { get; } = declaredLength;
 
+        private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
         public MemoryStream Received { get; } = new();
 
         public FakeDriveFile? File { get; set; }
+
+        /// <summary>Stores bytes at the end of what was received, hashing them as they come.</summary>
+        public void Append(ReadOnlySpan<byte> bytes)
+        {
+            Received.Write(bytes);
+            _md5.AppendData(bytes);
+            _sha256.AppendData(bytes);
+        }
+
+        public (string Md5, string Sha256) Checksums() =>
+            (Convert.ToHexStringLower(_md5.GetCurrentHash()), Convert.ToHexStringLower(_sha256.GetCurrentHash()));
     }
 }

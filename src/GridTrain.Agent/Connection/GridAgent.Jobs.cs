@@ -83,6 +83,7 @@ public sealed partial class GridAgent
             ResumeFrom = resumeFrom,
             Threads = _options.ResolveThreads(start.Spec.Threads),
             PruneCheckpoints = false,
+            BackgroundCheckpointWrites = true,
         };
 
         JobProcess process;

@@ -20,6 +20,7 @@ public sealed class ResumableUpload(DriveClient client, ResiliencePipeline retry
     /// <param name="name">Its name on Drive.</param>
     /// <param name="parentId">The folder it goes in.</param>
     /// <param name="appProperties">Tags for the file.</param>
+    /// <param name="expectedSha256">The file's SHA-256 if already known (from its manifest): then Drive's SHA-256 is checked against it and the file is not hashed here.</param>
     /// <param name="resumeSession">A session URI persisted by an earlier process, or null.</param>
     /// <param name="onSession">Called with each new session URI (and null when a session is abandoned).</param>
     /// <param name="cancellationToken">Stops the upload; the session stays resumable.</param>
@@ -28,11 +29,12 @@ public sealed class ResumableUpload(DriveClient client, ResiliencePipeline retry
         string name,
         string parentId,
         IReadOnlyDictionary<string, string> appProperties,
+        string? expectedSha256,
         Uri? resumeSession,
         Func<Uri?, Task> onSession,
         CancellationToken cancellationToken)
     {
-        var (md5, sha256, total) = await HashAsync(path, cancellationToken);
+        var total = new FileInfo(path).Length;
         var session = resumeSession;
         var restarts = 0;
         for (var verifications = 0; ; verifications++)
@@ -60,9 +62,7 @@ public sealed class ResumableUpload(DriveClient client, ResiliencePipeline retry
                 continue;
             }
 
-            if (string.Equals(file.Md5Checksum, md5, StringComparison.OrdinalIgnoreCase)
-                && (file.Sha256Checksum is null || string.Equals(file.Sha256Checksum, sha256, StringComparison.OrdinalIgnoreCase))
-                && file.Size == total)
+            if (await MatchesAsync(file, path, total, expectedSha256, cancellationToken))
             {
                 await onSession(null);
                 return file;
@@ -74,9 +74,30 @@ public sealed class ResumableUpload(DriveClient client, ResiliencePipeline retry
             if (verifications >= 1)
             {
                 throw new DriveException(HttpStatusCode.OK, DriveErrors.ChecksumMismatch,
-                    $"Drive holds {name} with MD5 {file.Md5Checksum} and {file.Size} bytes, the local file has MD5 {md5} and {total} bytes, twice");
+                    $"Drive holds {name} with {file.Size} bytes and checksums that do not match the local file's ({total} bytes), twice");
             }
         }
+    }
+
+    /// <summary>
+    /// Whether Drive holds exactly the local bytes: its SHA-256 against the known one when both exist, else its MD5
+    /// and SHA-256 against the local file's.
+    /// </summary>
+    private static async Task<bool> MatchesAsync(DriveFile file, string path, long total, string? expectedSha256, CancellationToken cancellationToken)
+    {
+        if (file.Size != total)
+        {
+            return false;
+        }
+
+        if (expectedSha256 is not null && file.Sha256Checksum is not null)
+        {
+            return string.Equals(file.Sha256Checksum, expectedSha256, StringComparison.OrdinalIgnoreCase);
+        }
+
+        var (md5, sha256, _) = await HashAsync(path, cancellationToken);
+        return string.Equals(file.Md5Checksum, md5, StringComparison.OrdinalIgnoreCase)
+            && (file.Sha256Checksum is null || string.Equals(file.Sha256Checksum, sha256, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>Hex MD5 and SHA-256 and the size of a file.</summary>

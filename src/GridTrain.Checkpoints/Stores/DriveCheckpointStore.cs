@@ -50,11 +50,13 @@ public sealed class DriveCheckpointStore : ICheckpointStore
             ["attempt"] = checkpoint.Attempt.ToString(CultureInfo.InvariantCulture),
         };
 
+        var localSha = localManifest.TryGetProperty("sha256", out var sha) ? sha.GetString() : null;
         var file = await _upload.UploadAsync(
             checkpoint.Path,
             name + ".bin",
             folder,
             new Dictionary<string, string>(properties) { ["kind"] = "data" },
+            localSha,
             upload.Session,
             async session =>
             {
@@ -62,13 +64,6 @@ public sealed class DriveCheckpointStore : ICheckpointStore
                 await upload.Changed();
             },
             cancellationToken);
-
-        var localSha = localManifest.TryGetProperty("sha256", out var sha) ? sha.GetString() : null;
-        if (localSha is not null && !string.Equals(localSha, file.Sha256Checksum ?? localSha, StringComparison.OrdinalIgnoreCase))
-        {
-            await _retry.ExecuteAsync(async ct => await _client.DeleteAsync(file.Id, ct), cancellationToken);
-            throw new DriveException(HttpStatusCode.OK, "localCorruption", $"{checkpoint.Path} no longer matches the SHA-256 its job process recorded");
-        }
 
         var manifest = new DriveCheckpointManifest
         {
@@ -79,7 +74,7 @@ public sealed class DriveCheckpointStore : ICheckpointStore
             FileId = file.Id,
             FileName = file.Name,
             SizeBytes = file.Size ?? 0,
-            Md5 = file.Md5Checksum!,
+            Md5 = file.Md5Checksum ?? "",
             Sha256 = file.Sha256Checksum ?? localSha ?? "",
             Metric = checkpoint.Metric,
             Local = localManifest,

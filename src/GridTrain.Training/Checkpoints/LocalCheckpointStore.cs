@@ -28,6 +28,7 @@ internal sealed partial class LocalCheckpointStore
     private readonly CheckpointIdentity _identity;
     private readonly TimeProvider _timeProvider;
     private int _lastSize = 1 << 20;
+    private MemoryStream? _spare;
 
     /// <param name="directory">Where the checkpoints go; created if missing.</param>
     /// <param name="keepLast">Newest checkpoints kept; null keeps all (someone else prunes).</param>
@@ -59,7 +60,9 @@ internal sealed partial class LocalCheckpointStore
     /// </summary>
     public CheckpointSnapshot Snapshot(TrainingCursor cursor, nn.Module model, OptimizerHelper optimizer)
     {
-        var buffer = new MemoryStream(Volatile.Read(ref _lastSize));
+        // The buffer of the previous snapshot is reused: a new large buffer per checkpoint would cost a full GC each time.
+        var buffer = Interlocked.Exchange(ref _spare, null) ?? new MemoryStream(Volatile.Read(ref _lastSize));
+        buffer.SetLength(0);
         CheckpointFile.Write(buffer, new CheckpointHeader(_identity.ModelSignature, cursor), model, optimizer);
         Volatile.Write(ref _lastSize, (int)Math.Min(int.MaxValue, buffer.Length));
         return new CheckpointSnapshot(cursor, buffer);
@@ -86,6 +89,8 @@ internal sealed partial class LocalCheckpointStore
             stream.Flush(flushToDisk: true);
             size = stream.Length;
         }
+
+        Interlocked.Exchange(ref _spare, snapshot.Content);
 
         // A manifest left from an earlier attempt at the same step must not vouch for the new file.
         File.Delete(manifestPath);

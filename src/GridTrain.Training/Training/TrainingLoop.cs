@@ -28,6 +28,7 @@ internal sealed class TrainingLoop
     private long _checkpointStep;
     private string? _checkpointPath;
     private Task<(long Step, string Path)>? _persisting;
+    private readonly bool _backgroundCheckpointWrites;
 
     public TrainingLoop(
         JobSpec spec,
@@ -37,8 +38,10 @@ internal sealed class TrainingLoop
         LocalCheckpointStore checkpoints,
         TensorBoardLog tensorBoard,
         Action<TrainingEvent> report,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        bool backgroundCheckpointWrites = false)
     {
+        _backgroundCheckpointWrites = backgroundCheckpointWrites;
         _spec = spec;
         _data = data;
         _model = model;
@@ -159,15 +162,23 @@ internal sealed class TrainingLoop
     }
 
     /// <summary>
-    /// Snapshots the run into memory (the only pause training takes) and writes it to disk in the background; the
-    /// checkpoint is reported once it is complete on disk. At most one write is in flight.
+    /// Snapshots the run into memory and writes it to disk, then reports it. With background writes (what the agent
+    /// asks for) the snapshot is the only pause training takes: the file is written on another thread and reported at
+    /// a later step boundary, once complete on disk; at most one write is in flight.
     /// </summary>
     private void Checkpoint(TrainingCursor cursor)
     {
         ReportPersisted(wait: true);
         var snapshot = _checkpoints.Snapshot(cursor, _model, _optimizer);
         _checkpointStep = cursor.Step;
-        _persisting = Task.Run(() => (cursor.Step, _checkpoints.Persist(snapshot)));
+        if (_backgroundCheckpointWrites)
+        {
+            _persisting = Task.Run(() => (cursor.Step, _checkpoints.Persist(snapshot)));
+            return;
+        }
+
+        _persisting = Task.FromResult((cursor.Step, _checkpoints.Persist(snapshot)));
+        ReportPersisted(wait: true);
     }
 
     /// <summary>Reports a background checkpoint write that has finished (or, with <paramref name="wait"/>, waits for it); rethrows its failure here.</summary>
