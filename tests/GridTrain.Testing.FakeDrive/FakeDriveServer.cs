@@ -547,7 +547,8 @@ public sealed class FakeDriveServer : IAsyncDisposable
     {
         if (session.Received.Length == total)
         {
-            var file = Created(session.Metadata, session.Received.ToArray(), session.Checksums());
+            var checksums = session.Checksums();
+            var file = Created(session.Metadata, session.TakeContent(), checksums);
             if (file is null)
             {
                 await ErrorAsync(context, 409, "duplicate", "A file already exists with the provided ID.");
@@ -715,16 +716,28 @@ public sealed class FakeDriveServer : IAsyncDisposable
         private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
-        public MemoryStream Received { get; } = new();
+        public MemoryStream Received { get; private set; } = new((int)Math.Min(declaredLength ?? 0, int.MaxValue));
 
         public FakeDriveFile? File { get; set; }
 
-        /// <summary>Stores bytes at the end of what was received, hashing them as they come.</summary>
+        /// <summary>Stores bytes at the end of what was received, hashing them as they come (both hashes at once).</summary>
         public void Append(ReadOnlySpan<byte> bytes)
         {
+            var start = (int)Received.Length;
             Received.Write(bytes);
-            _md5.AppendData(bytes);
-            _sha256.AppendData(bytes);
+            var stored = Received.GetBuffer().AsMemory(start, bytes.Length);
+            var md5 = Task.Run(() => _md5.AppendData(stored.Span));
+            _sha256.AppendData(stored.Span);
+            md5.GetAwaiter().GetResult();
+        }
+
+        /// <summary>The received bytes, without a copy when the declared length was exact; the session keeps none.</summary>
+        public byte[] TakeContent()
+        {
+            var buffer = Received.GetBuffer();
+            var content = buffer.Length == Received.Length ? buffer : Received.ToArray();
+            Received = new MemoryStream();
+            return content;
         }
 
         public (string Md5, string Sha256) Checksums() =>

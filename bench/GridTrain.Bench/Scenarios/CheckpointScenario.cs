@@ -72,11 +72,9 @@ internal static class CheckpointScenario
             // What the training loop does: wait for the previous write (long done), snapshot, write in the background.
             var started = Stopwatch.GetTimestamp();
             var path = persisting is null ? null : await persisting;
-            var waited = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             var snapshot = spool.Snapshot(cursor, model, optimizer);
             var stall = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             persisting = Task.Run(() => spool.Persist(snapshot));
-            Console.Error.WriteLine($"wait {waited:F1} total {stall:F1} gen2 {GC.CollectionCount(2)}");
             if (path is not null)
             {
                 uploads.Add(uploader.EnqueueAsync(new SpooledCheckpoint("job-bench", 1, 1, cursor.Step, path, null)));
@@ -92,6 +90,9 @@ internal static class CheckpointScenario
 
         files.Add(await persisting!);
         await Task.WhenAll(uploads);
+
+        // As the agent does once newer checkpoints are committed: keep the newest on Drive, delete the rest.
+        await store.ApplyRetentionAsync("job-bench", new RetentionPolicy(1, KeepBest: false), CancellationToken.None);
         var bytes = files.Sum(f => new FileInfo(f).Length);
 
         // Throughput, each measured alone: the uploader to Drive, then a plain copy of the same files.
