@@ -78,6 +78,29 @@ public sealed class DriveCheckpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DriveStorageQuotaExceeded_TrainingGoesOn_AndTheJobLogSaysWhy()
+    {
+        var client = await StartControllerAsync();
+        _drive.Inject(FakeDriveFault.StorageQuotaExceeded, FakeDriveTarget.UploadStart, count: 10_000);
+        var agent = Agent("agent-q", client.Address);
+        await agent.WaitForLineAsync("registered as", GridEvents.Timeout);
+        var spec = TwoAgentGridFixture.ShortJob();
+        spec.Checkpoint.EverySteps = 2;
+
+        var job = await client.Jobs.SubmitJobAsync(GridEvents.Batch(spec));
+        var finished = await client.FinishedAsync(job.Id);
+
+        Assert.True(finished.State == JobState.Succeeded, $"job ended {finished.State}: {finished.Result?.Reason}\n{agent.Output()}");
+        var events = await client.UntilAsync(job.Id, e => e.Sequence == finished.LastEventSequence);
+        var reasons = events.Where(e => e.KindCase == JobEvent.KindOneofCase.Log && e.Log.Stream == "agent").Select(e => e.Log.Text).ToList();
+        Assert.NotEmpty(reasons);
+        Assert.All(reasons, r => Assert.Contains("storageQuotaExceeded", r, StringComparison.Ordinal));
+        Assert.All(events.Where(e => e.KindCase == JobEvent.KindOneofCase.Checkpoint), e => Assert.StartsWith(agent.WorkDirectory, e.Checkpoint.Uri, StringComparison.Ordinal));
+        Assert.True(File.Exists(finished.Result!.CheckpointUri), "the checkpoint stays on the agent");
+        Assert.DoesNotContain(_drive.AllFiles, f => f.AppProperties.GetValueOrDefault("kind") == "manifest");
+    }
+
+    [Fact]
     public async Task JobWithADriveDataset_TrainsFromTheAgentsCache()
     {
         var client = await StartControllerAsync();
