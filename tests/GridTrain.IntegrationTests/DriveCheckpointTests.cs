@@ -78,6 +78,39 @@ public sealed class DriveCheckpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AgentCutOff_ItsLaterUploadsNeverBecomeTheLatest_AndAreDeletedFromDrive()
+    {
+        var client = await StartControllerAsync();
+        var proxy = new BlackholeProxy(client.Address);
+        _cleanup.Add(proxy);
+        var cutOff = Agent("agent-cut", proxy.Address);
+        await cutOff.WaitForLineAsync("registered as", GridEvents.Timeout);
+        var job = await client.Jobs.SubmitJobAsync(GridEvents.Batch(GridEvents.RecoveryJob()));
+        var beforeCut = await client.UntilAsync(job.Id, e => e.Checkpoint?.Uri.StartsWith("gdrive:", StringComparison.Ordinal) == true);
+        var staleEpoch = (await client.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = job.SessionId })).LeaseEpoch;
+        var survivor = Agent("agent-ok", client.Address);
+        await survivor.WaitForLineAsync("registered as", GridEvents.Timeout);
+
+        proxy.Cut();
+        var moved = await client.UntilAsync(job.Id, e => e.StateChanged?.State == JobState.Running && e.Sequence > beforeCut[^1].Sequence, beforeCut[^1].Sequence);
+        var resuming = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = job.Id });
+        var newEpoch = (await client.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = job.SessionId })).LeaseEpoch;
+        Assert.True(newEpoch > staleEpoch);
+        Assert.StartsWith("gdrive:", resuming.ResumedFrom, StringComparison.Ordinal);
+        Assert.Contains($"-e{staleEpoch}-", resuming.ResumedFrom, StringComparison.Ordinal);
+        proxy.Heal();
+        await cutOff.WaitForLineAsync("Deleted the stale checkpoint", GridEvents.Timeout);
+
+        var finished = await client.FinishedAsync(job.Id);
+        Assert.True(finished.State == JobState.Succeeded, $"job ended {finished.State}: {finished.Result?.Reason}\nsurvivor:\n{survivor.Output()}");
+        var events = await client.UntilAsync(job.Id, e => e.Sequence == finished.LastEventSequence);
+        var afterMove = events.Where(e => e.Sequence > moved[^1].Sequence && e.KindCase == JobEvent.KindOneofCase.Checkpoint).ToList();
+        Assert.NotEmpty(afterMove);
+        Assert.All(afterMove, e => Assert.Contains($"-e{newEpoch}-", e.Checkpoint.Uri, StringComparison.Ordinal));
+        Assert.Contains($"-e{newEpoch}-", finished.Result!.CheckpointUri, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DriveStorageQuotaExceeded_TrainingGoesOn_AndTheJobLogSaysWhy()
     {
         var client = await StartControllerAsync();
