@@ -60,7 +60,7 @@ internal sealed partial class JobStorage : IAsyncDisposable
         (resumeFrom is not null && !Path.IsPathFullyQualified(resumeFrom)) || spec.Data.DriveFolderId is not null;
 
     /// <summary>A local checkpoint file to resume from: a path as is, a stored checkpoint fetched into <paramref name="directory"/>.</summary>
-    public async Task<string?> ResolveResumeAsync(string? resumeFrom, string directory, CancellationToken cancellationToken)
+    public async Task<string?> ResolveResumeAsync(string jobId, string? resumeFrom, string directory, CancellationToken cancellationToken)
     {
         if (resumeFrom is null || Path.IsPathFullyQualified(resumeFrom))
         {
@@ -72,7 +72,7 @@ internal sealed partial class JobStorage : IAsyncDisposable
             throw new InvalidOperationException($"the job resumes from {resumeFrom}, which this agent's {Store.Kind} checkpoint store cannot read (start the agent with --checkpoint-store gdrive)");
         }
 
-        return await Store.FetchAsync(resumeFrom, directory, cancellationToken);
+        return await Store.FetchForResumeAsync(jobId, resumeFrom, directory, cancellationToken);
     }
 
     /// <summary>The spec the job process gets: a Drive dataset replaced by its local cache directory.</summary>

@@ -57,7 +57,7 @@ public sealed partial class GridAgent
     {
         try
         {
-            resumeFrom = await _storage.ResolveResumeAsync(resumeFrom, Path.Combine(workDirectory, "resume"), CancellationToken.None);
+            resumeFrom = await _storage.ResolveResumeAsync(start.JobId, resumeFrom, Path.Combine(workDirectory, "resume"), CancellationToken.None);
             spec = await _storage.ResolveDataAsync(spec, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using GridTrain.Checkpoints.Drive;
 using Polly;
 
@@ -14,7 +15,7 @@ namespace GridTrain.Checkpoints.Stores;
 /// as reported by Drive match the local bytes, the manifest <c>….json</c>. Both are tagged with <c>appProperties</c>
 /// (job, step, epoch, attempt, kind). Reads check the checksums again.
 /// </summary>
-public sealed class DriveCheckpointStore : ICheckpointStore
+public sealed partial class DriveCheckpointStore : ICheckpointStore
 {
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private readonly DriveClient _client;
@@ -143,6 +144,44 @@ public sealed class DriveCheckpointStore : ICheckpointStore
         return path;
     }
 
+    public async Task<string> FetchForResumeAsync(string jobId, string uri, string directory, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await FetchAsync(uri, directory, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or JsonException || (ex is DriveException drive && drive.Status == HttpStatusCode.NotFound))
+        {
+            var limit = KeyOf(uri);
+            var folder = await JobFolderAsync(jobId, cancellationToken);
+            var files = await _retry.ExecuteAsync(
+                async ct => await _client.ListAsync($"{DriveClient.QueryLiteral(folder)} in parents and trashed = false", ct),
+                cancellationToken);
+            var candidates = files
+                .Where(f => f.Property("kind") == "manifest" && limit is { } max && Key(f).CompareTo(max) <= 0)
+                .OrderByDescending(Key);
+            foreach (var candidate in candidates)
+            {
+                var candidateUri = DriveCheckpointUri.Format(candidate.Id, Path.ChangeExtension(candidate.Name, ".bin"));
+                if (candidateUri == uri)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    return await FetchAsync(candidateUri, directory, cancellationToken);
+                }
+                catch (Exception next) when (next is InvalidDataException or JsonException || (next is DriveException d && d.Status == HttpStatusCode.NotFound))
+                {
+                    // Not valid either: try the one before it.
+                }
+            }
+
+            throw new InvalidDataException($"the checkpoint to resume from, {uri}, cannot be read ({ex.Message}) and no older valid checkpoint of job {jobId} is on Drive", ex);
+        }
+    }
+
     public async Task<int> ApplyRetentionAsync(string jobId, RetentionPolicy policy, CancellationToken cancellationToken)
     {
         var folder = await JobFolderAsync(jobId, cancellationToken);
@@ -189,6 +228,18 @@ public sealed class DriveCheckpointStore : ICheckpointStore
     private static (long Epoch, long Step) Key(DriveFile file) =>
         (long.TryParse(file.Property("epoch"), CultureInfo.InvariantCulture, out var epoch) ? epoch : 0,
          long.TryParse(file.Property("step"), CultureInfo.InvariantCulture, out var step) ? step : 0);
+
+    /// <summary>(lease epoch, step) from a checkpoint URI's name (<c>ckpt-{step}-e{epoch}-a{attempt}</c>), or null.</summary>
+    private static (long Epoch, long Step)? KeyOf(string uri)
+    {
+        var match = CheckpointName().Match(uri);
+        return match.Success
+            ? (long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture))
+            : null;
+    }
+
+    [GeneratedRegex(@"/ckpt-(\d+)-e(\d+)-a\d+\.bin$", RegexOptions.CultureInvariant)]
+    private static partial Regex CheckpointName();
 
     private static double? Metric(DriveFile file) =>
         double.TryParse(file.Property("metric"), NumberStyles.Float, CultureInfo.InvariantCulture, out var metric) ? metric : null;

@@ -24,6 +24,12 @@ public interface ICheckpointStore
     /// <summary>Makes the checkpoint at <paramref name="uri"/> available as a local file under <paramref name="directory"/> (with its manifest next to it) and returns its path.</summary>
     Task<string> FetchAsync(string uri, string directory, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Fetches what a job resumes from: the committed checkpoint <paramref name="uri"/>, or, when it cannot be read
+    /// (deleted, corrupt), the newest valid checkpoint of the job that is not newer than it (by lease epoch, then step).
+    /// </summary>
+    Task<string> FetchForResumeAsync(string jobId, string uri, string directory, CancellationToken cancellationToken);
+
     /// <summary>Deletes a job's stored checkpoints that the policy does not keep; returns how many.</summary>
     Task<int> ApplyRetentionAsync(string jobId, RetentionPolicy policy, CancellationToken cancellationToken);
 
