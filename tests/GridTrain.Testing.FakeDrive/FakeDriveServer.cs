@@ -720,15 +720,27 @@ public sealed class FakeDriveServer : IAsyncDisposable
 
         public FakeDriveFile? File { get; set; }
 
-        /// <summary>Stores bytes at the end of what was received, hashing them as they come (both hashes at once).</summary>
+        private Task _hashing = Task.CompletedTask;
+
+        /// <summary>
+        /// Stores bytes at the end of what was received. They are hashed behind the answer, in order, while the next
+        /// chunk travels (as a server that checksums in its storage layer would); <see cref="Checksums"/> waits.
+        /// </summary>
         public void Append(ReadOnlySpan<byte> bytes)
         {
             var start = (int)Received.Length;
             Received.Write(bytes);
             var stored = Received.GetBuffer().AsMemory(start, bytes.Length);
-            var md5 = Task.Run(() => _md5.AppendData(stored.Span));
-            _sha256.AppendData(stored.Span);
-            md5.GetAwaiter().GetResult();
+            _hashing = _hashing.ContinueWith(
+                _ =>
+                {
+                    var md5 = Task.Run(() => _md5.AppendData(stored.Span));
+                    _sha256.AppendData(stored.Span);
+                    md5.GetAwaiter().GetResult();
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
         }
 
         /// <summary>The received bytes, without a copy when the declared length was exact; the session keeps none.</summary>
@@ -740,7 +752,10 @@ public sealed class FakeDriveServer : IAsyncDisposable
             return content;
         }
 
-        public (string Md5, string Sha256) Checksums() =>
-            (Convert.ToHexStringLower(_md5.GetCurrentHash()), Convert.ToHexStringLower(_sha256.GetCurrentHash()));
+        public (string Md5, string Sha256) Checksums()
+        {
+            _hashing.GetAwaiter().GetResult();
+            return (Convert.ToHexStringLower(_md5.GetCurrentHash()), Convert.ToHexStringLower(_sha256.GetCurrentHash()));
+        }
     }
 }
