@@ -28,17 +28,17 @@ public static class DriveCredentials
     {
         if (!string.IsNullOrEmpty(options.CredentialsFile))
         {
-            string json;
+            string text;
             try
             {
-                json = File.ReadAllText(options.CredentialsFile);
+                text = File.ReadAllText(options.CredentialsFile);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 throw new InvalidOperationException($"Drive credentials: cannot read {options.CredentialsFile} ({ex.GetType().Name}); check --drive-credentials", ex);
             }
 
-            return FromJson(json, options.CredentialsFile);
+            return FromJson(text, options.CredentialsFile);
         }
 
         if (Environment.GetEnvironmentVariable(JsonVariable) is { Length: > 0 } json)
