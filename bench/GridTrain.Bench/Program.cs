@@ -6,6 +6,7 @@ return args switch
     ["overhead-bare", var request] => OverheadScenario.RunBareProcess(request),
     ["recovery", .. var rest] => await RecoveryScenario.RunAsync(rest),
     ["controlplane", .. var rest] => await ControlPlaneScenario.RunAsync(rest),
+    ["checkpoint", .. var rest] => await CheckpointScenario.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -16,6 +17,7 @@ static int Usage()
           overhead [--rounds N] [--train-examples N] [--threads N] [--data DIR]
           recovery [--checkpoint-every N]
           controlplane [--agents N] [--sessions N] [--steady-seconds N]
+          checkpoint [--checkpoints N] [--steps-between N] [--threads N]
         """);
     return 2;
 }

@@ -37,7 +37,9 @@ public sealed class JobSpecValidatorTests
     [InlineData("optimizer", "spec.hyperparameters.optimizer: unknown optimizer 'lion'")]
     [InlineData("batch", "spec.hyperparameters.batch_size: must be between 1 and 65536, got -1")]
     [InlineData("epochs", "spec.hyperparameters.epochs: must be between 1 and 100000, got -3")]
-    [InlineData("data", "spec.data: set exactly one of idx_directory and synthetic")]
+    [InlineData("data", "spec.data: set exactly one of idx_directory, synthetic and drive_folder_id")]
+    [InlineData("two-sources", "spec.data: set exactly one of idx_directory, synthetic and drive_folder_id")]
+    [InlineData("drive-folder", "spec.data.drive_folder_id: must be a Drive folder id (letters, digits, '-' and '_'), got 'a b'")]
     [InlineData("relative", "spec.data.idx_directory: must be an absolute path, got 'data/../x'")]
     [InlineData("threads", "spec.threads: must be between 0 and 256, got 1000")]
     [InlineData("lr", "spec.hyperparameters.learning_rate: must be a positive number, got NaN")]
@@ -50,6 +52,8 @@ public sealed class JobSpecValidatorTests
             "batch" => Valid() with { Hyperparameters = new Hyperparameters { BatchSize = -1 } },
             "epochs" => Valid() with { Hyperparameters = new Hyperparameters { Epochs = -3 } },
             "data" => Valid() with { Data = new DataSpec() },
+            "two-sources" => Valid() with { Data = new DataSpec { IdxDirectory = "/data", DriveFolderId = "1AbC" } },
+            "drive-folder" => Valid() with { Data = new DataSpec { DriveFolderId = "a b" } },
             "relative" => Valid() with { Data = new DataSpec { IdxDirectory = "data/../x" } },
             "threads" => Valid() with { Threads = 1000 },
             "lr" => Valid() with { Hyperparameters = new Hyperparameters { LearningRate = double.NaN } },

@@ -45,5 +45,17 @@ public sealed partial class GridAgent
 
         [LoggerMessage(10, LogLevel.Warning, "Stopping job {JobId} failed", EventName = "StopFailed")]
         public static partial void StopFailed(ILogger logger, string jobId, Exception exception);
+
+        [LoggerMessage(20, LogLevel.Information, "Deleted {Count} stored checkpoints of job {JobId} beyond its retention", EventName = "RetentionApplied")]
+        public static partial void RetentionApplied(ILogger logger, string jobId, int count);
+
+        [LoggerMessage(21, LogLevel.Warning, "Checkpoint retention for job {JobId} failed: {Reason}", EventName = "RetentionFailed")]
+        public static partial void RetentionFailed(ILogger logger, string jobId, string reason);
+
+        [LoggerMessage(22, LogLevel.Information, "Deleted the stale checkpoint {Uri} of job {JobId} (its lease was gone)", EventName = "StaleCheckpointDeleted")]
+        public static partial void StaleCheckpointDeleted(ILogger logger, string jobId, string uri);
+
+        [LoggerMessage(23, LogLevel.Information, "Upload of job {JobId}'s checkpoint at step {Step} left by an earlier run ended: {Outcome}", EventName = "RecoveredUpload")]
+        public static partial void RecoveredUpload(ILogger logger, string jobId, long step, string outcome);
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
 using GridTrain.Agent.Gpu;
+using GridTrain.Agent.Checkpoints;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Jobs;
 using GridTrain.Client;
@@ -32,6 +33,7 @@ public sealed partial class GridAgent : IAsyncDisposable
     private readonly SemaphoreSlim _heartbeatNow = new(0, 1);
     private readonly string _workerPath;
     private readonly IGpuMonitor _gpus;
+    private readonly JobStorage _storage;
     private volatile string? _agentId;
     private volatile string? _credential;
     private volatile bool _connected;
@@ -72,7 +74,11 @@ public sealed partial class GridAgent : IAsyncDisposable
         _report = AgentResilience.Create(ReconnectCap, time, AgentResilience.IsTransient);
         _workerPath = options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "GridTrain.Worker.dll");
         _gpus = gpus ?? new NoGpus();
+        _storage = JobStorage.Create(options, time, logger);
     }
+
+    /// <summary>Checkpoints spooled by jobs and not yet in the store (0 for the local store).</summary>
+    public int CheckpointUploadBacklog => _storage.Uploader?.Backlog ?? 0;
 
     /// <summary>
     /// The reconnect backoff's cap: the configured one, but at most a third of the controller's agent timeout once
@@ -102,6 +108,7 @@ public sealed partial class GridAgent : IAsyncDisposable
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         Directory.CreateDirectory(_options.WorkDirectory);
+        ResumeUploads();
         try
         {
             await _reconnect.ExecuteAsync(ConnectedAsync, stoppingToken);
@@ -123,6 +130,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         }
 
         await Task.WhenAll(_jobs.Values.Select(j => j.Reporting));
+        await _storage.DisposeAsync();
         _channel.Dispose();
     }
 

@@ -1,3 +1,4 @@
+using GridTrain.Checkpoints.Drive;
 using GridTrain.Domain.Agents;
 
 namespace GridTrain.Agent.Hosting;
@@ -46,6 +47,18 @@ public sealed class AgentOptions
 
     /// <summary>PEM private key of <see cref="ClientCertificateFile"/>.</summary>
     public string? ClientKeyFile { get; set; }
+    /// <summary>
+    /// Where committed checkpoints go: <c>local</c> (the work directory; resuming on another machine needs it shared)
+    /// or <c>gdrive</c> (Google Drive, configured by <see cref="Drive"/>). Jobs always write to a local spool first.
+    /// Default <c>local</c>.
+    /// </summary>
+    public string CheckpointStore { get; set; } = "local";
+
+    /// <summary>Google Drive settings, for the <c>gdrive</c> store and for datasets in Drive folders.</summary>
+    public DriveOptions Drive { get; set; } = new();
+
+    /// <summary>Besides the newest <c>keep_last</c>, keep the stored checkpoint with the best test accuracy. Default true.</summary>
+    public bool KeepBestCheckpoint { get; set; } = true;
 
     /// <summary>Problems with the options, each with a hint.</summary>
     public IEnumerable<string> Validate()
@@ -78,6 +91,18 @@ public sealed class AgentOptions
         if (ThreadsPerJob is < 0 or > 256)
         {
             yield return $"ThreadsPerJob: must be between 0 and 256, got {ThreadsPerJob}";
+        }
+
+        if (CheckpointStore is not ("local" or "gdrive"))
+        {
+            yield return $"CheckpointStore: must be local or gdrive, got '{CheckpointStore}' (--checkpoint-store)";
+        }
+        else if (CheckpointStore == "gdrive")
+        {
+            foreach (var problem in Drive.Validate())
+            {
+                yield return problem;
+            }
         }
     }
 

@@ -9,6 +9,9 @@ internal sealed class CommittedCheckpoints(int keepLast)
 {
     private readonly Queue<string> _committed = new();
 
+    /// <summary>Newest checkpoints kept.</summary>
+    public int KeepLast { get; } = keepLast;
+
     /// <summary>Records checkpoints the controller accepted and returns those that fall out of the newest <c>keepLast</c>.</summary>
     public IReadOnlyList<string> Commit(IEnumerable<string> paths)
     {
@@ -18,7 +21,7 @@ internal sealed class CommittedCheckpoints(int keepLast)
         }
 
         var expired = new List<string>();
-        while (_committed.Count > keepLast)
+        while (_committed.Count > KeepLast)
         {
             expired.Add(_committed.Dequeue());
         }

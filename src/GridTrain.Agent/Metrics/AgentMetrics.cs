@@ -7,8 +7,8 @@ namespace GridTrain.Agent.Metrics;
 /// <summary>
 /// The agent's gauges on the meter <c>GridTrain.Agent</c>: per GPU (utilization, memory, temperature, power, labelled
 /// by NVML index, UUID, model and the session holding it), per running job (step, loss, samples/s from its progress
-/// reports), and the agent's own state. Every gauge is read when collected. To add one (e.g. an upload backlog), add
-/// a <c>CreateObservableGauge</c> line in the constructor reading from what the agent already tracks.
+/// reports), and the agent's own state, including its checkpoint upload backlog. Every gauge is read when collected;
+/// to add one, add a <c>CreateObservableGauge</c> line in the constructor reading from what the agent already tracks.
 /// </summary>
 internal sealed class AgentMetrics : IDisposable
 {
@@ -26,6 +26,7 @@ internal sealed class AgentMetrics : IDisposable
         _meter.CreateObservableGauge("gridtrain.agent.connected", () => agent.IsConnected ? 1 : 0, "", "1 while the agent is registered with the controller and connected, else 0.");
         _meter.CreateObservableGauge("gridtrain.agent.sessions", () => agent.Status().Sessions.Count, "{session}", "Sessions this agent holds.");
         _meter.CreateObservableGauge("gridtrain.agent.jobs", () => agent.Status().Jobs.Count, "{job}", "Job processes this agent runs.");
+        _meter.CreateObservableGauge("gridtrain.agent.checkpoint.upload.backlog", () => agent.CheckpointUploadBacklog, "{checkpoint}", "Checkpoints spooled by jobs and not yet stored and verified in the checkpoint store (always 0 for the local store).");
 
         _meter.CreateObservableGauge("gridtrain.gpu.utilization.ratio", () => Gpu(r => r.Utilization), "1", "Fraction of the last sample period in which a kernel ran on the GPU (0-1); absent where the GPU does not report it.");
         _meter.CreateObservableGauge("gridtrain.gpu.memory.used", () => GpuBytes(r => r.MemoryUsedBytes), "By", "GPU memory in use.");

@@ -41,6 +41,7 @@ public static class SpecMapping
                 Synthetic = spec.Data.Synthetic is { } s
                     ? new Jobs.SyntheticDataSpec { TrainExamples = s.TrainExamples, TestExamples = s.TestExamples, ImageSize = s.ImageSize, Classes = s.Classes }
                     : null,
+                DriveFolderId = spec.Data.SourceCase == Wire.DataSpec.SourceOneofCase.DriveFolderId ? spec.Data.DriveFolderId : null,
                 TrainLimit = spec.Data.TrainLimit,
                 TestLimit = spec.Data.TestLimit,
             },
@@ -70,6 +71,10 @@ public static class SpecMapping
         else if (spec.Data.Synthetic is { } s)
         {
             data.Synthetic = new Wire.SyntheticData { TrainExamples = s.TrainExamples, TestExamples = s.TestExamples, ImageSize = s.ImageSize, Classes = s.Classes };
+        }
+        else if (spec.Data.DriveFolderId is { } folder)
+        {
+            data.DriveFolderId = folder;
         }
 
         return new Wire.JobSpec

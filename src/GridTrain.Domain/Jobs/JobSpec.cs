@@ -29,10 +29,13 @@ public sealed record ModelSpec
 /// <summary>Training and test data: a directory of IDX files, or synthetic data.</summary>
 public sealed record DataSpec
 {
-    /// <summary>Directory with MNIST-format IDX files (raw or .gz). Exclusive with <see cref="Synthetic"/>.</summary>
+    /// <summary>Directory with MNIST-format IDX files (raw or .gz). Exclusive with <see cref="Synthetic"/> and <see cref="DriveFolderId"/>.</summary>
     public string? IdxDirectory { get; init; }
 
     public SyntheticDataSpec? Synthetic { get; init; }
+
+    /// <summary>Id of a Google Drive folder of IDX files, downloaded by the agent into its dataset cache. Exclusive with the others.</summary>
+    public string? DriveFolderId { get; init; }
 
     /// <summary>At most this many training examples; 0 means all.</summary>
     public int TrainLimit { get; init; }

@@ -117,9 +117,15 @@ public static class JobSpecValidator
     private static void ValidateData(DataSpec data, List<string> errors)
     {
         var hasIdx = !string.IsNullOrEmpty(data.IdxDirectory);
-        if (hasIdx == data.Synthetic is not null)
+        var hasDrive = !string.IsNullOrEmpty(data.DriveFolderId);
+        if ((hasIdx ? 1 : 0) + (hasDrive ? 1 : 0) + (data.Synthetic is not null ? 1 : 0) != 1)
         {
-            errors.Add("spec.data: set exactly one of idx_directory and synthetic");
+            errors.Add("spec.data: set exactly one of idx_directory, synthetic and drive_folder_id");
+        }
+
+        if (hasDrive && (data.DriveFolderId!.Length > 200 || !data.DriveFolderId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+        {
+            errors.Add($"spec.data.drive_folder_id: must be a Drive folder id (letters, digits, '-' and '_'), got '{Truncate(data.DriveFolderId)}'");
         }
 
         if (hasIdx && !Path.IsPathFullyQualified(data.IdxDirectory!))

@@ -28,7 +28,7 @@ public sealed record EpochEvaluated(int Epoch, double TrainLoss, double TestLoss
 /// <summary>A complete checkpoint at <paramref name="Uri"/>.</summary>
 public sealed record CheckpointWritten(long Step, string Uri) : TrainingEvent;
 
-/// <summary>A line of the job's output; <paramref name="Stream"/> is <c>stdout</c> or <c>stderr</c>.</summary>
+/// <summary>A line of the job's output; <paramref name="Stream"/> is <c>stdout</c> or <c>stderr</c>, or <c>agent</c> for the agent's notes about the job.</summary>
 public sealed record LogWritten(string Stream, string Text) : TrainingEvent;
 
 /// <summary>The training loop completed. Sent by the job process as its last event.</summary>

@@ -26,6 +26,12 @@ public sealed record WorkerRequest
     /// </summary>
     public bool PruneCheckpoints { get; init; } = true;
 
+    /// <summary>
+    /// Whether a checkpoint pauses training only for its in-memory snapshot, its file being written on another thread
+    /// and reported at a later step boundary (default false: written and reported before the next step). Agents set it.
+    /// </summary>
+    public bool BackgroundCheckpointWrites { get; init; }
+
     /// <summary>Intra-op thread count for the process (already resolved by the agent, ≥ 1).</summary>
     public int Threads { get; init; } = 1;
 }

@@ -27,6 +27,8 @@ internal sealed partial class LocalCheckpointStore
     private readonly int? _keepLast;
     private readonly CheckpointIdentity _identity;
     private readonly TimeProvider _timeProvider;
+    private int _lastSize = 1 << 20;
+    private MemoryStream? _spare;
 
     /// <param name="directory">Where the checkpoints go; created if missing.</param>
     /// <param name="keepLast">Newest checkpoints kept; null keeps all (someone else prunes).</param>
@@ -50,22 +52,45 @@ internal sealed partial class LocalCheckpointStore
     public static string ManifestPath(string checkpointPath) => Path.ChangeExtension(checkpointPath, ".json");
 
     /// <summary>Writes a checkpoint of the run at <paramref name="cursor"/> and returns its full path.</summary>
-    public string Write(TrainingCursor cursor, nn.Module model, OptimizerHelper optimizer)
+    public string Write(TrainingCursor cursor, nn.Module model, OptimizerHelper optimizer) => Persist(Snapshot(cursor, model, optimizer));
+
+    /// <summary>
+    /// Serializes the run at <paramref name="cursor"/> into memory: the only part of a checkpoint that must happen
+    /// between two training steps. <see cref="Persist"/> writes it out, on any thread.
+    /// </summary>
+    public CheckpointSnapshot Snapshot(TrainingCursor cursor, nn.Module model, OptimizerHelper optimizer)
     {
+        // The buffer of the previous snapshot is reused: a new large buffer per checkpoint would cost a full GC each time.
+        var buffer = Interlocked.Exchange(ref _spare, null) ?? new MemoryStream(Volatile.Read(ref _lastSize));
+        buffer.SetLength(0);
+        CheckpointFile.Write(buffer, new CheckpointHeader(_identity.ModelSignature, cursor), model, optimizer);
+        Volatile.Write(ref _lastSize, (int)Math.Min(int.MaxValue, buffer.Length));
+        return new CheckpointSnapshot(cursor, buffer);
+    }
+
+    /// <summary>
+    /// Writes a snapshot under a temporary name, flushes it to disk and renames it into place, then its manifest the
+    /// same way, then prunes; returns the checkpoint's full path. One call at a time per store.
+    /// </summary>
+    public string Persist(CheckpointSnapshot snapshot)
+    {
+        var cursor = snapshot.Cursor;
         Directory.CreateDirectory(_directory);
         var path = Path.GetFullPath(Path.Combine(_directory, FileName(cursor.Step)));
         var manifestPath = ManifestPath(path);
 
         string sha256;
         long size;
-        using (var stream = new FileStream(path + TemporarySuffix, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
+        using (var stream = new FileStream(path + TemporarySuffix, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            CheckpointFile.Write(stream, new CheckpointHeader(_identity.ModelSignature, cursor), model, optimizer);
+            var bytes = snapshot.Content.GetBuffer().AsSpan(0, (int)snapshot.Content.Length);
+            sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            stream.Write(bytes);
             stream.Flush(flushToDisk: true);
             size = stream.Length;
-            stream.Position = 0;
-            sha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
         }
+
+        Interlocked.Exchange(ref _spare, snapshot.Content);
 
         // A manifest left from an earlier attempt at the same step must not vouch for the new file.
         File.Delete(manifestPath);

@@ -64,7 +64,7 @@ public static class Trainer
         var identity = new CheckpointIdentity(request.JobId, request.Attempt, spec.Model.Name, signature, DataDescription.Of(spec.Data, seed, data));
         var checkpoints = new LocalCheckpointStore(Path.Combine(request.WorkDirectory, "checkpoints"), request.PruneCheckpoints ? spec.Checkpoint.KeepLast : null, identity, timeProvider);
         var tensorBoard = new TensorBoardLog(Path.Combine(request.WorkDirectory, "tensorboard"));
-        var loop = new TrainingLoop(spec, data, model, optimizer, checkpoints, tensorBoard, report, timeProvider);
+        var loop = new TrainingLoop(spec, data, model, optimizer, checkpoints, tensorBoard, report, timeProvider, request.BackgroundCheckpointWrites);
         return loop.Run(cursor, request.ResumeFrom, cancellationToken);
     }
 }

@@ -27,6 +27,8 @@ internal sealed class TrainingLoop
     private readonly long _totalSteps;
     private long _checkpointStep;
     private string? _checkpointPath;
+    private Task<(long Step, string Path)>? _persisting;
+    private readonly bool _backgroundCheckpointWrites;
 
     public TrainingLoop(
         JobSpec spec,
@@ -36,8 +38,10 @@ internal sealed class TrainingLoop
         LocalCheckpointStore checkpoints,
         TensorBoardLog tensorBoard,
         Action<TrainingEvent> report,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        bool backgroundCheckpointWrites = false)
     {
+        _backgroundCheckpointWrites = backgroundCheckpointWrites;
         _spec = spec;
         _data = data;
         _model = model;
@@ -92,11 +96,13 @@ internal sealed class TrainingLoop
             evaluation = cursor.Position > 0 ? Evaluate(cursor) : Evaluator.Evaluate(_model, _data.Test);
         }
 
+        ReportPersisted(wait: true);
         if (_checkpointStep != cursor.Step || _checkpointPath is null)
         {
             Checkpoint(cursor);
         }
 
+        ReportPersisted(wait: true);
         var outcome = new TrainingOutcome(false, cursor.Step, evaluation?.Accuracy, _checkpointPath, _tensorBoard.LogDirectory, _progress.SamplesPerSecond);
         _report(new TrainingFinished(outcome.Steps, outcome.TestAccuracy, outcome.CheckpointPath ?? "", outcome.TensorBoardDirectory, outcome.SamplesPerSecond));
         return outcome;
@@ -115,6 +121,7 @@ internal sealed class TrainingLoop
             var loss = Step(order, cursor.Position, batchSize);
             cursor = cursor.After(batchSize, loss);
             _progress.OnStep(cursor, loss, batchSize, _timeProvider.GetElapsedTime(started));
+            ReportPersisted(wait: false);
 
             // A step that ends the epoch is checkpointed after its evaluation instead.
             if (everySteps > 0 && cursor.Step % everySteps == 0 && cursor.Position < examples)
@@ -154,11 +161,38 @@ internal sealed class TrainingLoop
         return evaluation;
     }
 
+    /// <summary>
+    /// Snapshots the run into memory and writes it to disk, then reports it. With background writes (what the agent
+    /// asks for) the snapshot is the only pause training takes: the file is written on another thread and reported at
+    /// a later step boundary, once complete on disk; at most one write is in flight.
+    /// </summary>
     private void Checkpoint(TrainingCursor cursor)
     {
-        _checkpointPath = _checkpoints.Write(cursor, _model, _optimizer);
+        ReportPersisted(wait: true);
+        var snapshot = _checkpoints.Snapshot(cursor, _model, _optimizer);
         _checkpointStep = cursor.Step;
-        _report(new CheckpointWritten(cursor.Step, _checkpointPath));
+        if (_backgroundCheckpointWrites)
+        {
+            _persisting = Task.Run(() => (cursor.Step, _checkpoints.Persist(snapshot)));
+            return;
+        }
+
+        _persisting = Task.FromResult((cursor.Step, _checkpoints.Persist(snapshot)));
+        ReportPersisted(wait: true);
+    }
+
+    /// <summary>Reports a background checkpoint write that has finished (or, with <paramref name="wait"/>, waits for it); rethrows its failure here.</summary>
+    private void ReportPersisted(bool wait)
+    {
+        if (_persisting is not { } persisting || (!wait && !persisting.IsCompleted))
+        {
+            return;
+        }
+
+        _persisting = null;
+        var (step, path) = persisting.GetAwaiter().GetResult();
+        _checkpointPath = path;
+        _report(new CheckpointWritten(step, path));
     }
 
     private TrainingOutcome Cancel(TrainingCursor cursor)
@@ -169,6 +203,7 @@ internal sealed class TrainingLoop
             Checkpoint(cursor);
         }
 
+        ReportPersisted(wait: true);
         return new TrainingOutcome(true, cursor.Step, null, _checkpointPath, _tensorBoard.LogDirectory, _progress.SamplesPerSecond);
     }
 }

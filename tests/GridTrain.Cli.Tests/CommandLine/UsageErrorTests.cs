@@ -19,6 +19,18 @@ public sealed class UsageErrorTests
         Assert.Empty(run.Out);
     }
 
+    [Theory]
+    [InlineData("--checkpoint-store: unknown value 's3'; use one of local, gdrive", "--checkpoint-store", "s3")]
+    [InlineData("Drive:RootFolderId: set the id of the Drive folder", "--checkpoint-store", "gdrive")]
+    [InlineData("Drive:CredentialsFile: /nowhere/drive.json does not exist", "--checkpoint-store", "gdrive", "--drive-root-folder", "1Abc", "--drive-credentials", "/nowhere/drive.json")]
+    public async Task AgentRun_BadCheckpointStoreSettings_ExitsTwoNamingTheSetting(string expected, params string[] options)
+    {
+        var run = await _cli.RunAsync(["agent", "run", "--controller", "http://127.0.0.1:9", .. options]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Error);
+    }
+
     [Fact]
     public async Task SessionCreate_GpusWithoutGpuRuntime_ExitsTwo()
     {

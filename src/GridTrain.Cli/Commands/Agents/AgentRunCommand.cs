@@ -4,6 +4,7 @@ using GridTrain.Agent.Connection;
 using GridTrain.Agent.Gpu;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Metrics;
+using GridTrain.Checkpoints.Drive;
 using GridTrain.Cli.Commands.Controller;
 using GridTrain.Cli.Errors;
 using Microsoft.Extensions.Logging;
@@ -39,7 +40,34 @@ internal static class AgentRunCommand
                 return endpoint;
             },
         };
-        var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads, joinTokenFile, clientCertificate, clientKey, metricsListen };
+        var store = new ChoiceOption<string>("--checkpoint-store", new Dictionary<string, string> { ["local"] = "local", ["gdrive"] = "gdrive" })
+        {
+            Description = "Where committed checkpoints go: local (the work directory) or gdrive (Google Drive) [default: local, or $GRIDTRAIN_CHECKPOINT_STORE]",
+        };
+        var driveRoot = new Option<string>("--drive-root-folder") { Description = "Drive folder id that holds a folder per job [or $GRIDTRAIN_DRIVE_ROOT_FOLDER]", HelpName = "ID" };
+        var sharedDrive = new Option<string>("--drive-shared-drive") { Description = "Id of the shared drive the root folder is in (service accounts) [or $GRIDTRAIN_DRIVE_SHARED_DRIVE]", HelpName = "ID" };
+        var driveCredentials = new Option<string>("--drive-credentials")
+        {
+            Description = "Service account key or authorized_user JSON file [or $GRIDTRAIN_DRIVE_CREDENTIALS; else the JSON in $GRIDTRAIN_DRIVE_CREDENTIALS_JSON; else application default credentials]",
+            HelpName = "FILE",
+        };
+        var driveEndpoint = new Option<Uri>("--drive-endpoint")
+        {
+            Description = "Drive API base address [default: https://www.googleapis.com/]",
+            HelpName = "URL",
+            Hidden = true,
+            CustomParser = result =>
+            {
+                if (Uri.TryCreate(result.Tokens[0].Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+                {
+                    return uri;
+                }
+
+                result.AddError($"--drive-endpoint: '{result.Tokens[0].Value}' is not an http(s) address");
+                return null;
+            },
+        };
+        var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads, joinTokenFile, clientCertificate, clientKey, metricsListen, store, driveRoot, sharedDrive, driveCredentials, driveEndpoint };
         command.SetAction(async (parseResult, ct) =>
         {
             var options = new AgentOptions
@@ -53,6 +81,14 @@ internal static class AgentRunCommand
                 CaFile = controller.ResolveCaFile(parseResult),
                 ClientCertificateFile = parseResult.GetValue(clientCertificate) is { } certificate ? Path.GetFullPath(certificate) : null,
                 ClientKeyFile = parseResult.GetValue(clientKey) is { } key ? Path.GetFullPath(key) : null,
+                CheckpointStore = parseResult.GetValue(store) ?? Environment("GRIDTRAIN_CHECKPOINT_STORE") ?? defaults.CheckpointStore,
+                Drive = new DriveOptions
+                {
+                    RootFolderId = parseResult.GetValue(driveRoot) ?? Environment("GRIDTRAIN_DRIVE_ROOT_FOLDER") ?? "",
+                    SharedDriveId = parseResult.GetValue(sharedDrive) ?? Environment("GRIDTRAIN_DRIVE_SHARED_DRIVE") ?? "",
+                    CredentialsFile = parseResult.GetValue(driveCredentials) ?? Environment("GRIDTRAIN_DRIVE_CREDENTIALS") ?? "",
+                    Endpoint = parseResult.GetValue(driveEndpoint) ?? defaults.Drive.Endpoint,
+                },
             };
             var problems = options.Validate().ToList();
             if (problems.Count > 0)
@@ -62,7 +98,18 @@ internal static class AgentRunCommand
 
             using var logging = LoggerFactory.Create(builder => builder.AddGridTrainConsole(LogLevel.Information));
             using var gpus = GpuMonitors.Open(logging.CreateLogger(typeof(GpuMonitors)));
-            await using var agent = new GridAgent(options, context.Time, logging.CreateLogger<GridAgent>(), gpus);
+            GridAgent created;
+            try
+            {
+                created = new GridAgent(options, context.Time, logging.CreateLogger<GridAgent>(), gpus);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // Unusable Drive credentials: the message names the source and the field, never the secret.
+                throw new CliException(ex.Message, ExitCodes.Usage);
+            }
+
+            await using var agent = created;
             await using var telemetry = await StartTelemetryAsync(parseResult.GetValue(metricsListen), agent, gpus, context.Time, ct);
             await context.Out.WriteLineAsync($"agent {options.Name} joining {options.Controller!.ToString().TrimEnd('/')}; work directory {options.WorkDirectory}");
             if (telemetry is not null)
@@ -75,6 +122,8 @@ internal static class AgentRunCommand
             return ExitCodes.Success;
         });
         return command;
+
+        string? Environment(string variable) => context.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value : null;
     }
 
     private static async Task<AgentTelemetryServer?> StartTelemetryAsync(IPEndPoint? listen, GridAgent agent, IGpuMonitor gpus, TimeProvider time, CancellationToken cancellationToken)

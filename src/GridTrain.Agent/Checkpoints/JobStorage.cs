@@ -1,0 +1,110 @@
+using GridTrain.Agent.Hosting;
+using GridTrain.Checkpoints.Credentials;
+using GridTrain.Checkpoints.Datasets;
+using GridTrain.Checkpoints.Drive;
+using GridTrain.Checkpoints.Stores;
+using GridTrain.Checkpoints.Uploads;
+using GridTrain.Domain.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace GridTrain.Agent.Checkpoints;
+
+/// <summary>
+/// The agent's side of checkpoint and dataset storage: the store (local or Drive), the background uploader that moves
+/// spooled checkpoints into it, fetching a checkpoint to resume from, and the Drive dataset cache.
+/// </summary>
+internal sealed partial class JobStorage : IAsyncDisposable
+{
+    private readonly HttpClient? _http;
+    private readonly DatasetCache? _datasets;
+
+    private JobStorage(ICheckpointStore store, CheckpointUploader? uploader, DatasetCache? datasets, HttpClient? http)
+    {
+        Store = store;
+        Uploader = uploader;
+        _datasets = datasets;
+        _http = http;
+    }
+
+    public ICheckpointStore Store { get; }
+
+    /// <summary>Null for the local store (the spool is the store).</summary>
+    public CheckpointUploader? Uploader { get; }
+
+    public static JobStorage Create(AgentOptions options, TimeProvider time, ILogger logger)
+    {
+        var driveConfigured = options.CheckpointStore == "gdrive"
+            || !string.IsNullOrEmpty(options.Drive.CredentialsFile)
+            || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(DriveCredentials.JsonVariable));
+        if (!driveConfigured)
+        {
+            return new JobStorage(new DirectoryCheckpointStore(), null, null, null);
+        }
+
+        var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+        var client = new DriveClient(http, DriveCredentials.Load(options.Drive), options.Drive);
+        var retry = DriveRetry.Create(options.Drive, time, (ex, delay) => Log.DriveRetry(logger, ex.Message, delay));
+        var datasets = new DatasetCache(client, retry, Path.Combine(options.WorkDirectory, "datasets"));
+        if (options.CheckpointStore != "gdrive")
+        {
+            return new JobStorage(new DirectoryCheckpointStore(), null, datasets, http);
+        }
+
+        var store = new DriveCheckpointStore(client, retry);
+        var uploader = new CheckpointUploader(store, Path.Combine(options.WorkDirectory, "uploads"), logger);
+        return new JobStorage(store, uploader, datasets, http);
+    }
+
+    /// <summary>Whether starting this job needs downloads first (a stored checkpoint, a Drive dataset).</summary>
+    public bool NeedsPreparation(string? resumeFrom, JobSpec spec) =>
+        (resumeFrom is not null && !Path.IsPathFullyQualified(resumeFrom)) || spec.Data.DriveFolderId is not null;
+
+    /// <summary>A local checkpoint file to resume from: a path as is, a stored checkpoint fetched into <paramref name="directory"/>.</summary>
+    public async Task<string?> ResolveResumeAsync(string jobId, string? resumeFrom, string directory, CancellationToken cancellationToken)
+    {
+        if (resumeFrom is null || Path.IsPathFullyQualified(resumeFrom))
+        {
+            return resumeFrom;
+        }
+
+        if (!Store.Owns(resumeFrom))
+        {
+            throw new InvalidOperationException($"the job resumes from {resumeFrom}, which this agent's {Store.Kind} checkpoint store cannot read (start the agent with --checkpoint-store gdrive)");
+        }
+
+        return await Store.FetchForResumeAsync(jobId, resumeFrom, directory, cancellationToken);
+    }
+
+    /// <summary>The spec the job process gets: a Drive dataset replaced by its local cache directory.</summary>
+    public async Task<JobSpec> ResolveDataAsync(JobSpec spec, CancellationToken cancellationToken)
+    {
+        if (spec.Data.DriveFolderId is not { } folder)
+        {
+            return spec;
+        }
+
+        if (_datasets is null)
+        {
+            throw new InvalidOperationException($"spec.data.drive_folder_id: agent has no Drive credentials to download {folder} (--drive-credentials)");
+        }
+
+        var directory = await _datasets.GetAsync(folder, cancellationToken);
+        return spec with { Data = spec.Data with { DriveFolderId = null, IdxDirectory = directory } };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Uploader is not null)
+        {
+            await Uploader.DisposeAsync();
+        }
+
+        _http?.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 310, EventName = "DriveRetry", Level = LogLevel.Information, Message = "Drive call failed ({Reason}); retrying in {Delay}")]
+        public static partial void DriveRetry(ILogger logger, string reason, TimeSpan delay);
+    }
+}

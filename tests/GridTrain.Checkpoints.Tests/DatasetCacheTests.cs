@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using GridTrain.Checkpoints.Credentials;
+using GridTrain.Checkpoints.Datasets;
+using GridTrain.Checkpoints.Drive;
+
+namespace GridTrain.Checkpoints.Tests;
+
+public sealed class DatasetCacheTests : IAsyncLifetime
+{
+    private DriveHarness _h = null!;
+
+    public async Task InitializeAsync() => _h = await DriveHarness.StartAsync();
+
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    [Fact]
+    public async Task Dataset_DownloadedOnce_ThenServedFromTheCache_UntilItsContentChanges()
+    {
+        var folder = _h.Drive.CreateFolder("fashion", _h.RootFolderId);
+        var images = RandomNumberGenerator.GetBytes(700_000);
+        _h.Drive.AddFile(folder, "train-images-idx3-ubyte.gz", images);
+        _h.Drive.AddFile(folder, "train-labels-idx1-ubyte.gz", RandomNumberGenerator.GetBytes(1000));
+        _h.Drive.AddFile(folder, "README.txt", [1, 2, 3]);
+        var cache = new DatasetCache(_h.Client, DriveRetry.Create(_h.Options, TimeProvider.System), Path.Combine(_h.Root, "datasets"));
+
+        var first = await cache.GetAsync(folder, CancellationToken.None);
+        var downloads = _h.Drive.RangedDownloads;
+        var second = await cache.GetAsync(folder, CancellationToken.None);
+
+        Assert.Equal(first, second);
+        Assert.Equal(downloads, _h.Drive.RangedDownloads);
+        Assert.Equal(images, await File.ReadAllBytesAsync(Path.Combine(first, "train-images-idx3-ubyte.gz")));
+        Assert.Equal(["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"], Directory.GetFiles(first).Select(Path.GetFileName).Order());
+
+        _h.Drive.AddFile(folder, "t10k-images-idx3-ubyte.gz", RandomNumberGenerator.GetBytes(100));
+        var third = await cache.GetAsync(folder, CancellationToken.None);
+        Assert.NotEqual(first, third);
+    }
+
+    [Fact]
+    public async Task Dataset_FolderWithoutIdxFiles_SaysSo()
+    {
+        var folder = _h.Drive.CreateFolder("empty", _h.RootFolderId);
+        var cache = new DatasetCache(_h.Client, DriveRetry.Create(_h.Options, TimeProvider.System), Path.Combine(_h.Root, "datasets"));
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => cache.GetAsync(folder, CancellationToken.None));
+
+        Assert.Contains("holds no IDX files", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Credentials_UnknownType_NamesTheSourceAndNeverTheSecret()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => DriveCredentials.FromJson("""{"type":"external_account","private_key":"SECRET-KEY"}""", "/etc/gridtrain/drive.json"));
+
+        Assert.Contains("/etc/gridtrain/drive.json", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Credentials_AuthorizedUserWithoutRefreshToken_NamesTheField()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => DriveCredentials.FromJson("""{"type":"authorized_user","client_id":"c","client_secret":"s3cr3t"}""", "drive.json"));
+
+        Assert.Contains("refresh_token", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", error.Message, StringComparison.Ordinal);
+    }
+}
