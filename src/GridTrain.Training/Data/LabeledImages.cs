@@ -22,6 +22,19 @@ internal sealed class LabeledImages : IDisposable
 
     public int Count => (int)Images.shape[0];
 
+    /// <summary>This split on <paramref name="device"/>: itself when already there, else a copy (and this one is disposed).</summary>
+    public LabeledImages MoveTo(Device device)
+    {
+        if (Images.device == device)
+        {
+            return this;
+        }
+
+        var moved = new LabeledImages(Images.to(device), Labels.to(device));
+        Dispose();
+        return moved;
+    }
+
     public void Dispose()
     {
         Images.Dispose();
