@@ -12,6 +12,9 @@ public sealed partial class GridAgent
 {
     private const int MaxEventsPerReport = 500;
 
+    // TensorBoard chunks carry up to 256 KiB each: a report stays well under gRPC's 4 MiB message limit.
+    private const int MaxBytesPerReport = 1024 * 1024;
+
     private Task StartJobAsync(StartJob start)
     {
         if (_jobs.TryGetValue(start.JobId, out var existing))
@@ -83,12 +86,13 @@ public sealed partial class GridAgent
     {
         long sequence = 0;
         var pending = new List<Protos.V1.JobEvent>();
+        var pendingBytes = 0;
         var stale = false;
         try
         {
             while (await job.Process.Events.WaitToReadAsync())
             {
-                while (pending.Count < MaxEventsPerReport && job.Process.Events.TryRead(out var data))
+                while (pending.Count < MaxEventsPerReport && pendingBytes < MaxBytesPerReport && job.Process.Events.TryRead(out var data))
                 {
                     if (data is TrainingFinished or TrainingFailed)
                     {
@@ -98,6 +102,7 @@ public sealed partial class GridAgent
                     var message = data.ToProtoEvent();
                     message.Sequence = ++sequence;
                     pending.Add(message);
+                    pendingBytes += message.CalculateSize();
                 }
 
                 if (!stale && pending.Count > 0)
@@ -116,6 +121,7 @@ public sealed partial class GridAgent
                 }
 
                 pending.Clear();
+                pendingBytes = 0;
             }
 
             var exit = await job.Process.Exited;
