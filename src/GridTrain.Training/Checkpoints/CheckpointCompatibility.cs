@@ -23,8 +23,15 @@ internal static class CheckpointCompatibility
         Compare(differences, "TorchSharp version", manifest.TorchSharpVersion, TorchSharpVersion);
         Compare(differences, "libtorch version", manifest.LibTorchVersion, LibTorchVersion);
         Compare(differences, "device", manifest.Device, run.Device);
-        Compare(differences, "model", manifest.ModelIdentity, run.ModelIdentity);
-        Compare(differences, "data", manifest.DataIdentity, run.DataIdentity);
+        if (manifest.ModelIdentity.Length > 0 && manifest.ModelIdentity != run.ModelIdentity)
+        {
+            differences.Add($"model differs (checkpoint: {manifest.ModelSignature}, {manifest.ModelIdentity}; this run: {run.ModelSignature}, {run.ModelIdentity})");
+        }
+
+        if (manifest.DataIdentity.Length > 0 && manifest.DataIdentity != run.DataIdentity)
+        {
+            differences.Add($"data differs (checkpoint: {manifest.Data}, {manifest.DataIdentity}; this run: {run.Data}, {run.DataIdentity})");
+        }
         if (differences.Count > 0)
         {
             throw new TrainingUserException($"resume_from: {path} is not compatible with this job: {string.Join("; ", differences)}");

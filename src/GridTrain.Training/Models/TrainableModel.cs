@@ -41,6 +41,7 @@ internal sealed class TrainableModel : nn.IModule<Tensor, Tensor>, IDisposable
     /// <summary>Writes the weights as a standalone file: a TorchScript module PyTorch can load, or TorchSharp's weight format.</summary>
     public void SaveModel(string path)
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var temporary = path + ".tmp";
         if (IsTorchScript)
         {
