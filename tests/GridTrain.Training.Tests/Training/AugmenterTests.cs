@@ -16,9 +16,9 @@ public sealed class AugmenterTests
         using var other = augmenter.Apply(images, step: 6);
 
         Assert.Equal(images.shape, first.shape);
-        Assert.True(first.equal(again).item<bool>());
-        Assert.False(first.equal(images).item<bool>());
-        Assert.False(first.equal(other).item<bool>());
+        Assert.True(first.equal(again).all().item<bool>());
+        Assert.False(first.equal(images).all().item<bool>());
+        Assert.False(first.equal(other).all().item<bool>());
     }
 
     [Fact]
@@ -33,8 +33,8 @@ public sealed class AugmenterTests
         var mirrored = 0;
         for (var i = 0; i < 16; i++)
         {
-            var same = result[i].equal(images[i]).item<bool>();
-            Assert.True(same || result[i].equal(flipped[i]).item<bool>());
+            var same = result[i].equal(images[i]).all().item<bool>();
+            Assert.True(same || result[i].equal(flipped[i]).all().item<bool>());
             mirrored += same ? 0 : 1;
         }
 
