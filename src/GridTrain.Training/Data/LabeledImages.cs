@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GridTrain.Training.Data;
@@ -25,7 +26,7 @@ internal sealed class LabeledImages : IDisposable
     /// <summary>This split on <paramref name="device"/>: itself when already there, else a copy (and this one is disposed).</summary>
     public LabeledImages MoveTo(Device device)
     {
-        if (Images.device == device)
+        if (Images.device_type == device.type && (device.type == DeviceType.CPU || Images.device_index == device.index))
         {
             return this;
         }
