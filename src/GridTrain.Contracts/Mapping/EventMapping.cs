@@ -84,6 +84,9 @@ public static class EventMapping
             TensorboardDir = result.TensorBoardDirectory,
             SamplesPerSecond = result.SamplesPerSecond,
             InfrastructureFailure = result.Retryable,
+            StoppedEarly = result.StoppedEarly,
+            BestEpoch = result.BestEpoch,
+            BestModelUri = result.BestModelUri,
         };
         if (result.TestAccuracy is { } accuracy)
         {
@@ -117,6 +120,9 @@ public static class EventMapping
             SamplesPerSecond = message.SamplesPerSecond,
             ExitCode = message.HasExitCode ? message.ExitCode : null,
             Retryable = message.InfrastructureFailure,
+            StoppedEarly = message.StoppedEarly,
+            BestEpoch = message.BestEpoch,
+            BestModelUri = message.BestModelUri,
         };
     }
 

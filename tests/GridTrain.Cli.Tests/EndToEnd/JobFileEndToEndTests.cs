@@ -41,6 +41,8 @@ public sealed class JobFileEndToEndTests : IDisposable
         var job = (await client.Jobs.ListJobsAsync(new ListJobsRequest(), cancellationToken: timeout.Token)).Jobs.Single();
         Assert.Equal(JobState.Succeeded, job.State);
         Assert.Equal("mlp", job.Spec.Model.Name);
+        Assert.InRange(job.Result.BestEpoch, 1, 2);
+        Assert.EndsWith("best-model.bin", job.Result.BestModelUri, StringComparison.Ordinal);
 
         var output = _temp.Combine("tb");
         var fetch = await _cli.RunAsync("job", "tensorboard", job.Id, "--out", output, "--controller", controller);
