@@ -96,6 +96,21 @@ public sealed class JobFileTests : IDisposable
         Assert.Equal(ExitCodes.Usage, error.ExitCode);
     }
 
+    [Theory]
+    [InlineData("fashion-mnist-cnn/job.yaml", "cnn")]
+    [InlineData("csv-mlp/job.json", "mlp")]
+    [InlineData("torchscript/job.yaml", "torchscript")]
+    public void Load_Examples_AreValidJobs(string example, string model)
+    {
+        var spec = JobFile.Load(Path.Combine(RepositoryRoot(), "examples", example));
+
+        Assert.Equal(model, spec.Model.Name);
+        if (model == "torchscript")
+        {
+            Assert.True(spec.Model.Torchscript.Module.Length > 1000, "the module is uploaded with the job");
+        }
+    }
+
     [Fact]
     public async Task Submit_FileWithSpecFlags_IsAUsageError()
     {
@@ -114,6 +129,17 @@ public sealed class JobFileTests : IDisposable
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.Contains($"{path}: spec.data.synthetic.train_examples: must be between 1 and 10000000, got 0", run.Error);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "GridTrain.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException($"no GridTrain.sln above {AppContext.BaseDirectory}");
     }
 
     private string Write(string name, string content)
