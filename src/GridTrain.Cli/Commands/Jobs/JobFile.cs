@@ -13,7 +13,7 @@ using JobSpec = GridTrain.Protos.V1.JobSpec;
 namespace GridTrain.Cli.Commands.Jobs;
 
 /// <summary>
-/// A job spec written as a file, YAML or JSON (<c>.json</c>, or content starting with <c>{</c>): the fields of the API's
+/// A job spec written as a file, YAML or JSON (read as YAML's flow style): the fields of the API's
 /// <c>JobSpec</c> by their proto names (<c>hidden_sizes</c>) or JSON names (<c>hiddenSizes</c>). Relative paths are
 /// resolved against the file's directory. <c>model.torchscript.upload: FILE</c> uploads a local module with the job.
 /// Every problem names the file and the field; the spec is validated here before anything is sent.
@@ -78,12 +78,7 @@ internal static class JobFile
     {
         try
         {
-            if (Path.GetExtension(path).Equals(".json", StringComparison.OrdinalIgnoreCase) || text.TrimStart().StartsWith('{'))
-            {
-                // JSON is YAML: one parser, one set of error messages with line and column.
-                text = text.Trim();
-            }
-
+            // JSON is YAML's flow style: one parser, one kind of error message with line and column.
             var stream = new YamlStream();
             stream.Load(new StringReader(text));
             return stream.Documents.Count == 1
