@@ -14,7 +14,7 @@ static int Usage()
 {
     Console.Error.WriteLine("""
         usage: dotnet run -c Release --project bench/GridTrain.Bench -- SCENARIO [options]
-          overhead [--rounds N] [--train-examples N] [--threads N] [--data DIR]
+          overhead [--rounds N] [--train-examples N] [--threads N] [--data DIR] [--model cnn,torchscript] [--torchscript FILE.pt]
           recovery [--checkpoint-every N]
           controlplane [--agents N] [--sessions N] [--steady-seconds N]
           checkpoint [--checkpoints N] [--steps-between N] [--threads N]

@@ -32,6 +32,8 @@ public sealed class BadInputTests(ControllerFixture controller) : IClassFixture<
         { "SubmitJob: no model", StatusCode.InvalidArgument, "spec.model: required" },
         { "SubmitJob: unknown model", StatusCode.InvalidArgument, "spec.model.name: unknown model 'gpt'" },
         { "SubmitJob: negative batch size", StatusCode.InvalidArgument, "spec.hyperparameters.batch_size: must be between 1 and 65536, got -5" },
+        { "SubmitJob: unknown schedule", StatusCode.InvalidArgument, "spec.hyperparameters.schedule.name: unknown schedule 'linear'" },
+        { "SubmitJob: torchscript without module", StatusCode.InvalidArgument, "spec.model.torchscript: set exactly one of path" },
         { "SubmitJob: unknown session", StatusCode.NotFound, "session 'ses-nope' not found" },
         { "SubmitJob: batch without runtime", StatusCode.InvalidArgument, "batch.resources: required" },
         { "GetJob: no id", StatusCode.InvalidArgument, "job_id: required" },
@@ -47,7 +49,8 @@ public sealed class BadInputTests(ControllerFixture controller) : IClassFixture<
         { "ReceiveCommands: another agent", StatusCode.PermissionDenied, "agent_id: this credential acts only as the agent it was issued to" },
         { "ReportJobEvents: another agent", StatusCode.PermissionDenied, "agent_id: this credential acts only as the agent it was issued to" },
         { "ReportJobEvents: unknown job", StatusCode.NotFound, "job 'job-nope' not found" },
-        { "ReportJobEvents: empty event", StatusCode.InvalidArgument, "events[0]: must be progress, epoch, checkpoint or log" },
+        { "ReportJobEvents: empty event", StatusCode.InvalidArgument, "events[0]: must be progress, epoch, checkpoint, log or tensorboard" },
+        { "ReportJobEvents: tensorboard file outside its directory", StatusCode.InvalidArgument, "events[0].tensorboard.file: must be a plain file name, got '../x'" },
         { "ReportJobResult: no result", StatusCode.InvalidArgument, "result: required" },
         { "ReportJobResult: unset state", StatusCode.InvalidArgument, "result.state: unknown job state 0" },
     };
@@ -148,6 +151,16 @@ public sealed class BadInputTests(ControllerFixture controller) : IClassFixture<
             case "SubmitJob: negative batch size":
                 await jobs.SubmitJobAsync(new SubmitJobRequest { Batch = new BatchSession { Resources = cpu }, Spec = new JobSpec(spec) { Hyperparameters = new Hyperparameters { BatchSize = -5 } } });
                 break;
+            case "SubmitJob: unknown schedule":
+                await jobs.SubmitJobAsync(new SubmitJobRequest
+                {
+                    Batch = new BatchSession { Resources = cpu },
+                    Spec = new JobSpec(spec) { Hyperparameters = new Hyperparameters { Schedule = new LearningRateSchedule { Name = "linear" } } },
+                });
+                break;
+            case "SubmitJob: torchscript without module":
+                await jobs.SubmitJobAsync(new SubmitJobRequest { Batch = new BatchSession { Resources = cpu }, Spec = new JobSpec(spec) { Model = new ModelSpec { Name = "torchscript" } } });
+                break;
             case "SubmitJob: unknown session":
                 await jobs.SubmitJobAsync(new SubmitJobRequest { SessionId = "ses-nope", Spec = spec });
                 break;
@@ -195,6 +208,14 @@ public sealed class BadInputTests(ControllerFixture controller) : IClassFixture<
                 break;
             case "ReportJobEvents: empty event":
                 await agents!.ReportJobEventsAsync(new ReportJobEventsRequest { AgentId = self, JobId = "job-nope", Events = { new JobEvent() } });
+                break;
+            case "ReportJobEvents: tensorboard file outside its directory":
+                await agents!.ReportJobEventsAsync(new ReportJobEventsRequest
+                {
+                    AgentId = self,
+                    JobId = "job-nope",
+                    Events = { new JobEvent { Tensorboard = new TensorBoardChunk { File = "../x", Data = Google.Protobuf.ByteString.CopyFromUtf8("x") } } },
+                });
                 break;
             case "ReportJobResult: no result":
                 await agents!.ReportJobResultAsync(new ReportJobResultRequest { AgentId = self, JobId = "job-nope" });

@@ -11,7 +11,8 @@ using Wire = GridTrain.Protos.V1;
 namespace GridTrain.Bench.Scenarios;
 
 /// <summary>
-/// The same job — model, data, batch size, threads — trained bare (a fresh process that only calls the training
+/// For each model asked for (<c>--model cnn,torchscript</c> by default: the reference CNN, and a TorchScript module
+/// exported by PyTorch), the same job — model, data, batch size, threads — trained bare (a fresh process that only calls the training
 /// loop) and as a GridTrain job (embedded controller + agent, the job in its child process). Both start cold, so
 /// neither gets the other's warm JIT or oneDNN primitive cache. Rounds alternate to spread machine noise evenly;
 /// the medians are compared. Throughput counts training-step time in both (what a user's epoch costs); the wall
@@ -21,6 +22,9 @@ internal static class OverheadScenario
 {
     private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
 
+    /// <summary>TorchScript module trained by default with <c>--model torchscript</c>: the example exported by PyTorch.</summary>
+    private const string DefaultTorchScript = "examples/torchscript/small-cnn.pt";
+
     public static async Task<int> RunAsync(string[] args)
     {
         var rounds = Option(args, "--rounds", 3);
@@ -28,28 +32,40 @@ internal static class OverheadScenario
         var threads = Option(args, "--threads", Math.Min(2, Environment.ProcessorCount));
         var dataDirectory = OptionText(args, "--data") ?? FashionMnist;
         var useIdx = File.Exists(Path.Combine(dataDirectory, "train-images-idx3-ubyte.gz"));
-
-        var spec = new JobSpec
-        {
-            Model = new ModelSpec { Name = "cnn" },
-            Data = useIdx
-                ? new DataSpec { IdxDirectory = Path.GetFullPath(dataDirectory), TrainLimit = trainExamples, TestLimit = 1_000 }
-                : new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = trainExamples, TestExamples = 1_000 } },
-            Hyperparameters = new Hyperparameters { Optimizer = "adam", LearningRate = 0.001, BatchSize = 64, Epochs = 1, Seed = 7 },
-            Checkpoint = new CheckpointPolicy { EverySteps = 0, KeepLast = 1 },
-            Threads = threads,
-        };
+        var models = (OptionText(args, "--model") ?? "cnn,torchscript").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var torchScript = Path.GetFullPath(OptionText(args, "--torchscript") ?? DefaultTorchScript);
 
         var root = Directory.CreateTempSubdirectory("gridtrain-bench-").FullName;
-        Console.WriteLine($"overhead: cnn, {(useIdx ? "Fashion-MNIST" : "synthetic")} {trainExamples} examples, batch 64, {threads} threads, {rounds} rounds, work dir {root}");
+        await using var embedded = await EmbeddedGrid.StartAsync(new EmbeddedGridOptions { WorkDirectory = Path.Combine(root, "grid"), ThreadsPerJob = threads }, CancellationToken.None);
+        using var client = new GridTrainClient(embedded.Address, token: embedded.AdminToken);
+        foreach (var model in models)
+        {
+            var spec = new JobSpec
+            {
+                Model = model == "torchscript"
+                    ? new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { Path = torchScript } }
+                    : new ModelSpec { Name = model },
+                Data = useIdx
+                    ? new DataSpec { IdxDirectory = Path.GetFullPath(dataDirectory), TrainLimit = trainExamples, TestLimit = 1_000 }
+                    : new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = trainExamples, TestExamples = 1_000 } },
+                Hyperparameters = new Hyperparameters { Optimizer = "adam", LearningRate = 0.001, BatchSize = 64, Epochs = 1, Seed = 7 },
+                Checkpoint = new CheckpointPolicy { EverySteps = 0, KeepLast = 1 },
+                Threads = threads,
+            };
+            var label = model == "torchscript" ? $"torchscript ({Path.GetFileName(torchScript)})" : model;
+            Console.WriteLine($"overhead: {label}, {(useIdx ? "Fashion-MNIST" : "synthetic")} {trainExamples} examples, batch 64, {threads} threads, {rounds} rounds, work dir {root}");
+            await CompareAsync(client, spec, model, useIdx, rounds, Path.Combine(root, model));
+        }
 
+        return 0;
+    }
+
+    private static async Task CompareAsync(GridTrainClient client, JobSpec spec, string model, bool useIdx, int rounds, string root)
+    {
         var bare = new List<double>();
         var grid = new List<double>();
         var bareWall = new List<double>();
         var gridWall = new List<double>();
-        await using var embedded = await EmbeddedGrid.StartAsync(new EmbeddedGridOptions { WorkDirectory = Path.Combine(root, "grid"), ThreadsPerJob = threads }, CancellationToken.None);
-        using var client = new GridTrainClient(embedded.Address, token: embedded.AdminToken);
-
         for (var round = 1; round <= rounds; round++)
         {
             // ABBA order: bare first in odd rounds, grid first in even ones, so neither always runs second.
@@ -75,10 +91,10 @@ internal static class OverheadScenario
         var result = new
         {
             scenario = "overhead",
-            model = "cnn",
+            model,
             data = useIdx ? "fashion-mnist" : "synthetic",
-            train_examples = trainExamples,
-            threads,
+            train_examples = spec.Data.TrainLimit > 0 ? spec.Data.TrainLimit : spec.Data.Synthetic?.TrainExamples ?? 0,
+            threads = spec.Threads,
             rounds,
             bare_samples_per_s = Math.Round(Median(bare), 1),
             grid_samples_per_s = Math.Round(Median(grid), 1),
@@ -87,7 +103,6 @@ internal static class OverheadScenario
             grid_wall_s = Math.Round(Median(gridWall), 2),
         };
         Console.WriteLine(JsonSerializer.Serialize(result));
-        return 0;
     }
 
     /// <summary>The bare run: this program again, in a fresh process that loads the data and calls the training loop.</summary>

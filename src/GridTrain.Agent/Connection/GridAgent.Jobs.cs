@@ -20,6 +20,9 @@ public sealed partial class GridAgent
 {
     private const int MaxEventsPerReport = 500;
 
+    // TensorBoard chunks carry up to 256 KiB each: a report stays well under gRPC's 4 MiB message limit.
+    private const int MaxBytesPerReport = 1024 * 1024;
+
     private Task StartJobAsync(StartJob start)
     {
         if (JobPaths.Check(start.JobId) is { } unsafePath)
@@ -225,12 +228,13 @@ public sealed partial class GridAgent
     {
         long sequence = 0;
         var pending = new List<(Protos.V1.JobEvent Event, string? LocalPath)>();
+        var pendingBytes = 0;
         var stale = false;
         try
         {
             while (await job.Outgoing.Reader.WaitToReadAsync())
             {
-                while (pending.Count < MaxEventsPerReport && job.Outgoing.Reader.TryRead(out var item))
+                while (pending.Count < MaxEventsPerReport && pendingBytes < MaxBytesPerReport && job.Outgoing.Reader.TryRead(out var item))
                 {
                     if (item.Data is TrainingFinished or TrainingFailed)
                     {
@@ -245,6 +249,7 @@ public sealed partial class GridAgent
                     var message = item.Data.ToProtoEvent();
                     message.Sequence = ++sequence;
                     pending.Add((message, item.LocalPath));
+                    pendingBytes += message.CalculateSize();
                 }
 
                 if (!stale && pending.Count > 0)
@@ -269,6 +274,7 @@ public sealed partial class GridAgent
                 }
 
                 pending.Clear();
+                pendingBytes = 0;
             }
 
             var exit = await job.Process.Exited;

@@ -19,6 +19,9 @@ internal sealed record JobExit(int ExitCode, TrainingEvent? Terminal, string? St
                 TensorBoardDirectory = finished.TensorBoardDirectory,
                 SamplesPerSecond = finished.SamplesPerSecond,
                 ExitCode = ExitCode,
+                StoppedEarly = finished.StoppedEarly,
+                BestEpoch = finished.BestEpoch,
+                BestModelUri = finished.BestModelPath,
             };
         }
 

@@ -15,6 +15,7 @@ internal static class EventLine
         JobEvent.KindOneofCase.Epoch => EpochText(e.Epoch),
         JobEvent.KindOneofCase.Checkpoint => $"step {e.Checkpoint.Step} {e.Checkpoint.Uri}",
         JobEvent.KindOneofCase.Log => $"{e.Log.Stream}: {e.Log.Text}",
+        JobEvent.KindOneofCase.Tensorboard => $"{e.Tensorboard.File} +{e.Tensorboard.Data.Length} bytes at {e.Tensorboard.Offset}",
         _ => "",
     };
 
@@ -29,6 +30,7 @@ internal static class EventLine
         JobEvent.KindOneofCase.Epoch => "epoch",
         JobEvent.KindOneofCase.Checkpoint => "checkpoint",
         JobEvent.KindOneofCase.Log => "log",
+        JobEvent.KindOneofCase.Tensorboard => "tensorboard",
         _ => "unknown",
     };
 }

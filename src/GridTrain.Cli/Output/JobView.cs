@@ -42,7 +42,8 @@ internal static class JobView
             .Add("Training", $"{h.Optimizer} lr {Formats.Number(h.LearningRate)}, batch {h.BatchSize}, {h.Epochs} epoch(s)"
                 + (h.MaxSteps > 0 ? $", at most {h.MaxSteps} steps" : "") + $", seed {h.Seed}")
             .Add("Checkpoints", spec.Checkpoint is { EverySteps: > 0 } c ? $"every {c.EverySteps} steps, keep {c.KeepLast}" : "at epoch ends")
-            .Add("Threads", spec.Threads > 0 ? Formats.Integer(spec.Threads) : null);
+            .Add("Threads", spec.Threads > 0 ? Formats.Integer(spec.Threads) : null)
+            .Add("Device", spec.Device.Length > 0 ? spec.Device : null);
         if (j.Progress is { } p)
         {
             details.Add("Progress", ProgressText(p));
@@ -57,6 +58,8 @@ internal static class JobView
                 .Add("Samples/s", r.SamplesPerSecond > 0 ? Formats.Rate(r.SamplesPerSecond) : null)
                 .Add("Checkpoint", r.CheckpointUri)
                 .Add("TensorBoard", r.TensorboardDir)
+                .Add("Best model", r.BestModelUri.Length > 0 ? $"{r.BestModelUri} (epoch {r.BestEpoch})" : null)
+                .Add("Stopped early", r.StoppedEarly ? "yes" : null)
                 .Add("Exit code", r.HasExitCode ? Formats.Integer(r.ExitCode) : null);
         }
 
@@ -90,6 +93,7 @@ internal static class JobView
     {
         DataSpec.SourceOneofCase.IdxDirectory => Path.GetFileName(data.IdxDirectory.TrimEnd('/')) is { Length: > 0 } name ? name : data.IdxDirectory,
         DataSpec.SourceOneofCase.Synthetic => $"synthetic {data.Synthetic.TrainExamples}",
+        _ when data?.Csv is { } csv => Path.GetFileName(csv.TrainPath),
         _ => Formats.None,
     };
 
@@ -98,6 +102,7 @@ internal static class JobView
         DataSpec.SourceOneofCase.IdxDirectory => $"IDX files in {data.IdxDirectory}",
         DataSpec.SourceOneofCase.Synthetic => $"synthetic, {data.Synthetic.TrainExamples} train / {data.Synthetic.TestExamples} test examples, "
             + $"{data.Synthetic.ImageSize}x{data.Synthetic.ImageSize}, {data.Synthetic.Classes} classes",
+        _ when data?.Csv is { } csv => $"CSV {csv.TrainPath}" + (csv.TestPath.Length > 0 ? $", test {csv.TestPath}" : ""),
         _ => null,
     };
 }

@@ -23,6 +23,10 @@ public static class EventMapping
         Jobs.EpochEvaluated e => new Wire.JobEvent { Epoch = new Wire.EpochEvaluated { Epoch = e.Epoch, TrainLoss = e.TrainLoss, TestLoss = e.TestLoss, TestAccuracy = e.TestAccuracy } },
         Jobs.CheckpointWritten c => new Wire.JobEvent { Checkpoint = new Wire.CheckpointWritten { Step = c.Step, Uri = c.Uri } },
         Jobs.LogWritten l => new Wire.JobEvent { Log = new Wire.LogLine { Stream = l.Stream, Text = l.Text } },
+        Jobs.TensorBoardWritten t => new Wire.JobEvent
+        {
+            Tensorboard = new Wire.TensorBoardChunk { File = t.File, Offset = t.Offset, Data = Google.Protobuf.ByteString.CopyFrom(t.Data) },
+        },
         Jobs.TrainingFailed f => new Wire.JobEvent { Log = new Wire.LogLine { Stream = "stderr", Text = f.Reason } },
         Jobs.TrainingFinished f => new Wire.JobEvent { Log = new Wire.LogLine { Stream = "stdout", Text = $"finished after {f.Steps} steps" } },
         _ => throw new ArgumentOutOfRangeException(nameof(data), data.GetType().Name, "unknown event"),
@@ -36,8 +40,28 @@ public static class EventMapping
         Wire.JobEvent.KindOneofCase.Epoch => new Jobs.EpochEvaluated(message.Epoch.Epoch, message.Epoch.TrainLoss, message.Epoch.TestLoss, message.Epoch.TestAccuracy),
         Wire.JobEvent.KindOneofCase.Checkpoint => new Jobs.CheckpointWritten(message.Checkpoint.Step, message.Checkpoint.Uri),
         Wire.JobEvent.KindOneofCase.Log => new Jobs.LogWritten(message.Log.Stream, message.Log.Text),
-        _ => throw new GridException(GridError.InvalidArgument, $"events[{index}]: must be progress, epoch, checkpoint or log, got {message.KindCase}"),
+        Wire.JobEvent.KindOneofCase.Tensorboard => TensorBoardToDomain(message.Tensorboard, index),
+        _ => throw new GridException(GridError.InvalidArgument, $"events[{index}]: must be progress, epoch, checkpoint, log or tensorboard, got {message.KindCase}"),
     };
+
+    /// <summary>Largest TensorBoard chunk an agent may report, in bytes.</summary>
+    public const int MaxTensorBoardChunkBytes = 256 * 1024;
+
+    private static Jobs.TensorBoardWritten TensorBoardToDomain(Wire.TensorBoardChunk chunk, int index)
+    {
+        // The name becomes a file name on the machine that runs `gridtrain job tensorboard`: a plain name only.
+        if (chunk.File.Length is 0 or > 255 || chunk.File != Path.GetFileName(chunk.File) || chunk.File is "." or "..")
+        {
+            throw new GridException(GridError.InvalidArgument, $"events[{index}].tensorboard.file: must be a plain file name, got '{chunk.File}'");
+        }
+
+        if (chunk.Offset < 0 || chunk.Data.Length > MaxTensorBoardChunkBytes)
+        {
+            throw new GridException(GridError.InvalidArgument, $"events[{index}].tensorboard: offset must not be negative and data at most {MaxTensorBoardChunkBytes} bytes");
+        }
+
+        return new Jobs.TensorBoardWritten(chunk.File, chunk.Offset, chunk.Data.ToByteArray());
+    }
 
     public static Wire.TrainingProgress ToProto(this Jobs.ProgressReported p) => new()
     {
@@ -60,6 +84,9 @@ public static class EventMapping
             TensorboardDir = result.TensorBoardDirectory,
             SamplesPerSecond = result.SamplesPerSecond,
             InfrastructureFailure = result.Retryable,
+            StoppedEarly = result.StoppedEarly,
+            BestEpoch = result.BestEpoch,
+            BestModelUri = result.BestModelUri,
         };
         if (result.TestAccuracy is { } accuracy)
         {
@@ -93,6 +120,9 @@ public static class EventMapping
             SamplesPerSecond = message.SamplesPerSecond,
             ExitCode = message.HasExitCode ? message.ExitCode : null,
             Retryable = message.InfrastructureFailure,
+            StoppedEarly = message.StoppedEarly,
+            BestEpoch = message.BestEpoch,
+            BestModelUri = message.BestModelUri,
         };
     }
 

@@ -34,7 +34,14 @@ public static class SpecMapping
         var c = spec.Checkpoint ?? new Wire.CheckpointPolicy();
         return new Jobs.JobSpec
         {
-            Model = new Jobs.ModelSpec { Name = spec.Model!.Name, HiddenSizes = [.. spec.Model.HiddenSizes] },
+            Model = new Jobs.ModelSpec
+            {
+                Name = spec.Model!.Name,
+                HiddenSizes = [.. spec.Model.HiddenSizes],
+                TorchScript = spec.Model.Torchscript is { } script
+                    ? new Jobs.TorchScriptSpec { Path = NullIfEmpty(script.Path), Module = script.Module.IsEmpty ? null : script.Module.ToByteArray() }
+                    : null,
+            },
             Data = new Jobs.DataSpec
             {
                 IdxDirectory = spec.Data!.SourceCase == Wire.DataSpec.SourceOneofCase.IdxDirectory ? spec.Data.IdxDirectory : null,
@@ -42,6 +49,18 @@ public static class SpecMapping
                     ? new Jobs.SyntheticDataSpec { TrainExamples = s.TrainExamples, TestExamples = s.TestExamples, ImageSize = s.ImageSize, Classes = s.Classes }
                     : null,
                 DriveFolderId = spec.Data.SourceCase == Wire.DataSpec.SourceOneofCase.DriveFolderId ? spec.Data.DriveFolderId : null,
+                Csv = spec.Data.Csv is { } csv
+                    ? new Jobs.CsvDataSpec
+                    {
+                        TrainPath = csv.TrainPath,
+                        TestPath = NullIfEmpty(csv.TestPath),
+                        LabelColumn = csv.LabelColumn,
+                        FeatureColumns = [.. csv.FeatureColumns],
+                        Normalization = csv.Normalization,
+                        TestFraction = csv.TestFraction,
+                    }
+                    : null,
+                Augmentation = spec.Data.Augmentation is { } a ? new Jobs.AugmentationSpec { HorizontalFlip = a.HorizontalFlip, CropPadding = a.CropPadding } : null,
                 TrainLimit = spec.Data.TrainLimit,
                 TestLimit = spec.Data.TestLimit,
             },
@@ -54,10 +73,27 @@ public static class SpecMapping
                 MaxSteps = h.MaxSteps,
                 Seed = spec.Hyperparameters is null ? 1 : h.Seed,
                 Momentum = h.Momentum,
+                Nesterov = h.Nesterov,
+                WeightDecay = h.WeightDecay,
+                Schedule = h.Schedule is { } schedule
+                    ? new Jobs.LearningRateSchedule
+                    {
+                        Name = schedule.Name,
+                        StepEpochs = schedule.StepEpochs,
+                        Gamma = schedule.Gamma,
+                        WarmupSteps = schedule.WarmupSteps,
+                        MinLearningRate = schedule.MinLearningRate,
+                    }
+                    : null,
+                GradientClipNorm = h.GradientClipNorm,
+                EarlyStopping = h.EarlyStopping is { } stopping
+                    ? new Jobs.EarlyStoppingSpec { Metric = stopping.Metric, Patience = stopping.Patience, MinDelta = stopping.MinDelta }
+                    : null,
             },
             Checkpoint = new Jobs.CheckpointPolicy { EverySteps = c.EverySteps, KeepLast = c.KeepLast },
             Threads = spec.Threads,
             DisplayName = spec.DisplayName,
+            Device = spec.Device,
         };
     }
 
@@ -77,9 +113,39 @@ public static class SpecMapping
             data.DriveFolderId = folder;
         }
 
+        if (spec.Data.Csv is { } csv)
+        {
+            data.Csv = new Wire.CsvData
+            {
+                TrainPath = csv.TrainPath,
+                TestPath = csv.TestPath ?? "",
+                LabelColumn = csv.LabelColumn,
+                FeatureColumns = { csv.FeatureColumns },
+                Normalization = csv.Normalization,
+                TestFraction = csv.TestFraction,
+            };
+        }
+
+        if (spec.Data.Augmentation is { } augmentation)
+        {
+            data.Augmentation = new Wire.Augmentation { HorizontalFlip = augmentation.HorizontalFlip, CropPadding = augmentation.CropPadding };
+        }
+
+        var model = new Wire.ModelSpec { Name = spec.Model.Name, HiddenSizes = { spec.Model.HiddenSizes } };
+        if (spec.Model.TorchScript is { } script)
+        {
+            model.Torchscript = new Wire.TorchScriptModel
+            {
+                Path = script.Path ?? "",
+                Module = script.Module is { } bytes ? Google.Protobuf.ByteString.CopyFrom(bytes) : Google.Protobuf.ByteString.Empty,
+            };
+        }
+
+        var h = spec.Hyperparameters;
+
         return new Wire.JobSpec
         {
-            Model = new Wire.ModelSpec { Name = spec.Model.Name, HiddenSizes = { spec.Model.HiddenSizes } },
+            Model = model,
             Data = data,
             Hyperparameters = new Wire.Hyperparameters
             {
@@ -90,10 +156,29 @@ public static class SpecMapping
                 MaxSteps = spec.Hyperparameters.MaxSteps,
                 Seed = spec.Hyperparameters.Seed,
                 Momentum = spec.Hyperparameters.Momentum,
+                Nesterov = h.Nesterov,
+                WeightDecay = h.WeightDecay,
+                Schedule = h.Schedule is { } schedule
+                    ? new Wire.LearningRateSchedule
+                    {
+                        Name = schedule.Name,
+                        StepEpochs = schedule.StepEpochs,
+                        Gamma = schedule.Gamma,
+                        WarmupSteps = schedule.WarmupSteps,
+                        MinLearningRate = schedule.MinLearningRate,
+                    }
+                    : null,
+                GradientClipNorm = h.GradientClipNorm,
+                EarlyStopping = h.EarlyStopping is { } stopping
+                    ? new Wire.EarlyStopping { Metric = stopping.Metric, Patience = stopping.Patience, MinDelta = stopping.MinDelta }
+                    : null,
             },
             Checkpoint = new Wire.CheckpointPolicy { EverySteps = spec.Checkpoint.EverySteps, KeepLast = spec.Checkpoint.KeepLast },
             Threads = spec.Threads,
             DisplayName = spec.DisplayName,
+            Device = spec.Device,
         };
     }
+
+    private static string? NullIfEmpty(string value) => value.Length > 0 ? value : null;
 }

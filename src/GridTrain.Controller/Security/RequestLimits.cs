@@ -84,9 +84,20 @@ internal static partial class RequestLimits
         }
 
         DisplayName(spec.DisplayName, $"{field}.display_name");
-        if (spec.Data is { IdxDirectory.Length: > 0 } data && PathRules.Check(data.IdxDirectory, datasetRoots, $"{field}.data.idx_directory") is { } problem)
+        // Every file a job reads from the agent's disk: absolute, normalized, and inside a dataset root when any are set.
+        var paths = new (string? Path, string Field)[]
         {
-            throw Invalid(problem);
+            (spec.Data?.IdxDirectory, "data.idx_directory"),
+            (spec.Data?.Csv?.TrainPath, "data.csv.train_path"),
+            (spec.Data?.Csv?.TestPath, "data.csv.test_path"),
+            (spec.Model?.Torchscript?.Path, "model.torchscript.path"),
+        };
+        foreach (var (path, name) in paths)
+        {
+            if (!string.IsNullOrEmpty(path) && PathRules.Check(path, datasetRoots, $"{field}.{name}") is { } problem)
+            {
+                throw Invalid(problem);
+            }
         }
     }
 

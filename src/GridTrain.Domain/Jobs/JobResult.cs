@@ -19,6 +19,15 @@ public sealed record JobResult
 
     public double SamplesPerSecond { get; init; }
 
+    /// <summary>True when early stopping ended training.</summary>
+    public bool StoppedEarly { get; init; }
+
+    /// <summary>Epoch (from 1) whose weights scored best; 0 when no evaluation ran.</summary>
+    public int BestEpoch { get; init; }
+
+    /// <summary>Where the best weights are; empty when none were kept.</summary>
+    public string BestModelUri { get; init; } = "";
+
     public int? ExitCode { get; init; }
 
     /// <summary>True when the failure came from the infrastructure (process killed, agent lost) and may be retried.</summary>

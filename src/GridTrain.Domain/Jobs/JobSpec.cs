@@ -14,28 +14,40 @@ public sealed record JobSpec
     /// <summary>Intra-op threads for the job's process; 0 means the agent's per-job limit.</summary>
     public int Threads { get; init; }
 
+    /// <summary><c>auto</c> (CUDA when the agent has it, else the CPU), <c>cpu</c> or <c>cuda</c>; default <c>auto</c>.</summary>
+    public string Device { get; init; } = "auto";
+
     public string DisplayName { get; init; } = "";
 }
 
-/// <summary>A built-in model: <c>mlp</c> or <c>cnn</c>.</summary>
+/// <summary>The model: built-in <c>mlp</c>, <c>cnn</c> or <c>resnet</c>, or the user's own <c>torchscript</c> module.</summary>
 public sealed record ModelSpec
 {
     public required string Name { get; init; }
 
     /// <summary>Hidden layer widths for <c>mlp</c>; empty means [128].</summary>
     public IReadOnlyList<int> HiddenSizes { get; init; } = [];
+
+    /// <summary>The module to train when <see cref="Name"/> is <c>torchscript</c>; null otherwise.</summary>
+    public TorchScriptSpec? TorchScript { get; init; }
 }
 
-/// <summary>Training and test data: a directory of IDX files, or synthetic data.</summary>
+/// <summary>Training and test data: a directory of IDX files, a CSV table, or synthetic data (exactly one).</summary>
 public sealed record DataSpec
 {
-    /// <summary>Directory with MNIST-format IDX files (raw or .gz). Exclusive with <see cref="Synthetic"/> and <see cref="DriveFolderId"/>.</summary>
+    /// <summary>Directory with MNIST-format IDX files (raw or .gz). Exclusive with the other sources.</summary>
     public string? IdxDirectory { get; init; }
 
     public SyntheticDataSpec? Synthetic { get; init; }
 
     /// <summary>Id of a Google Drive folder of IDX files, downloaded by the agent into its dataset cache. Exclusive with the others.</summary>
     public string? DriveFolderId { get; init; }
+
+    /// <summary>A CSV table of feature columns and a label column.</summary>
+    public CsvDataSpec? Csv { get; init; }
+
+    /// <summary>Random image augmentation of training batches; null for none.</summary>
+    public AugmentationSpec? Augmentation { get; init; }
 
     /// <summary>At most this many training examples; 0 means all.</summary>
     public int TrainLimit { get; init; }
@@ -62,7 +74,7 @@ public sealed record SyntheticDataSpec
 /// <summary>Optimizer and loop settings.</summary>
 public sealed record Hyperparameters
 {
-    /// <summary><c>sgd</c> or <c>adam</c>; default <c>adam</c>.</summary>
+    /// <summary><c>sgd</c>, <c>adam</c> or <c>adamw</c>; default <c>adam</c>.</summary>
     public string Optimizer { get; init; } = "adam";
 
     /// <summary>0 means 0.001 for adam, 0.01 for sgd.</summary>
@@ -80,7 +92,23 @@ public sealed record Hyperparameters
     /// <summary>Default 1.</summary>
     public long Seed { get; init; } = 1;
 
+    /// <summary>SGD momentum in [0, 1); default 0.</summary>
     public double Momentum { get; init; }
+
+    /// <summary>Nesterov momentum for <c>sgd</c> (needs momentum &gt; 0).</summary>
+    public bool Nesterov { get; init; }
+
+    /// <summary>L2 penalty (<c>sgd</c>, <c>adam</c>) or decoupled weight decay (<c>adamw</c>); default 0 (0.01 for adamw).</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>How the learning rate changes over the run; null keeps it constant.</summary>
+    public LearningRateSchedule? Schedule { get; init; }
+
+    /// <summary>Clip the gradients' global L2 norm to this value before each step; 0 means no clipping.</summary>
+    public double GradientClipNorm { get; init; }
+
+    /// <summary>Stop when the evaluation metric stops improving; null trains every epoch.</summary>
+    public EarlyStoppingSpec? EarlyStopping { get; init; }
 }
 
 /// <summary>When checkpoints are written and how many are kept.</summary>

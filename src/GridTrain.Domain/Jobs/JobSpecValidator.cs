@@ -4,10 +4,22 @@ namespace GridTrain.Domain.Jobs;
 public static class JobSpecValidator
 {
     /// <summary>Built-in model names.</summary>
-    public static readonly IReadOnlySet<string> Models = new HashSet<string>(StringComparer.Ordinal) { "mlp", "cnn" };
+    public static readonly IReadOnlySet<string> Models = new HashSet<string>(StringComparer.Ordinal) { "mlp", "cnn", "resnet", "torchscript" };
 
     /// <summary>Supported optimizers.</summary>
-    public static readonly IReadOnlySet<string> Optimizers = new HashSet<string>(StringComparer.Ordinal) { "sgd", "adam" };
+    public static readonly IReadOnlySet<string> Optimizers = new HashSet<string>(StringComparer.Ordinal) { "sgd", "adam", "adamw" };
+
+    /// <summary>Learning-rate schedules.</summary>
+    public static readonly IReadOnlySet<string> Schedules = new HashSet<string>(StringComparer.Ordinal) { "constant", "step", "cosine" };
+
+    /// <summary>Metrics for early stopping and best-model tracking.</summary>
+    public static readonly IReadOnlySet<string> Metrics = new HashSet<string>(StringComparer.Ordinal) { "test_loss", "test_accuracy" };
+
+    /// <summary>Devices a job may ask for.</summary>
+    public static readonly IReadOnlySet<string> Devices = new HashSet<string>(StringComparer.Ordinal) { "auto", "cpu", "cuda" };
+
+    /// <summary>CSV feature normalizations.</summary>
+    public static readonly IReadOnlySet<string> Normalizations = new HashSet<string>(StringComparer.Ordinal) { "standard", "minmax", "none" };
 
     private const int MaxThreads = 256;
     private const int MaxDisplayName = 128;
@@ -30,7 +42,13 @@ public static class JobSpecValidator
             }
         }
 
+        ValidateTorchScript(spec.Model, errors);
         ValidateData(spec.Data, errors);
+        var device = string.IsNullOrEmpty(spec.Device) ? "auto" : spec.Device;
+        if (!Devices.Contains(device))
+        {
+            errors.Add($"spec.device: unknown device '{Truncate(device)}'; use one of {string.Join(", ", Devices.Order())}");
+        }
 
         var h = spec.Hyperparameters;
         var optimizer = string.IsNullOrEmpty(h.Optimizer) ? "adam" : h.Optimizer;
@@ -63,6 +81,24 @@ public static class JobSpecValidator
         {
             errors.Add($"spec.hyperparameters.momentum: must be in [0, 1), got {h.Momentum}");
         }
+
+        if (h.Nesterov && (optimizer != "sgd" || h.Momentum <= 0))
+        {
+            errors.Add("spec.hyperparameters.nesterov: needs optimizer sgd with momentum > 0");
+        }
+
+        if (h.WeightDecay < 0 || double.IsNaN(h.WeightDecay) || double.IsInfinity(h.WeightDecay))
+        {
+            errors.Add($"spec.hyperparameters.weight_decay: must be a non-negative number, got {h.WeightDecay}");
+        }
+
+        if (h.GradientClipNorm < 0 || double.IsNaN(h.GradientClipNorm) || double.IsInfinity(h.GradientClipNorm))
+        {
+            errors.Add($"spec.hyperparameters.gradient_clip_norm: must be a non-negative number, got {h.GradientClipNorm}");
+        }
+
+        var schedule = ValidateSchedule(h.Schedule, errors);
+        var earlyStopping = ValidateEarlyStopping(h.EarlyStopping, errors);
 
         if (spec.Checkpoint.EverySteps < 0)
         {
@@ -98,34 +134,165 @@ public static class JobSpecValidator
                 BatchSize = h.BatchSize > 0 ? h.BatchSize : 64,
                 Epochs = h.Epochs > 0 ? h.Epochs : 1,
                 Seed = h.Seed,
+                WeightDecay = h.WeightDecay == 0 && optimizer == "adamw" ? 0.01 : h.WeightDecay,
+                Schedule = schedule,
+                EarlyStopping = earlyStopping,
             },
+            Device = device,
             Checkpoint = spec.Checkpoint with { KeepLast = spec.Checkpoint.KeepLast > 0 ? spec.Checkpoint.KeepLast : 3 },
-            Data = spec.Data.Synthetic is { } synthetic
-                ? spec.Data with
-                {
-                    Synthetic = synthetic with
-                    {
-                        TestExamples = synthetic.TestExamples > 0 ? synthetic.TestExamples : Math.Max(1, synthetic.TrainExamples / 5),
-                        ImageSize = synthetic.ImageSize > 0 ? synthetic.ImageSize : 28,
-                        Classes = synthetic.Classes > 0 ? synthetic.Classes : 10,
-                    },
-                }
-                : spec.Data,
+            Data = WithDefaults(spec.Data),
         });
+    }
+
+    private static DataSpec WithDefaults(DataSpec data) => data switch
+    {
+        { Synthetic: { } synthetic } => data with
+        {
+            Synthetic = synthetic with
+            {
+                TestExamples = synthetic.TestExamples > 0 ? synthetic.TestExamples : Math.Max(1, synthetic.TrainExamples / 5),
+                ImageSize = synthetic.ImageSize > 0 ? synthetic.ImageSize : 28,
+                Classes = synthetic.Classes > 0 ? synthetic.Classes : 10,
+            },
+        },
+        { Csv: { } csv } => data with
+        {
+            Csv = csv with
+            {
+                Normalization = string.IsNullOrEmpty(csv.Normalization) ? "standard" : csv.Normalization,
+                TestFraction = csv.TestFraction > 0 ? csv.TestFraction : 0.2,
+                TestPath = string.IsNullOrEmpty(csv.TestPath) ? null : csv.TestPath,
+            },
+        },
+        _ => data,
+    };
+
+    private static void ValidateTorchScript(ModelSpec model, List<string> errors)
+    {
+        if (model.Name != "torchscript")
+        {
+            if (model.TorchScript is not null)
+            {
+                errors.Add($"spec.model.torchscript: only for model torchscript, not '{Truncate(model.Name)}'");
+            }
+
+            return;
+        }
+
+        var script = model.TorchScript;
+        var hasPath = !string.IsNullOrEmpty(script?.Path);
+        var hasModule = script?.Module is { Length: > 0 };
+        if (hasPath == hasModule)
+        {
+            errors.Add("spec.model.torchscript: set exactly one of path (a .pt file on the agent) and module (the file's bytes)");
+        }
+
+        if (hasPath && !Path.IsPathFullyQualified(script!.Path!))
+        {
+            errors.Add($"spec.model.torchscript.path: must be an absolute path, got '{Truncate(script.Path!)}'");
+        }
+
+        if (hasModule && script!.Module!.Length > TorchScriptSpec.MaxModuleBytes)
+        {
+            errors.Add($"spec.model.torchscript.module: at most {TorchScriptSpec.MaxModuleBytes} bytes, got {script.Module.Length}; put larger modules on the agent and give their path");
+        }
+    }
+
+    private static LearningRateSchedule? ValidateSchedule(LearningRateSchedule? schedule, List<string> errors)
+    {
+        if (schedule is null)
+        {
+            return null;
+        }
+
+        var name = string.IsNullOrEmpty(schedule.Name) ? "constant" : schedule.Name;
+        if (!Schedules.Contains(name))
+        {
+            errors.Add($"spec.hyperparameters.schedule.name: unknown schedule '{Truncate(name)}'; use one of {string.Join(", ", Schedules.Order())}");
+        }
+
+        if (schedule.StepEpochs < 0)
+        {
+            errors.Add($"spec.hyperparameters.schedule.step_epochs: must not be negative, got {schedule.StepEpochs}");
+        }
+
+        if (schedule.Gamma is < 0 or > 1 || double.IsNaN(schedule.Gamma))
+        {
+            errors.Add($"spec.hyperparameters.schedule.gamma: must be in (0, 1], got {schedule.Gamma}");
+        }
+
+        if (schedule.WarmupSteps < 0)
+        {
+            errors.Add($"spec.hyperparameters.schedule.warmup_steps: must not be negative, got {schedule.WarmupSteps}");
+        }
+
+        if (schedule.MinLearningRate < 0 || double.IsNaN(schedule.MinLearningRate) || double.IsInfinity(schedule.MinLearningRate))
+        {
+            errors.Add($"spec.hyperparameters.schedule.min_learning_rate: must be a non-negative number, got {schedule.MinLearningRate}");
+        }
+
+        return schedule with
+        {
+            Name = name,
+            StepEpochs = schedule.StepEpochs > 0 ? schedule.StepEpochs : 1,
+            Gamma = schedule.Gamma > 0 ? schedule.Gamma : 0.1,
+        };
+    }
+
+    private static EarlyStoppingSpec? ValidateEarlyStopping(EarlyStoppingSpec? earlyStopping, List<string> errors)
+    {
+        if (earlyStopping is null)
+        {
+            return null;
+        }
+
+        var metric = string.IsNullOrEmpty(earlyStopping.Metric) ? "test_loss" : earlyStopping.Metric;
+        if (!Metrics.Contains(metric))
+        {
+            errors.Add($"spec.hyperparameters.early_stopping.metric: unknown metric '{Truncate(metric)}'; use one of {string.Join(", ", Metrics.Order())}");
+        }
+
+        if (earlyStopping.Patience is < 0 or > 100_000)
+        {
+            errors.Add($"spec.hyperparameters.early_stopping.patience: must be between 1 and 100000, got {earlyStopping.Patience}");
+        }
+
+        if (earlyStopping.MinDelta < 0 || double.IsNaN(earlyStopping.MinDelta) || double.IsInfinity(earlyStopping.MinDelta))
+        {
+            errors.Add($"spec.hyperparameters.early_stopping.min_delta: must be a non-negative number, got {earlyStopping.MinDelta}");
+        }
+
+        return earlyStopping with { Metric = metric, Patience = earlyStopping.Patience > 0 ? earlyStopping.Patience : 3 };
     }
 
     private static void ValidateData(DataSpec data, List<string> errors)
     {
         var hasIdx = !string.IsNullOrEmpty(data.IdxDirectory);
         var hasDrive = !string.IsNullOrEmpty(data.DriveFolderId);
-        if ((hasIdx ? 1 : 0) + (hasDrive ? 1 : 0) + (data.Synthetic is not null ? 1 : 0) != 1)
+        var sources = (hasIdx ? 1 : 0) + (hasDrive ? 1 : 0) + (data.Synthetic is null ? 0 : 1) + (data.Csv is null ? 0 : 1);
+        if (sources != 1)
         {
-            errors.Add("spec.data: set exactly one of idx_directory, synthetic and drive_folder_id");
+            errors.Add("spec.data: set exactly one of idx_directory, csv, synthetic and drive_folder_id");
         }
 
         if (hasDrive && (data.DriveFolderId!.Length > 200 || !data.DriveFolderId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
         {
             errors.Add($"spec.data.drive_folder_id: must be a Drive folder id (letters, digits, '-' and '_'), got '{Truncate(data.DriveFolderId)}'");
+        }
+
+        if (data.Csv is { } csv)
+        {
+            ValidateCsv(csv, errors);
+            if (data.Augmentation is not null)
+            {
+                errors.Add("spec.data.augmentation: only for image data (idx_directory, synthetic or drive_folder_id), not csv");
+            }
+        }
+
+        if (data.Augmentation is { CropPadding: < 0 or > 64 } augmentation)
+        {
+            errors.Add($"spec.data.augmentation.crop_padding: must be between 0 and 64, got {augmentation.CropPadding}");
+
         }
 
         if (hasIdx && !Path.IsPathFullyQualified(data.IdxDirectory!))
@@ -164,6 +331,35 @@ public static class JobSpecValidator
         if (data.TestLimit < 0)
         {
             errors.Add($"spec.data.test_limit: must not be negative, got {data.TestLimit}");
+        }
+    }
+
+    private static void ValidateCsv(CsvDataSpec csv, List<string> errors)
+    {
+        if (string.IsNullOrEmpty(csv.TrainPath) || !Path.IsPathFullyQualified(csv.TrainPath))
+        {
+            errors.Add($"spec.data.csv.train_path: must be an absolute path, got '{Truncate(csv.TrainPath ?? "")}'");
+        }
+
+        if (!string.IsNullOrEmpty(csv.TestPath) && !Path.IsPathFullyQualified(csv.TestPath))
+        {
+            errors.Add($"spec.data.csv.test_path: must be an absolute path, got '{Truncate(csv.TestPath)}'");
+        }
+
+        var normalization = string.IsNullOrEmpty(csv.Normalization) ? "standard" : csv.Normalization;
+        if (!Normalizations.Contains(normalization))
+        {
+            errors.Add($"spec.data.csv.normalization: unknown normalization '{Truncate(normalization)}'; use one of {string.Join(", ", Normalizations.Order())}");
+        }
+
+        if (csv.TestFraction is < 0 or > 0.9 || double.IsNaN(csv.TestFraction))
+        {
+            errors.Add($"spec.data.csv.test_fraction: must be in [0, 0.9], got {csv.TestFraction}");
+        }
+
+        if (csv.FeatureColumns.Contains(csv.LabelColumn) && csv.LabelColumn.Length > 0)
+        {
+            errors.Add($"spec.data.csv.feature_columns: must not include the label column '{Truncate(csv.LabelColumn)}'");
         }
     }
 

@@ -14,6 +14,7 @@ namespace GridTrain.Domain.Jobs;
 [JsonDerivedType(typeof(LogWritten), "log")]
 [JsonDerivedType(typeof(TrainingFinished), "finished")]
 [JsonDerivedType(typeof(TrainingFailed), "failed")]
+[JsonDerivedType(typeof(TensorBoardWritten), "tensorboard")]
 public abstract record TrainingEvent;
 
 /// <summary>The job entered <paramref name="State"/>; <paramref name="Reason"/> says why when it failed or was cancelled.</summary>
@@ -31,13 +32,26 @@ public sealed record CheckpointWritten(long Step, string Uri) : TrainingEvent;
 /// <summary>A line of the job's output; <paramref name="Stream"/> is <c>stdout</c> or <c>stderr</c>, or <c>agent</c> for the agent's notes about the job.</summary>
 public sealed record LogWritten(string Stream, string Text) : TrainingEvent;
 
-/// <summary>The training loop completed. Sent by the job process as its last event.</summary>
+/// <summary>
+/// The training loop completed. Sent by the job process as its last event. <paramref name="StoppedEarly"/> is true when
+/// early stopping ended it; <paramref name="BestEpoch"/> (from 1, 0 when no evaluation ran) is the epoch whose weights
+/// were kept as the best model, at <paramref name="BestModelPath"/>.
+/// </summary>
 public sealed record TrainingFinished(
     long Steps,
     double? TestAccuracy,
     string CheckpointUri,
     string TensorBoardDirectory,
-    double SamplesPerSecond) : TrainingEvent;
+    double SamplesPerSecond,
+    bool StoppedEarly = false,
+    int BestEpoch = 0,
+    string BestModelPath = "") : TrainingEvent;
+
+/// <summary>
+/// New bytes of one of the job's TensorBoard event files: <paramref name="Data"/> belongs at byte
+/// <paramref name="Offset"/> of <paramref name="File"/> (a name relative to the job's TensorBoard directory).
+/// </summary>
+public sealed record TensorBoardWritten(string File, long Offset, byte[] Data) : TrainingEvent;
 
 /// <summary>
 /// The training loop stopped on an error. <paramref name="UserError"/> is true for causes in the job itself

@@ -5,12 +5,13 @@ using static TorchSharp.torch;
 namespace GridTrain.Training.Checkpoints;
 
 /// <summary>
-/// The binary checkpoint format: a header (magic, format version, model signature, cursor), then the model's
-/// parameters and buffers, the optimizer's state and the CPU RNG state, in that order.
+/// The binary checkpoint format: a header (magic, format version, model signature, cursor, best-model state), then the
+/// model's parameters and buffers, the optimizer's state and the CPU RNG state, in that order. Format 1 (without the
+/// best-model state) is still read.
 /// </summary>
 internal static class CheckpointFile
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
     private const string Magic = "GridTrain checkpoint";
 
     public static void Write(Stream stream, CheckpointHeader header, nn.Module model, OptimizerHelper optimizer)
@@ -25,6 +26,9 @@ internal static class CheckpointFile
         writer.Write(cursor.Position);
         writer.Write(cursor.EpochLossSum);
         writer.Write(cursor.EpochSteps);
+        writer.Write(cursor.Best.Epoch);
+        writer.Write(cursor.Best.Metric);
+        writer.Write(cursor.Best.StaleEpochs);
         model.save(writer);
         optimizer.save_state_dict(writer);
         using var rng = torch.get_rng_state();
@@ -42,13 +46,18 @@ internal static class CheckpointFile
             }
 
             var version = reader.ReadInt32();
-            if (version != FormatVersion)
+            if (version is not (1 or FormatVersion))
             {
                 throw new InvalidDataException($"{path} has checkpoint format {version}; this worker reads format {FormatVersion}");
             }
 
             var signature = reader.ReadString();
             var cursor = new TrainingCursor(reader.ReadInt64(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadDouble(), reader.ReadInt32());
+            if (version >= 2)
+            {
+                cursor = cursor with { Best = new BestModel(reader.ReadInt32(), reader.ReadDouble(), reader.ReadInt32()) };
+            }
+
             return new CheckpointHeader(signature, cursor);
         }
         catch (EndOfStreamException ex)

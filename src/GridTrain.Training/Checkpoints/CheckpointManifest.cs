@@ -32,13 +32,25 @@ internal sealed record CheckpointManifest
     /// <summary>What a model must match to load this checkpoint: name, layer sizes, input shape, classes.</summary>
     public required string ModelSignature { get; init; }
 
-    /// <summary>Identity of the training data.</summary>
+    /// <summary>Description of the training data (kind, location, shape, sizes).</summary>
     public required string Data { get; init; }
 
+    /// <summary>
+    /// The model's identity: its name and a SHA-256 of its parameter names and shapes, or the SHA-256 of the TorchScript
+    /// file it started from. Empty in manifests written before it existed.
+    /// </summary>
+    public string ModelIdentity { get; init; } = "";
+
+    /// <summary>The data's identity: a SHA-256 of its content (IDX, CSV) or its generator's settings (synthetic). Empty in older manifests.</summary>
+    public string DataIdentity { get; init; } = "";
+
+    /// <summary>TorchSharp's version, e.g. <c>0.107.0</c>.</summary>
     public required string TorchSharpVersion { get; init; }
 
+    /// <summary>libtorch's version, e.g. <c>2.10.0+cpu</c>.</summary>
     public required string LibTorchVersion { get; init; }
 
+    /// <summary><c>cpu</c> or <c>cuda</c>: where the run trained.</summary>
     public required string Device { get; init; }
 
     public required string JobId { get; init; }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -18,10 +17,6 @@ internal sealed partial class LocalCheckpointStore
 {
     private const string TemporarySuffix = ".tmp";
     private static readonly JsonSerializerOptions s_manifestJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-    private static readonly string s_torchSharpVersion =
-        typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
-        ?? typeof(torch).Assembly.GetName().Version?.ToString()
-        ?? "unknown";
 
     private readonly string _directory;
     private readonly int? _keepLast;
@@ -108,9 +103,11 @@ internal sealed partial class LocalCheckpointStore
             Model = _identity.Model,
             ModelSignature = _identity.ModelSignature,
             Data = _identity.Data,
-            TorchSharpVersion = s_torchSharpVersion,
-            LibTorchVersion = torch.__version__,
-            Device = "cpu",
+            ModelIdentity = _identity.ModelIdentity,
+            DataIdentity = _identity.DataIdentity,
+            TorchSharpVersion = CheckpointCompatibility.TorchSharpVersion,
+            LibTorchVersion = CheckpointCompatibility.LibTorchVersion,
+            Device = _identity.Device,
             JobId = _identity.JobId,
             Attempt = _identity.Attempt,
             CreatedAt = _timeProvider.GetUtcNow(),
@@ -128,16 +125,22 @@ internal sealed partial class LocalCheckpointStore
 
     /// <summary>
     /// Loads a checkpoint into <paramref name="model"/>, <paramref name="optimizer"/> and the CPU RNG, after checking it
-    /// against its manifest (when present) and against the model it must fit.
+    /// against its manifest (when present: integrity, and <see cref="CheckpointCompatibility"/> with
+    /// <paramref name="run"/>) and against the model it must fit.
     /// </summary>
-    public static TrainingCursor Restore(string path, string modelSignature, nn.Module model, OptimizerHelper optimizer)
+    public static TrainingCursor Restore(string path, CheckpointIdentity run, nn.Module model, OptimizerHelper optimizer)
     {
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"The checkpoint to resume from, {path}, does not exist.", path);
         }
 
-        Verify(path);
+        if (Verify(path) is { } manifest)
+        {
+            CheckpointCompatibility.Check(path, manifest, run);
+        }
+
+        var modelSignature = run.ModelSignature;
         using var reader = new BinaryReader(File.OpenRead(path));
         var header = CheckpointFile.ReadHeader(reader, path);
         if (header.ModelSignature != modelSignature)
@@ -149,12 +152,12 @@ internal sealed partial class LocalCheckpointStore
         return header.Cursor;
     }
 
-    private static void Verify(string path)
+    private static CheckpointManifest? Verify(string path)
     {
         var manifestPath = ManifestPath(path);
         if (!File.Exists(manifestPath))
         {
-            return;
+            return null;
         }
 
         var manifest = JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllText(manifestPath), s_manifestJson)
@@ -165,6 +168,8 @@ internal sealed partial class LocalCheckpointStore
         {
             throw new InvalidDataException($"{path} is corrupt: its SHA-256 is {actual}, its manifest says {manifest.Sha256}");
         }
+
+        return manifest;
     }
 
     private void Prune()

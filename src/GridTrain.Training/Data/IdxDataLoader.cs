@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using GridTrain.Domain.Jobs;
 using GridTrain.Training.Models;
 using TorchSharp;
@@ -39,7 +40,14 @@ internal static class IdxDataLoader
 
         var classes = Math.Max(2, Math.Max(Max(trainLabels), Max(testLabels)) + 1);
         var shape = new ImageShape(1, trainImages.Rows, trainImages.Columns);
-        return new TrainingData(ToTensors(trainImages, trainLabels), ToTensors(testImages, testLabels), shape, classes);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var part in new[] { trainImages.Pixels, trainLabels, testImages.Pixels, testLabels })
+        {
+            hash.AppendData(part);
+        }
+
+        var identity = $"idx sha256={Convert.ToHexStringLower(hash.GetHashAndReset())} shape={shape} train={trainImages.Count} test={testImages.Count}";
+        return new TrainingData(ToTensors(trainImages, trainLabels), ToTensors(testImages, testLabels), shape, classes, identity);
     }
 
     private static string Find(string directory, string name)

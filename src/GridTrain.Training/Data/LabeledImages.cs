@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GridTrain.Training.Data;
@@ -21,6 +22,19 @@ internal sealed class LabeledImages : IDisposable
     public Tensor Labels { get; }
 
     public int Count => (int)Images.shape[0];
+
+    /// <summary>This split on <paramref name="device"/>: itself when already there, else a copy (and this one is disposed).</summary>
+    public LabeledImages MoveTo(Device device)
+    {
+        if (Images.device_type == device.type && (device.type == DeviceType.CPU || Images.device_index == device.index))
+        {
+            return this;
+        }
+
+        var moved = new LabeledImages(Images.to(device), Labels.to(device));
+        Dispose();
+        return moved;
+    }
 
     public void Dispose()
     {

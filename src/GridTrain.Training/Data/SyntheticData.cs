@@ -22,7 +22,8 @@ internal static class SyntheticData
         using var prototypes = torch.rand([spec.Classes, shape.Channels, shape.Height, shape.Width], generator: generator);
         var train = Sample(prototypes, Limit(spec.TrainExamples, trainLimit), generator);
         var test = Sample(prototypes, Limit(spec.TestExamples, testLimit), generator);
-        return new TrainingData(train, test, shape, spec.Classes);
+        var identity = $"synthetic seed={seed} size={spec.ImageSize} classes={spec.Classes} train={train.Count} test={test.Count}";
+        return new TrainingData(train, test, shape, spec.Classes, identity);
     }
 
     private static int Limit(int count, int limit) => limit > 0 ? Math.Min(count, limit) : count;

@@ -1,15 +1,36 @@
 using GridTrain.Domain.Jobs;
+using GridTrain.Training.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GridTrain.Training.Models;
 
-/// <summary>Builds the built-in model a <see cref="ModelSpec"/> names, for images of a given shape.</summary>
+/// <summary>Builds the model a <see cref="ModelSpec"/> names for the data it trains on.</summary>
 internal static class ModelFactory
 {
+    /// <param name="spec">The validated model spec.</param>
+    /// <param name="data">The data: its input shape and classes size built-in models.</param>
+    /// <param name="workDirectory">Where an uploaded TorchScript module is written before loading.</param>
+    public static TrainableModel Create(ModelSpec spec, TrainingData data, string workDirectory)
+    {
+        if (spec.Name == "torchscript")
+        {
+            return TorchScriptLoader.Load(spec.TorchScript!, workDirectory);
+        }
+
+        if (spec.Name is "cnn" or "resnet" && data.IsTabular)
+        {
+            throw new TrainingUserException($"spec.model.name: {spec.Name} needs image data, but spec.data.csv is a table; use mlp or torchscript");
+        }
+
+        var module = Create(spec, data.Shape, data.Classes);
+        return new TrainableModel(module, module, spec.Name, Signature(spec, data.Shape, data.Classes), ModelIdentity.OfShapes(spec.Name, module), isTorchScript: false);
+    }
+
     public static nn.Module<Tensor, Tensor> Create(ModelSpec spec, ImageShape shape, int classes) => spec.Name switch
     {
         "cnn" => ReferenceCnn.Create(shape, classes),
+        "resnet" => ResNet.Create(shape, classes),
         "mlp" => Mlp.Create(shape, classes, HiddenSizes(spec)),
         _ => throw new TrainingUserException($"spec.model.name: unknown model '{spec.Name}'; use one of {string.Join(", ", JobSpecValidator.Models.Order())}"),
     };

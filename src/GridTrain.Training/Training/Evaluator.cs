@@ -10,7 +10,9 @@ internal static class Evaluator
 {
     private const int BatchSize = 500;
 
-    public static Evaluation? Evaluate(Module<Tensor, Tensor> model, LabeledImages data)
+    public static Evaluation? Evaluate(Module<Tensor, Tensor> model, LabeledImages data) => Evaluate(model, model, data);
+
+    public static Evaluation? Evaluate(Module model, IModule<Tensor, Tensor> forward, LabeledImages data)
     {
         if (data.Count == 0)
         {
@@ -28,7 +30,7 @@ internal static class Evaluator
                 using var scope = torch.NewDisposeScope();
                 var length = Math.Min(BatchSize, data.Count - start);
                 var labels = data.Labels.narrow(0, start, length);
-                var logits = model.call(data.Images.narrow(0, start, length));
+                var logits = forward.call(data.Images.narrow(0, start, length));
                 lossSum += functional.cross_entropy(logits, labels, reduction: Reduction.Sum).item<float>();
                 correct += logits.argmax(1).eq(labels).sum().item<long>();
             }

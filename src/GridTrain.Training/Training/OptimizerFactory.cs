@@ -4,14 +4,15 @@ using TorchSharp.Modules;
 
 namespace GridTrain.Training;
 
-/// <summary>Builds the optimizer validated <see cref="Hyperparameters"/> name.</summary>
+/// <summary>Builds the optimizer validated <see cref="Hyperparameters"/> name: sgd (momentum, Nesterov), adam or adamw, with weight decay.</summary>
 internal static class OptimizerFactory
 {
-    public static OptimizerHelper Create(Hyperparameters hyperparameters, IEnumerable<Parameter> parameters) => hyperparameters.Optimizer switch
+    public static OptimizerHelper Create(Hyperparameters h, IEnumerable<Parameter> parameters) => h.Optimizer switch
     {
-        "sgd" => torch.optim.SGD(parameters, hyperparameters.LearningRate, momentum: hyperparameters.Momentum),
-        "adam" => torch.optim.Adam(parameters, hyperparameters.LearningRate),
+        "sgd" => torch.optim.SGD(parameters, h.LearningRate, momentum: h.Momentum, weight_decay: h.WeightDecay, nesterov: h.Nesterov),
+        "adam" => torch.optim.Adam(parameters, h.LearningRate, weight_decay: h.WeightDecay),
+        "adamw" => torch.optim.AdamW(parameters, h.LearningRate, weight_decay: h.WeightDecay),
         _ => throw new TrainingUserException(
-            $"spec.hyperparameters.optimizer: unknown optimizer '{hyperparameters.Optimizer}'; use one of {string.Join(", ", JobSpecValidator.Optimizers.Order())}"),
+            $"spec.hyperparameters.optimizer: unknown optimizer '{h.Optimizer}'; use one of {string.Join(", ", JobSpecValidator.Optimizers.Order())}"),
     };
 }

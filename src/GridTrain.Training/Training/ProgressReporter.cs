@@ -22,6 +22,9 @@ internal sealed class ProgressReporter
     private long _lastReport;
     private double _lossSum;
     private int _lossCount;
+    private long _correct;
+    private long _examples;
+    private double _learningRate;
     private long _steps;
     private long _samples;
     private TimeSpan _trainingTime;
@@ -38,10 +41,19 @@ internal sealed class ProgressReporter
     /// <summary>Examples per second of training-step time in this process.</summary>
     public double SamplesPerSecond => _trainingTime > TimeSpan.Zero ? _samples / _trainingTime.TotalSeconds : 0;
 
-    public void OnStep(TrainingCursor cursor, double loss, int batchSize, TimeSpan elapsed)
+    /// <param name="cursor">Where the run stands after the step.</param>
+    /// <param name="loss">The step's mean loss.</param>
+    /// <param name="correct">Examples of the batch the model classified correctly before the step.</param>
+    /// <param name="batchSize">Examples in the batch.</param>
+    /// <param name="learningRate">The step's learning rate.</param>
+    /// <param name="elapsed">Time the step took.</param>
+    public void OnStep(TrainingCursor cursor, double loss, long correct, int batchSize, double learningRate, TimeSpan elapsed)
     {
         _lossSum += loss;
         _lossCount++;
+        _correct += correct;
+        _examples += batchSize;
+        _learningRate = learningRate;
         _steps++;
         _samples += batchSize;
         _trainingTime += elapsed;
@@ -68,9 +80,11 @@ internal sealed class ProgressReporter
         var stepsPerSecond = _trainingTime > TimeSpan.Zero ? _steps / _trainingTime.TotalSeconds : 0;
         var eta = stepsPerSecond > 0 ? Math.Max(0, _totalSteps - cursor.Step) / stepsPerSecond : 0;
         _report(new ProgressReported(cursor.Step, _totalSteps, cursor.Epoch + 1, loss, samplesPerSecond, eta));
-        _tensorBoard.TrainProgress(cursor.Step, loss, samplesPerSecond);
+        _tensorBoard.TrainProgress(cursor.Step, loss, _examples > 0 ? (double)_correct / _examples : 0, _learningRate, samplesPerSecond);
         _lossSum = 0;
         _lossCount = 0;
+        _correct = 0;
+        _examples = 0;
         _lastReport = _timeProvider.GetTimestamp();
     }
 }

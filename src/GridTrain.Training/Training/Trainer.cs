@@ -8,9 +8,10 @@ using TorchSharp;
 namespace GridTrain.Training;
 
 /// <summary>
-/// Runs one training job on the CPU: loads its data, builds its model and optimizer, resumes from
+/// Runs one training job on its device: loads its data, builds its model and optimizer, resumes from
 /// <see cref="WorkerRequest.ResumeFrom"/> when set, trains, and reports every <see cref="TrainingEvent"/> through a
-/// callback. Checkpoints go to <c>{WorkDirectory}/checkpoints</c>, TensorBoard files to <c>{WorkDirectory}/tensorboard</c>.
+/// callback. Checkpoints go to <c>{WorkDirectory}/checkpoints</c> with the best model (<c>best-model.bin</c>, or
+/// <c>best-model.pt</c> and <c>final-model.pt</c> for TorchScript), TensorBoard files to <c>{WorkDirectory}/tensorboard</c>.
 /// </summary>
 /// <remarks>
 /// TorchSharp's thread count and RNG are process-wide: run one job per process at a time (the worker does).
@@ -31,7 +32,9 @@ public static class Trainer
     /// <param name="report">Receives events in order, on the calling thread.</param>
     /// <param name="timeProvider">Clock for throughput, progress throttling and manifest times.</param>
     /// <param name="cancellationToken">Stops the run between two steps.</param>
-    /// <exception cref="TrainingUserException">The spec, the data or the checkpoint to resume from is unusable.</exception>
+    /// <exception cref="TrainingUserException">
+    /// The spec, the data, the device or the checkpoint to resume from is unusable, or the loss stopped being finite.
+    /// </exception>
     public static TrainingOutcome Run(WorkerRequest request, Action<TrainingEvent> report, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -43,28 +46,45 @@ public static class Trainer
         var seed = spec.Hyperparameters.Seed;
 
         torch.set_num_threads(Math.Max(1, request.Threads));
-        torch.manual_seed(seed);
+        var device = new RunDevice(DeviceSelector.Resolve(spec.Device, torch.cuda.is_available), seed);
+        device.Seed();
 
         using var data = TrainingDataLoader.Load(spec.Data, seed);
-        using var model = ModelFactory.Create(spec.Model, data.Shape, data.Classes);
-        using var optimizer = OptimizerFactory.Create(spec.Hyperparameters, model.parameters());
-        var signature = ModelFactory.Signature(spec.Model, data.Shape, data.Classes);
+        data.MoveTo(device.Device);
+        using var model = ModelFactory.Create(spec.Model, data, request.WorkDirectory);
+        model.Module.to(device.Device);
+        using var optimizer = OptimizerFactory.Create(spec.Hyperparameters, model.Module.parameters());
+
+        var checkpointDirectory = Path.Combine(request.WorkDirectory, "checkpoints");
+        var tensorBoardDirectory = Path.Combine(request.WorkDirectory, "tensorboard");
+        var bestModelPath = Path.GetFullPath(Path.Combine(checkpointDirectory, "best-model" + model.ModelFileExtension));
+        var identity = new CheckpointIdentity(
+            request.JobId,
+            request.Attempt,
+            model.Name,
+            model.Signature,
+            DataDescription.Of(spec.Data, seed, data),
+            model.Identity,
+            data.Identity,
+            device.Name);
 
         var cursor = TrainingCursor.Start;
         if (request.ResumeFrom is { } resumeFrom)
         {
-            cursor = LocalCheckpointStore.Restore(resumeFrom, signature, model, optimizer);
+            cursor = LocalCheckpointStore.Restore(resumeFrom, identity, model.Module, optimizer);
             if (cursor.Position > data.Train.Count)
             {
                 throw new TrainingUserException(
                     $"resume_from: {resumeFrom} stopped at example {cursor.Position} of its epoch, but the training data has {data.Train.Count} examples");
             }
+
+            PreviousRun.CarryOver(resumeFrom, bestModelPath, tensorBoardDirectory);
         }
 
-        var identity = new CheckpointIdentity(request.JobId, request.Attempt, spec.Model.Name, signature, DataDescription.Of(spec.Data, seed, data));
-        var checkpoints = new LocalCheckpointStore(Path.Combine(request.WorkDirectory, "checkpoints"), request.PruneCheckpoints ? spec.Checkpoint.KeepLast : null, identity, timeProvider);
-        var tensorBoard = new TensorBoardLog(Path.Combine(request.WorkDirectory, "tensorboard"));
-        var loop = new TrainingLoop(spec, data, model, optimizer, checkpoints, tensorBoard, report, timeProvider, request.BackgroundCheckpointWrites);
+        var checkpoints = new LocalCheckpointStore(checkpointDirectory, request.PruneCheckpoints ? spec.Checkpoint.KeepLast : null, identity, timeProvider);
+        var tensorBoard = new TensorBoardLog(tensorBoardDirectory);
+        var loop = new TrainingLoop(spec, data, model, optimizer, checkpoints, tensorBoard, report, timeProvider, device, bestModelPath, request.BackgroundCheckpointWrites);
+
         return loop.Run(cursor, request.ResumeFrom, cancellationToken);
     }
 }

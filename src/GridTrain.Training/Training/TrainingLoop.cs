@@ -1,6 +1,8 @@
+using System.Globalization;
 using GridTrain.Domain.Jobs;
 using GridTrain.Training.Checkpoints;
 using GridTrain.Training.Data;
+using GridTrain.Training.Models;
 using GridTrain.Training.TensorBoard;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -10,56 +12,76 @@ using static TorchSharp.torch.nn;
 namespace GridTrain.Training;
 
 /// <summary>
-/// The epoch and step loop of one run: trains in each epoch's <see cref="EpochOrder"/>, evaluates and checkpoints at
-/// epoch ends, checkpoints every N steps, and stops between steps on cancellation or <see cref="Hyperparameters.MaxSteps"/>.
+/// The epoch and step loop of one run: trains in each epoch's <see cref="EpochOrder"/> with the scheduled learning rate,
+/// optional augmentation and gradient clipping; evaluates, tracks the best model and checkpoints at epoch ends;
+/// checkpoints every N steps; stops between steps on cancellation, <see cref="Hyperparameters.MaxSteps"/> or early
+/// stopping. A loss that is not finite fails the run with a <see cref="TrainingUserException"/>.
 /// </summary>
 internal sealed class TrainingLoop
 {
     private readonly JobSpec _spec;
     private readonly TrainingData _data;
-    private readonly Module<Tensor, Tensor> _model;
+    private readonly TrainableModel _model;
+    private readonly Module _module;
     private readonly OptimizerHelper _optimizer;
     private readonly LocalCheckpointStore _checkpoints;
     private readonly TensorBoardLog _tensorBoard;
+    private readonly TensorBoardShipper _shipper;
     private readonly Action<TrainingEvent> _report;
     private readonly TimeProvider _timeProvider;
     private readonly ProgressReporter _progress;
+    private readonly LearningRates _learningRates;
+    private readonly Augmenter _augmenter;
+    private readonly MetricTracker _metric;
+    private readonly RunDevice _device;
+    private readonly string _bestModelPath;
     private readonly long _totalSteps;
+    private readonly bool _backgroundCheckpointWrites;
     private long _checkpointStep;
     private string? _checkpointPath;
     private Task<(long Step, string Path)>? _persisting;
-    private readonly bool _backgroundCheckpointWrites;
 
     public TrainingLoop(
         JobSpec spec,
         TrainingData data,
-        Module<Tensor, Tensor> model,
+        TrainableModel model,
         OptimizerHelper optimizer,
         LocalCheckpointStore checkpoints,
         TensorBoardLog tensorBoard,
         Action<TrainingEvent> report,
         TimeProvider timeProvider,
+        RunDevice device,
+        string bestModelPath,
         bool backgroundCheckpointWrites = false)
     {
         _backgroundCheckpointWrites = backgroundCheckpointWrites;
         _spec = spec;
         _data = data;
         _model = model;
+        _module = model.Module;
         _optimizer = optimizer;
         _checkpoints = checkpoints;
         _tensorBoard = tensorBoard;
+        _shipper = new TensorBoardShipper(tensorBoard.LogDirectory, report);
         _report = report;
         _timeProvider = timeProvider;
+        _device = device;
+        _bestModelPath = bestModelPath;
         _totalSteps = TotalSteps(spec.Hyperparameters, data.Train.Count);
         _progress = new ProgressReporter(timeProvider, report, tensorBoard, _totalSteps);
+        _learningRates = new LearningRates(spec.Hyperparameters.LearningRate, spec.Hyperparameters.Schedule, StepsPerEpoch(spec.Hyperparameters, data.Train.Count), _totalSteps);
+        _augmenter = new Augmenter(spec.Data.Augmentation, spec.Hyperparameters.Seed);
+        _metric = new MetricTracker(spec.Hyperparameters.EarlyStopping);
     }
 
     public static long TotalSteps(Hyperparameters hyperparameters, int trainExamples)
     {
-        var stepsPerEpoch = (trainExamples + hyperparameters.BatchSize - 1) / hyperparameters.BatchSize;
-        var total = (long)stepsPerEpoch * hyperparameters.Epochs;
+        var total = StepsPerEpoch(hyperparameters, trainExamples) * hyperparameters.Epochs;
         return hyperparameters.MaxSteps > 0 ? Math.Min(total, hyperparameters.MaxSteps) : total;
     }
+
+    private static long StepsPerEpoch(Hyperparameters hyperparameters, int trainExamples) =>
+        (trainExamples + hyperparameters.BatchSize - 1) / hyperparameters.BatchSize;
 
     /// <summary>Runs from <paramref name="cursor"/>; <paramref name="resumedFrom"/> is the checkpoint it was restored from.</summary>
     public TrainingOutcome Run(TrainingCursor cursor, string? resumedFrom, CancellationToken cancellationToken)
@@ -67,9 +89,10 @@ internal sealed class TrainingLoop
         (_checkpointStep, _checkpointPath) = (cursor.Step, resumedFrom);
         Evaluation? evaluation = null;
         var evaluatedStep = -1L;
+        var stoppedEarly = _metric.ShouldStop(cursor.Best);
 
-        _model.train();
-        while (cursor.Epoch < _spec.Hyperparameters.Epochs && !StepLimitReached(cursor))
+        _module.train();
+        while (!stoppedEarly && cursor.Epoch < _spec.Hyperparameters.Epochs && !StepLimitReached(cursor))
         {
             cursor = TrainEpoch(cursor, cancellationToken);
             if (cursor.Position < _data.Train.Count)
@@ -83,17 +106,25 @@ internal sealed class TrainingLoop
             }
 
             _progress.Flush(cursor);
-            evaluation = Evaluate(cursor);
+            (evaluation, cursor) = EndEpoch(cursor);
             evaluatedStep = cursor.Step;
             cursor = cursor.NextEpoch();
             Checkpoint(cursor);
+            _shipper.Ship();
+            stoppedEarly = _metric.ShouldStop(cursor.Best);
+            if (stoppedEarly)
+            {
+                _report(new LogWritten("stdout", string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"early stopping after epoch {cursor.Epoch}: {_metric.Metric} has not improved for {cursor.Best.StaleEpochs} epochs (best {cursor.Best.Metric:G6} at epoch {cursor.Best.Epoch})")));
+            }
         }
 
         _progress.Flush(cursor);
         if (evaluatedStep != cursor.Step)
         {
             // Stopped inside an epoch by MaxSteps, or resumed from a finished run: evaluate the final weights.
-            evaluation = cursor.Position > 0 ? Evaluate(cursor) : Evaluator.Evaluate(_model, _data.Test);
+            evaluation = cursor.Position > 0 ? Evaluate(cursor) : Evaluator.Evaluate(_module, _model, _data.Test);
         }
 
         ReportPersisted(wait: true);
@@ -103,8 +134,21 @@ internal sealed class TrainingLoop
         }
 
         ReportPersisted(wait: true);
-        var outcome = new TrainingOutcome(false, cursor.Step, evaluation?.Accuracy, _checkpointPath, _tensorBoard.LogDirectory, _progress.SamplesPerSecond);
-        _report(new TrainingFinished(outcome.Steps, outcome.TestAccuracy, outcome.CheckpointPath ?? "", outcome.TensorBoardDirectory, outcome.SamplesPerSecond));
+        if (_model.IsTorchScript)
+        {
+            _model.SaveModel(Path.Combine(Path.GetDirectoryName(_bestModelPath)!, "final-model.pt"));
+        }
+
+        _shipper.Ship();
+        var bestModelPath = cursor.Best.Epoch > 0 && File.Exists(_bestModelPath) ? _bestModelPath : "";
+        var outcome = new TrainingOutcome(false, cursor.Step, evaluation?.Accuracy, _checkpointPath, _tensorBoard.LogDirectory, _progress.SamplesPerSecond)
+        {
+            StoppedEarly = stoppedEarly,
+            BestEpoch = cursor.Best.Epoch,
+            BestModelPath = bestModelPath,
+        };
+        _report(new TrainingFinished(
+            outcome.Steps, outcome.TestAccuracy, outcome.CheckpointPath ?? "", outcome.TensorBoardDirectory, outcome.SamplesPerSecond, stoppedEarly, cursor.Best.Epoch, bestModelPath));
         return outcome;
     }
 
@@ -113,14 +157,15 @@ internal sealed class TrainingLoop
     {
         var examples = _data.Train.Count;
         var everySteps = _spec.Checkpoint.EverySteps;
-        using var order = torch.tensor(EpochOrder.Create(_spec.Hyperparameters.Seed, cursor.Epoch, examples));
+        using var order = torch.tensor(EpochOrder.Create(_spec.Hyperparameters.Seed, cursor.Epoch, examples), device: _device.Device);
         while (cursor.Position < examples && !StepLimitReached(cursor) && !cancellationToken.IsCancellationRequested)
         {
             var batchSize = Math.Min(_spec.Hyperparameters.BatchSize, examples - cursor.Position);
             var started = _timeProvider.GetTimestamp();
-            var loss = Step(order, cursor.Position, batchSize);
+            var learningRate = _learningRates.At(cursor.Step);
+            var (loss, correct) = Step(order, cursor, batchSize, learningRate);
             cursor = cursor.After(batchSize, loss);
-            _progress.OnStep(cursor, loss, batchSize, _timeProvider.GetElapsedTime(started));
+            _progress.OnStep(cursor, loss, correct, batchSize, learningRate, _timeProvider.GetElapsedTime(started));
             ReportPersisted(wait: false);
 
             // A step that ends the epoch is checkpointed after its evaluation instead.
@@ -135,23 +180,63 @@ internal sealed class TrainingLoop
 
     private bool StepLimitReached(TrainingCursor cursor) => _spec.Hyperparameters.MaxSteps > 0 && cursor.Step >= _spec.Hyperparameters.MaxSteps;
 
-    private double Step(Tensor order, int position, int batchSize)
+    private (double Loss, long Correct) Step(Tensor order, TrainingCursor cursor, int batchSize, double learningRate)
     {
         using var scope = torch.NewDisposeScope();
-        var indices = order.narrow(0, position, batchSize);
-        var images = _data.Train.Images.index_select(0, indices);
+        _device.BeforeStep(cursor.Step);
+        var indices = order.narrow(0, cursor.Position, batchSize);
+        var inputs = _augmenter.Apply(_data.Train.Images.index_select(0, indices), cursor.Step);
         var labels = _data.Train.Labels.index_select(0, indices);
+        foreach (var group in _optimizer.ParamGroups)
+        {
+            group.LearningRate = learningRate;
+        }
+
         _optimizer.zero_grad();
-        var loss = functional.cross_entropy(_model.call(images), labels);
+        var logits = _model.call(inputs);
+        var loss = functional.cross_entropy(logits, labels);
+        var value = loss.item<float>();
+        if (!float.IsFinite(value))
+        {
+            throw new TrainingUserException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"training diverged: the loss is {(float.IsNaN(value) ? "NaN" : "infinite")} at step {cursor.Step + 1} (epoch {cursor.Epoch + 1}, learning rate {learningRate:G4}); lower spec.hyperparameters.learning_rate, set gradient_clip_norm, or check the data for NaN or infinite values"));
+        }
+
         loss.backward();
+        if (_spec.Hyperparameters.GradientClipNorm > 0)
+        {
+            torch.nn.utils.clip_grad_norm_(_module.parameters(), _spec.Hyperparameters.GradientClipNorm);
+        }
+
         _optimizer.step();
-        return loss.item<float>();
+        var correct = logits.argmax(1).eq(labels).sum().item<long>();
+        return (value, correct);
+    }
+
+    /// <summary>Evaluates the finished epoch, updates the best model (saving its weights on improvement) and the TensorBoard histograms.</summary>
+    private (Evaluation? Evaluation, TrainingCursor Cursor) EndEpoch(TrainingCursor cursor)
+    {
+        var evaluation = Evaluate(cursor);
+        _tensorBoard.Parameters(cursor.Step, _module);
+        if (evaluation is null)
+        {
+            return (null, cursor);
+        }
+
+        var best = _metric.Update(cursor.Best, cursor.Epoch + 1, _metric.ValueOf(evaluation), out var improved);
+        if (improved)
+        {
+            _model.SaveModel(_bestModelPath);
+        }
+
+        return (evaluation, cursor with { Best = best });
     }
 
     /// <summary>Evaluates on the test split and reports it as the result of the epoch <paramref name="cursor"/> is in.</summary>
     private Evaluation? Evaluate(TrainingCursor cursor)
     {
-        var evaluation = Evaluator.Evaluate(_model, _data.Test);
+        var evaluation = Evaluator.Evaluate(_module, _model, _data.Test);
         if (evaluation is not null)
         {
             _report(new EpochEvaluated(cursor.Epoch + 1, cursor.EpochLoss, evaluation.Loss, evaluation.Accuracy));
@@ -169,7 +254,7 @@ internal sealed class TrainingLoop
     private void Checkpoint(TrainingCursor cursor)
     {
         ReportPersisted(wait: true);
-        var snapshot = _checkpoints.Snapshot(cursor, _model, _optimizer);
+        var snapshot = _checkpoints.Snapshot(cursor, _module, _optimizer);
         _checkpointStep = cursor.Step;
         if (_backgroundCheckpointWrites)
         {
@@ -204,6 +289,7 @@ internal sealed class TrainingLoop
         }
 
         ReportPersisted(wait: true);
+        _shipper.Ship();
         return new TrainingOutcome(true, cursor.Step, null, _checkpointPath, _tensorBoard.LogDirectory, _progress.SamplesPerSecond);
     }
 }

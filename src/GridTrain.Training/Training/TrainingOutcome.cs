@@ -13,4 +13,14 @@ public sealed record TrainingOutcome(
     double? TestAccuracy,
     string? CheckpointPath,
     string TensorBoardDirectory,
-    double SamplesPerSecond);
+    double SamplesPerSecond)
+{
+    /// <summary>True when early stopping ended the run.</summary>
+    public bool StoppedEarly { get; init; }
+
+    /// <summary>Epoch (from 1) whose weights are the best by the run's metric; 0 when no evaluation ran.</summary>
+    public int BestEpoch { get; init; }
+
+    /// <summary>Where the best weights are (<c>.pt</c> TorchScript or <c>.bin</c> TorchSharp); empty when none.</summary>
+    public string BestModelPath { get; init; } = "";
+}

@@ -25,7 +25,7 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal([1L, 2, 3, 4, 5, 6, 7], log.OfType<CheckpointWritten>().Select(c => c.Step));
         Assert.Equal(
             ["ckpt-000000006.bin", "ckpt-000000006.json", "ckpt-000000007.bin", "ckpt-000000007.json"],
-            Directory.GetFiles(CheckpointDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Directory.GetFiles(CheckpointDirectory, "ckpt-*").Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -84,6 +84,6 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(first.Steps, again.Steps);
         Assert.Equal(first.TestAccuracy, again.TestAccuracy);
         Assert.Equal(first.CheckpointPath, again.CheckpointPath);
-        Assert.IsType<TrainingFinished>(Assert.Single(log.Events));
+        Assert.IsType<TrainingFinished>(Assert.Single(log.Events, e => e is not TensorBoardWritten));
     }
 }

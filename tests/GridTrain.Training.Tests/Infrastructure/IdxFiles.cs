@@ -39,6 +39,23 @@ public static class IdxFiles
         WriteLabels(Path.Combine(directory, "t10k-labels-idx1-ubyte.gz"), Enumerable.Range(0, test).Select(i => (byte)(i % 10)).ToArray());
     }
 
+    /// <summary>
+    /// A learnable dataset: an image of class k (k = i mod 10) is dark except row k + 1, which is bright, plus noise from a
+    /// fixed generator.
+    /// </summary>
+    public static void WriteLearnableDataset(string directory, int train, int test, int rows)
+    {
+        foreach (var (prefix, count, seed) in new[] { ("train", train, 1), ("t10k", test, 2) })
+        {
+            var random = new Random(seed);
+            var pixels = Enumerable.Range(0, count * rows * rows)
+                .Select(p => (byte)(((p / rows) % rows == ((p / (rows * rows)) % 10) + 1 ? 200 : 0) + random.Next(0, 50)))
+                .ToArray();
+            WriteImages(Path.Combine(directory, $"{prefix}-images-idx3-ubyte.gz"), count, rows, rows, i => pixels[i]);
+            WriteLabels(Path.Combine(directory, $"{prefix}-labels-idx1-ubyte.gz"), Enumerable.Range(0, count).Select(i => (byte)(i % 10)).ToArray());
+        }
+    }
+
     private static void Write(string path, byte[] bytes)
     {
         if (!path.EndsWith(".gz", StringComparison.Ordinal))

@@ -33,6 +33,22 @@ public static class Jobs
             Checkpoint = new CheckpointPolicy { EverySteps = everySteps, KeepLast = keepLast },
         };
 
+    /// <summary>A small labelled table: <paramref name="rows"/> rows of three features and a label; class c has its mean at (2c, -c, c).</summary>
+    public static void WriteCsv(string path, int rows, int classes = 3, long seed = 5, string? nanAtRow = null)
+    {
+        var random = new Random((int)seed);
+        var lines = new List<string> { "width,height,depth,species" };
+        for (var i = 0; i < rows; i++)
+        {
+            var c = i % classes;
+            double Noise() => (random.NextDouble() - 0.5) * 0.8;
+            var width = nanAtRow == i.ToString(System.Globalization.CultureInfo.InvariantCulture) ? "NaN" : (2 * c + Noise()).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            lines.Add(string.Join(',', width, (-c + Noise()).ToString("R", System.Globalization.CultureInfo.InvariantCulture), (c + Noise()).ToString("R", System.Globalization.CultureInfo.InvariantCulture), $"kind-{(char)('a' + c)}"));
+        }
+
+        File.WriteAllLines(path, lines);
+    }
+
     public static WorkerRequest Request(JobSpec spec, string workDirectory, string? resumeFrom = null) => new()
     {
         JobId = "job-000000000001",

@@ -13,13 +13,32 @@ public sealed class ExactResumeTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Theory]
-    [InlineData("cnn", "adam", 0.0)]
-    [InlineData("cnn", "sgd", 0.9)]
-    [InlineData("mlp", "adam", 0.0)]
-    public void Resume_FromMidEpochCheckpoint_EndsWithBitwiseTheSameWeights(string model, string optimizer, double momentum)
+    [InlineData("cnn", "adam", 0.0, false)]
+    [InlineData("cnn", "sgd", 0.9, false)]
+    [InlineData("mlp", "adam", 0.0, false)]
+    [InlineData("resnet", "adamw", 0.0, true)]
+    [InlineData("cnn", "sgd", 0.9, true)]
+    public void Resume_FromMidEpochCheckpoint_EndsWithBitwiseTheSameWeights(string model, string optimizer, double momentum, bool everything)
     {
         // 200 examples in batches of 32: 7 steps per epoch (the last one of 8), 21 steps in 3 epochs.
         var spec = Jobs.Synthetic(model, epochs: 3, optimizer: optimizer, momentum: momentum, everySteps: 4);
+        if (everything)
+        {
+            // Augmentation, a warmup + cosine schedule, Nesterov or weight decay, clipping and best-model tracking resume exactly too.
+            spec = spec with
+            {
+                Data = spec.Data with { Augmentation = new AugmentationSpec { HorizontalFlip = true, CropPadding = 1 } },
+                Hyperparameters = spec.Hyperparameters with
+                {
+                    Nesterov = optimizer == "sgd",
+                    WeightDecay = 0.001,
+                    Schedule = new LearningRateSchedule { Name = "cosine", WarmupSteps = 3 },
+                    GradientClipNorm = 0.5,
+                    EarlyStopping = new EarlyStoppingSpec { Metric = "test_accuracy", Patience = 10 },
+                },
+            };
+        }
+
         var straightLog = new EventLog();
         var straight = Trainer.Run(Jobs.Request(spec, _directory.Combine("straight")), straightLog.Report, CancellationToken.None);
 

@@ -21,7 +21,7 @@ public sealed class ProgressReporterTests : IDisposable
         for (var step = 1; step <= 10; step++)
         {
             time.Advance(TimeSpan.FromMilliseconds(400));
-            reporter.OnStep(new TrainingCursor(step, 0, step * 4, 0, step), loss: step, batchSize: 4, TimeSpan.FromMilliseconds(400));
+            reporter.OnStep(new TrainingCursor(step, 0, step * 4, 0, step), loss: step, correct: 2, batchSize: 4, learningRate: 0.001, TimeSpan.FromMilliseconds(400));
         }
 
         var reports = log.OfType<ProgressReported>().ToList();

@@ -43,6 +43,39 @@ public sealed class WorkerProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Worker_NaNLoss_FailsAsAUserErrorWithThatCause()
+    {
+        var csv = _directory.Combine("table.csv");
+        Jobs.WriteCsv(csv, rows: 60, nanAtRow: "10");
+        var spec = Jobs.Synthetic(batchSize: 60) with { Data = new DataSpec { Csv = new CsvDataSpec { TrainPath = csv, TestPath = csv, Normalization = "none" } } };
+        using var worker = WorkerProcess.Start(Jobs.Request(spec, _directory.Combine("work")), _directory.Combine("request.json"));
+
+        var exitCode = await worker.WaitForExitAsync();
+
+        Assert.Equal(WorkerProtocol.UserErrorExitCode, exitCode);
+        var failed = Assert.IsType<TrainingFailed>(worker.Events[^1]);
+        Assert.True(failed.UserError);
+        Assert.StartsWith("training diverged: the loss is NaN at step 1 (epoch 1", failed.Reason);
+        Assert.DoesNotContain(worker.Events, e => e is ProgressReported);
+    }
+
+    [Fact]
+    public async Task Worker_TorchScriptUploadedWithTheRequest_TrainsAndSavesItBack()
+    {
+        var module = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "small-cnn.pt"));
+        var spec = Models.TorchScriptTests.Spec(new TorchScriptSpec { Module = module }, epochs: 1);
+        using var worker = WorkerProcess.Start(Jobs.Request(spec, _directory.Combine("work")), _directory.Combine("request.json"));
+
+        var exitCode = await worker.WaitForExitAsync();
+
+        Assert.True(exitCode == 0, await worker.StandardErrorAsync());
+        var finished = Assert.IsType<TrainingFinished>(worker.Events[^1]);
+        Assert.True(finished.TestAccuracy > 0.3, $"test accuracy {finished.TestAccuracy}");
+        Assert.True(File.Exists(_directory.Combine("work", "checkpoints", "final-model.pt")));
+        Assert.EndsWith("best-model.pt", finished.BestModelPath, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Worker_UnreadableRequest_ExitsWithFailure()
     {
         var path = _directory.Combine("request.json");
@@ -70,7 +103,7 @@ public sealed class WorkerProcessTests : IDisposable
         Assert.True(exitCode == 143, await worker.StandardErrorAsync());
         var events = worker.Events;
         Assert.Empty(events.OfType<TrainingFinished>());
-        var checkpoint = Assert.IsType<CheckpointWritten>(events[^1]);
+        var checkpoint = Assert.IsType<CheckpointWritten>(events.Last(e => e is not TensorBoardWritten));
         Assert.True(checkpoint.Step >= progress.Step);
         Assert.Equal(checkpoint.Step, events.OfType<ProgressReported>().Last().Step);
         Assert.True(File.Exists(checkpoint.Uri));

@@ -15,12 +15,13 @@ internal static class DemoCommand
         var epochs = new NumberOption<int>("--epochs") { Description = "Passes over the training data [default: 1]", HelpName = "N" }.AtLeast(1);
         var json = new Option<bool>("--json") { Description = "End with one line of JSON describing the outcome, for scripts" };
         var workDirectory = new Option<string?>("--work-dir") { Description = "Directory for the job's files, checkpoints and TensorBoard logs [default: a new directory under the system temp directory]", HelpName = "DIR" };
+        var file = new Option<string?>("--file", "-f") { Description = "Run the job this YAML or JSON job file describes instead (see examples/); --data and --epochs do not apply", HelpName = "FILE" };
         var syntheticExamples = new NumberOption<int>("--synthetic-examples") { Description = "Generated training examples when Fashion-MNIST is missing [default: 6000]", Hidden = true }.AtLeast(10);
 
         var command = new Command("demo", "Train a CNN on Fashion-MNIST on a controller and agent started in this process, showing progress, "
             + "then say where the checkpoints and TensorBoard logs are")
         {
-            data, epochs, json, workDirectory, syntheticExamples,
+            data, epochs, json, workDirectory, file, syntheticExamples,
         };
         command.SetAction((parseResult, ct) => new DemoRun(context).RunAsync(
             new DemoSettings(
@@ -28,7 +29,8 @@ internal static class DemoCommand
                 parseResult.GetValue(epochs) ?? 1,
                 parseResult.GetValue(json),
                 parseResult.GetValue(workDirectory),
-                parseResult.GetValue(syntheticExamples) ?? 6000),
+                parseResult.GetValue(syntheticExamples) ?? 6000,
+                parseResult.GetValue(file)),
             ct));
         return command;
     }

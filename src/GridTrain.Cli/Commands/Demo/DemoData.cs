@@ -4,12 +4,13 @@ namespace GridTrain.Cli.Commands.Demo;
 
 /// <summary>
 /// What the demo trains on: Fashion-MNIST when its IDX files are there, generated data otherwise. <c>Kind</c> is
-/// <c>fashion-mnist</c> or <c>synthetic</c>; <c>Explanation</c> is one line saying what is used and why.
+/// <c>fashion-mnist</c>, <c>synthetic</c> or <c>job-file</c>; <c>Explanation</c> is one line saying what is used and why.
 /// </summary>
 internal sealed record DemoData(string Kind, DataSpec Spec, string Explanation)
 {
     public const string FashionMnist = "fashion-mnist";
     public const string SyntheticKind = "synthetic";
+    public const string JobFileKind = "job-file";
 
     /// <summary>Where Debian's <c>dataset-fashion-mnist</c> package installs the data set.</summary>
     public const string DefaultDirectory = "/usr/share/datasets/fashion-mnist";

@@ -24,8 +24,11 @@ internal sealed class DemoRun(CliContext context)
     public async Task<int> RunAsync(DemoSettings settings, CancellationToken cancellationToken)
     {
         var started = context.Time.GetTimestamp();
+        var fileSpec = settings.JobFile is { } file ? JobFile.Load(file) : null;
         var workDirectory = CreateWorkDirectory(settings.WorkDirectory);
-        var data = DemoData.Choose(settings.DataDirectory, settings.SyntheticExamples);
+        var data = fileSpec is null
+            ? DemoData.Choose(settings.DataDirectory, settings.SyntheticExamples)
+            : new DemoData(DemoData.JobFileKind, fileSpec.Data, $"job: {Path.GetFullPath(settings.JobFile!)} ({fileSpec.Model.Name})");
         Say($"work directory: {workDirectory}");
         Say(data.Explanation);
 
@@ -36,7 +39,8 @@ internal sealed class DemoRun(CliContext context)
         {
             Say($"grid: controller on {grid.Address.ToString().TrimEnd('/')} and agent '{gridOptions.AgentName}', both in this process");
             using var client = new GridTrainClient(grid.Address, token: grid.AdminToken);
-            (job, interrupted) = await TrainAsync(client, Request(settings, data), cancellationToken);
+            var request = fileSpec is null ? Request(settings, data) : new SubmitJobRequest { Batch = CpuBatch(), Spec = fileSpec };
+            (job, interrupted) = await TrainAsync(client, request, cancellationToken);
         }
 
         // After the grid has stopped, so nothing it logs can come after the summary.
@@ -54,9 +58,12 @@ internal sealed class DemoRun(CliContext context)
     private async Task<(Job Job, bool Interrupted)> TrainAsync(GridTrainClient client, SubmitJobRequest request, CancellationToken cancellationToken)
     {
         var submitted = await client.Jobs.SubmitJobAsync(request, deadline: context.CallDeadline(), cancellationToken: cancellationToken);
-        var h = request.Spec.Hyperparameters;
-        Say($"job {submitted.Id}: {request.Spec.Model.Name}, {h.Optimizer} lr {Formats.Number(h.LearningRate)}, batch {h.BatchSize}, "
-            + $"{h.Epochs} epoch(s), checkpoint every {request.Spec.Checkpoint.EverySteps} steps");
+        // The controller's copy has every default filled in.
+        var spec = submitted.Spec ?? request.Spec;
+        var h = spec.Hyperparameters ?? new Hyperparameters();
+        var every = spec.Checkpoint?.EverySteps ?? 0;
+        Say($"job {submitted.Id}: {spec.Model.Name}, {h.Optimizer} lr {Formats.Number(h.LearningRate)}, batch {h.BatchSize}, "
+            + $"{h.Epochs} epoch(s), checkpoint " + (every > 0 ? $"every {every} steps" : "at epoch ends"));
 
         var view = new JobProgressView(context);
         try
@@ -75,7 +82,7 @@ internal sealed class DemoRun(CliContext context)
 
     private static SubmitJobRequest Request(DemoSettings settings, DemoData data) => new()
     {
-        Batch = new BatchSession { Resources = new ResourceRequest { Runtime = Runtime.Cpu } },
+        Batch = CpuBatch(),
         Spec = new JobSpec
         {
             Model = new ModelSpec { Name = "cnn" },
@@ -85,6 +92,8 @@ internal sealed class DemoRun(CliContext context)
             DisplayName = "demo",
         },
     };
+
+    private static BatchSession CpuBatch() => new() { Resources = new ResourceRequest { Runtime = Runtime.Cpu } };
 
     private static DemoSummary Summarize(Job job, string workDirectory, DemoData data, TimeSpan elapsed)
     {

@@ -4,7 +4,7 @@ using GridTrain.Protos.V1;
 
 namespace GridTrain.Cli.Commands.Jobs;
 
-/// <summary><c>gridtrain job submit|get|ls|logs|cancel</c>.</summary>
+/// <summary><c>gridtrain job submit|get|ls|logs|tensorboard|cancel</c>.</summary>
 internal static class JobCommand
 {
     public static Command Create(CliContext context) => new("job", "Training jobs: run one at a time per session, like cells in a notebook")
@@ -13,6 +13,7 @@ internal static class JobCommand
         GetJob(context),
         ListJobs(context),
         JobLogsCommand.Create(context),
+        JobTensorBoardCommand.Create(context),
         CancelJob(context),
     };
 

@@ -7,13 +7,21 @@ using DataSpec = GridTrain.Protos.V1.DataSpec;
 
 namespace GridTrain.Cli.Commands.Jobs;
 
-/// <summary>The options of <c>job submit</c> that make up the job's spec: model, data, training and checkpoint settings.</summary>
+/// <summary>
+/// The options of <c>job submit</c> that make up the job's spec: a job file (<c>-f job.yaml</c>), or model, data,
+/// training and checkpoint settings as flags.
+/// </summary>
 internal sealed class JobSpecOptions
 {
-    public ChoiceOption<string> Model { get; } = new("--model", JobSpecValidator.Models.Order().ToDictionary(m => m, m => m))
+    public ChoiceOption<string> Model { get; } = new("--model", JobSpecValidator.Models.Where(m => m != "torchscript").Order().ToDictionary(m => m, m => m))
     {
-        Description = "Model to train: cnn (the Fashion-MNIST reference CNN) or mlp",
-        Required = true,
+        Description = "Model to train: cnn (the Fashion-MNIST reference CNN), mlp or resnet (torchscript needs a job file)",
+    };
+
+    public Option<string?> File { get; } = new("--file", "-f")
+    {
+        Description = "A job spec file, YAML or JSON (see examples/); instead of the model, data and training flags",
+        HelpName = "FILE",
     };
 
     public Option<string?> Data { get; } = new("--data") { Description = "Directory of IDX files (MNIST/Fashion-MNIST names, raw or .gz) on the agent's machine", HelpName = "DIR" };
@@ -43,16 +51,45 @@ internal sealed class JobSpecOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Model, Data, Synthetic, Epochs, BatchSize, LearningRate, Optimizer, MaxSteps, Seed, CheckpointEvery, Threads, Name })
+        Option[] flags = [Model, Data, Synthetic, Epochs, BatchSize, LearningRate, Optimizer, MaxSteps, Seed, CheckpointEvery, Threads, Name];
+        command.Add(File);
+        foreach (var option in flags)
         {
             command.Add(option);
         }
 
-        command.RequireExactlyOne(Data, Synthetic, "train on IDX files (--data DIR) or on generated data (--synthetic N)");
+        command.Validators.Add(result =>
+        {
+            if (result.IsGiven(File))
+            {
+                var given = flags.Where(result.IsGiven).Select(o => o.Name).ToList();
+                if (given.Count > 0)
+                {
+                    result.AddError($"{string.Join(", ", given)}: not with --file; put these settings in the job file");
+                }
+
+                return;
+            }
+
+            if (!result.IsGiven(Model))
+            {
+                result.AddError("give a job file (-f job.yaml) or the model to train (--model cnn|mlp|resnet)");
+            }
+
+            if (result.IsGiven(Data) == result.IsGiven(Synthetic))
+            {
+                result.AddError($"set exactly one of {Data.Name} and {Synthetic.Name}: train on IDX files (--data DIR) or on generated data (--synthetic N)");
+            }
+        });
     }
 
     public JobSpec ToSpec(ParseResult parseResult)
     {
+        if (parseResult.GetValue(File) is { } file)
+        {
+            return JobFile.Load(file);
+        }
+
         var data = parseResult.GetValue(Data) is { } directory
             ? new DataSpec { IdxDirectory = Path.GetFullPath(directory) }
             : new DataSpec { Synthetic = new SyntheticData { TrainExamples = parseResult.GetValue(Synthetic) ?? 0 } };

@@ -5,7 +5,7 @@ using GridTrain.Protos.V1;
 
 namespace GridTrain.Cli.Commands.Jobs;
 
-/// <summary><c>gridtrain job submit (--session ID | --batch ...) --model M (--data DIR | --synthetic N) ... [--wait]</c>.</summary>
+/// <summary><c>gridtrain job submit (--session ID | --batch ...) (-f job.yaml | --model M (--data DIR | --synthetic N) ...) [--wait]</c>.</summary>
 internal static class JobSubmitCommand
 {
     public static Command Create(CliContext context)
