@@ -161,7 +161,7 @@ internal static partial class RequestLimits
 
     /// <summary>
     /// A checkpoint location the grid will later hand back as a job's resume point: a normalized absolute path, or a
-    /// URI of a store (<c>scheme://…</c>) without <c>..</c>, at most 4096 characters.
+    /// URI of a store (<c>scheme:…</c>, e.g. <c>gdrive:{id}/{name}</c>) without <c>..</c>, at most 4096 characters.
     /// </summary>
     private static string? CheckpointProblem(string uri, string field)
     {
@@ -170,7 +170,7 @@ internal static partial class RequestLimits
             return $"{field}: at most {MaxReportedPath} characters";
         }
 
-        if (uri.Contains("://", StringComparison.Ordinal))
+        if (StoreUri().IsMatch(uri))
         {
             return uri.Contains("..", StringComparison.Ordinal) || uri.Any(char.IsControl) ? $"{field}: must not contain '..' or control characters" : null;
         }
@@ -184,6 +184,9 @@ internal static partial class RequestLimits
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
     private static partial Regex IdPattern();
+
+    [GeneratedRegex("^[a-z][a-z0-9+.-]*:")]
+    private static partial Regex StoreUri();
 
     [GeneratedRegex("%[0-9a-fA-F]{2}")]
     private static partial Regex PercentEncoded();

@@ -46,6 +46,23 @@ public sealed class ReportLimitsTests(ControllerFixture controller) : IClassFixt
             Events = { new JobEvent { Sequence = 2, Checkpoint = new CheckpointWritten { Step = 1, Uri = "/var/lib/agent/jobs/../../../../etc/passwd" } } },
         }).ResponseAsync);
 
+        var escapingStoreUri = await Assert.ThrowsAsync<RpcException>(() => agent.Client.ReportJobEventsAsync(new ReportJobEventsRequest
+        {
+            AgentId = agent.AgentId,
+            JobId = job.Id,
+            LeaseEpoch = start.LeaseEpoch,
+            Events = { new JobEvent { Sequence = 2, Checkpoint = new CheckpointWritten { Step = 1, Uri = "gdrive:1AbC/../../x" } } },
+        }).ResponseAsync);
+
+        // A store's URI (the Drive store's gdrive:{manifest id}/{file}) is a valid resume point.
+        await agent.Client.ReportJobEventsAsync(new ReportJobEventsRequest
+        {
+            AgentId = agent.AgentId,
+            JobId = job.Id,
+            LeaseEpoch = start.LeaseEpoch,
+            Events = { new JobEvent { Sequence = 2, Checkpoint = new CheckpointWritten { Step = 1, Uri = "gdrive:1AbC_d-9/ckpt-000000001-e1-a1.bin" } } },
+        });
+
         var log = await controller.Client.WatchJobAsync(job.Id, follow: true).FirstAsync(e => e.Log is not null);
         Assert.Equal(16 * 1024, log.Log.Text.Length);
         Assert.EndsWith("…", log.Log.Text, StringComparison.Ordinal);
@@ -53,6 +70,9 @@ public sealed class ReportLimitsTests(ControllerFixture controller) : IClassFixt
         Assert.Equal("events[0].checkpoint.uri: at most 4096 characters", refused.Status.Detail);
         Assert.Equal(StatusCode.InvalidArgument, escaping.StatusCode);
         Assert.StartsWith("events[0].checkpoint.uri: must be a normalized path", escaping.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("events[0].checkpoint.uri: must not contain '..' or control characters", escapingStoreUri.Status.Detail);
+        var stored = await controller.Client.Jobs.GetJobAsync(new GetJobRequest { JobId = job.Id });
+        Assert.Equal("gdrive:1AbC_d-9/ckpt-000000001-e1-a1.bin", stored.LatestCheckpoint);
     }
 
     private static async Task<AgentCommand> NextAsync(AsyncServerStreamingCall<AgentCommand> commands, Func<AgentCommand, bool> match)
