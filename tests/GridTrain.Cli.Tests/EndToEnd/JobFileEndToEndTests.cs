@@ -34,10 +34,10 @@ public sealed class JobFileEndToEndTests : IDisposable
             timeout.Token);
         var controller = grid.Address.ToString().TrimEnd('/');
 
-        var submit = await _cli.RunAsync("job", "submit", "--batch", "-f", jobFile, "--wait", "-o", "json", "--controller", controller);
+        var submit = await _cli.RunAsync("job", "submit", "--batch", "-f", jobFile, "--wait", "-o", "json", "--controller", controller, "--token", grid.AdminToken);
 
         Assert.True(submit.ExitCode == 0, $"{submit.Out}\n{submit.Error}");
-        using var client = new GridTrainClient(grid.Address);
+        using var client = new GridTrainClient(grid.Address, token: grid.AdminToken);
         var job = (await client.Jobs.ListJobsAsync(new ListJobsRequest(), cancellationToken: timeout.Token)).Jobs.Single();
         Assert.Equal(JobState.Succeeded, job.State);
         Assert.Equal("mlp", job.Spec.Model.Name);
@@ -45,7 +45,7 @@ public sealed class JobFileEndToEndTests : IDisposable
         Assert.EndsWith("best-model.bin", job.Result.BestModelUri, StringComparison.Ordinal);
 
         var output = _temp.Combine("tb");
-        var fetch = await _cli.RunAsync("job", "tensorboard", job.Id, "--out", output, "--controller", controller);
+        var fetch = await _cli.RunAsync("job", "tensorboard", job.Id, "--out", output, "--controller", controller, "--token", grid.AdminToken);
 
         Assert.True(fetch.ExitCode == 0, fetch.Error);
         Assert.Contains($"view with: tensorboard --logdir {output}", fetch.Out);
@@ -70,10 +70,10 @@ public sealed class JobFileEndToEndTests : IDisposable
             new EmbeddedGridOptions { WorkDirectory = _temp.Combine("grid"), MinimumLogLevel = LogLevel.Warning },
             timeout.Token);
 
-        var submit = await _cli.RunAsync("job", "submit", "--batch", "-f", jobFile, "--wait", "--controller", grid.Address.ToString().TrimEnd('/'));
+        var submit = await _cli.RunAsync("job", "submit", "--batch", "-f", jobFile, "--wait", "--controller", grid.Address.ToString().TrimEnd('/'), "--token", grid.AdminToken);
 
         Assert.Equal(ExitCodes.Failure, submit.ExitCode);
-        using var client = new GridTrainClient(grid.Address);
+        using var client = new GridTrainClient(grid.Address, token: grid.AdminToken);
         var job = (await client.Jobs.ListJobsAsync(new ListJobsRequest(), cancellationToken: timeout.Token)).Jobs.Single();
         Assert.Equal(JobState.Failed, job.State);
         Assert.Equal(1, job.Attempt);
