@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes small-cnn.pt: a TorchScript image classifier made by real PyTorch, for GridTrain's tests and examples.
 
-Run with Debian's PyTorch (apt-get install python3-torch):  /usr/bin/python3 make_model.py [OUT]  (tests/GridTrain.Training.Tests/Fixtures has the same module)
+Run with Debian's PyTorch (apt-get install python3-torch):  /usr/bin/python3 make_model.py [OUT]  (tests/GridTrain.Training.Tests/Fixtures/small-cnn.pt was made by this script)
 The module maps [N, 1, H, W] float images (any H, W >= 4) to [N, 10] logits; adaptive pooling makes it size-agnostic.
 """
 import sys

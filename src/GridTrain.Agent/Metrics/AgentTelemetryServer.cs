@@ -1,6 +1,7 @@
 using System.Net;
 using GridTrain.Agent.Connection;
 using GridTrain.Agent.Gpu;
+using GridTrain.Domain.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace GridTrain.Training.Tests.Models;
 
 /// <summary>
-/// A module made by real PyTorch (Fixtures/small-cnn.pt, from make_torchscript_fixture.py with Debian's python3-torch)
+/// A module made by real PyTorch (Fixtures/small-cnn.pt, from examples/torchscript/make_model.py with Debian's python3-torch)
 /// trained through GridTrain and saved back as TorchScript that TorchSharp and PyTorch both load.
 /// </summary>
 public sealed class TorchScriptTests : IDisposable

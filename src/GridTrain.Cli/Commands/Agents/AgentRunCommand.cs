@@ -25,21 +25,7 @@ internal static class AgentRunCommand
         var joinTokenFile = new Option<string>("--join-token-file") { Description = "File with the agent join token [env: GRIDTRAIN_JOIN_TOKEN]", HelpName = "FILE" };
         var clientCertificate = new Option<string>("--client-cert") { Description = "PEM client certificate, for controllers that require mutual TLS from agents; needs --client-key", HelpName = "FILE" };
         var clientKey = new Option<string>("--client-key") { Description = "PEM private key of --client-cert", HelpName = "FILE" };
-        var metricsListen = new Option<IPEndPoint>("--metrics-listen")
-        {
-            Description = "HOST:PORT to serve /metrics (Prometheus), /livez and /readyz on, over HTTP/1.1 without authentication; port 0 picks a free one [default: off]",
-            HelpName = "HOST:PORT",
-            CustomParser = result =>
-            {
-                var text = result.Tokens[0].Value;
-                if (!ListenAddress.TryParse(text, out var endpoint))
-                {
-                    result.AddError($"--metrics-listen: '{text}' is not HOST:PORT; use e.g. 127.0.0.1:9464 or 0.0.0.0:9464");
-                }
-
-                return endpoint;
-            },
-        };
+        var metricsListen = ListenOption.Metrics();
         var store = new ChoiceOption<string>("--checkpoint-store", new Dictionary<string, string> { ["local"] = "local", ["gdrive"] = "gdrive" })
         {
             Description = "Where committed checkpoints go: local (the work directory) or gdrive (Google Drive) [default: local, or $GRIDTRAIN_CHECKPOINT_STORE]",

@@ -19,36 +19,11 @@ internal static class ControllerCommand
     private static Command Run(CliContext context)
     {
         var defaults = new GridOptions();
-        var listen = new Option<IPEndPoint>("--listen")
+        var listen = new ListenOption("--listen", "127.0.0.1:7070, 0.0.0.0:7070 or [::]:7070")
         {
             Description = "HOST:PORT to serve on (HTTP/2; TLS with --tls-cert); port 0 picks a free one, * listens on all interfaces [default: 127.0.0.1:7070]",
-            HelpName = "HOST:PORT",
-            CustomParser = result =>
-            {
-                var text = result.Tokens[0].Value;
-                if (!ListenAddress.TryParse(text, out var endpoint))
-                {
-                    result.AddError($"--listen: '{text}' is not HOST:PORT; use e.g. 127.0.0.1:7070, 0.0.0.0:7070 or [::]:7070");
-                }
-
-                return endpoint;
-            },
         };
-        var metricsListen = new Option<IPEndPoint>("--metrics-listen")
-        {
-            Description = "HOST:PORT to serve /metrics (Prometheus), /livez and /readyz on, over HTTP/1.1 without authentication; port 0 picks a free one [default: off]",
-            HelpName = "HOST:PORT",
-            CustomParser = result =>
-            {
-                var text = result.Tokens[0].Value;
-                if (!ListenAddress.TryParse(text, out var endpoint))
-                {
-                    result.AddError($"--metrics-listen: '{text}' is not HOST:PORT; use e.g. 127.0.0.1:9464 or 0.0.0.0:9464");
-                }
-
-                return endpoint;
-            },
-        };
+        var metricsListen = ListenOption.Metrics();
         var dataDirectory = new Option<string>("--data-dir")
         {
             Description = "Directory for the controller's data (SQLite database controller.db, WAL mode); created if missing",

@@ -1,7 +1,7 @@
-namespace GridTrain.Agent.Metrics;
+namespace GridTrain.Domain.Telemetry;
 
 /// <summary>Whether the standard <c>OTEL_EXPORTER_OTLP_*ENDPOINT</c> variables ask for OTLP export.</summary>
-internal static class OtlpEnvironment
+public static class OtlpEnvironment
 {
     private static readonly string[] EndpointVariables =
     [
