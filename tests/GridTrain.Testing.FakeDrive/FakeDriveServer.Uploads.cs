@@ -1,0 +1,283 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace GridTrain.Testing.FakeDrive;
+
+// Media, multipart and resumable uploads (308 with Range, the 256 KiB rule, status queries).
+public sealed partial class FakeDriveServer
+{
+    private async Task StartResumableAsync(HttpContext context)
+    {
+        if (await ApplyGenericFaultAsync(context, FakeDriveTarget.UploadStart))
+        {
+            return;
+        }
+
+        var metadata = await JsonNode.ParseAsync(context.Request.Body) as JsonObject ?? [];
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        long? declared = long.TryParse(context.Request.Headers["X-Upload-Content-Length"], out var length) ? length : null;
+        _sessions[id] = new UploadSession(metadata, declared);
+        Interlocked.Increment(ref _sessionsStarted);
+        context.Response.Headers.Location = new Uri(Endpoint, $"upload/drive/v3/files?uploadType=resumable&upload_id={id}").ToString();
+        context.Response.StatusCode = 200;
+    }
+
+    private async Task ChunkAsync(HttpContext context, string uploadId)
+    {
+        ChunkRequests++;
+        if (!_sessions.TryGetValue(uploadId, out var session))
+        {
+            await ErrorAsync(context, 404, "notFound", "Upload session not found or expired.");
+            return;
+        }
+
+        var range = context.Request.Headers.ContentRange.ToString();
+        if (!ContentRangeHeaderValue.TryParse(range, out var contentRange) || contentRange.Length is not { } total || contentRange.Unit != "bytes")
+        {
+            await ErrorAsync(context, 400, "badContentRange", $"Invalid Content-Range '{range}'");
+            return;
+        }
+
+        var body = await ReadBodyAsync(context.Request);
+
+        FakeDriveFile? completed;
+        lock (session)
+        {
+            completed = session.File;
+        }
+
+        if (completed is not null)
+        {
+            // A completed session answers with its file, also to a status query.
+            await JsonAsync(context, 200, Resource(completed));
+            return;
+        }
+
+        if (_hold is { } hold && contentRange.HasRange)
+        {
+            hold.Arrived.TrySetResult();
+            await hold.Released.Task;
+            context.Abort();
+            return;
+        }
+
+        if (!contentRange.HasRange)
+        {
+            if (await ApplyGenericFaultAsync(context, FakeDriveTarget.Any))
+            {
+                return;
+            }
+
+            await AcknowledgeAsync(context, session, total);
+            return;
+        }
+
+        var from = contentRange.From!.Value;
+        var to = contentRange.To!.Value;
+        if (to - from + 1 != body.Length || (session.DeclaredLength is { } declared && declared != total))
+        {
+            await ErrorAsync(context, 400, "badContentRange", $"Content-Range {range} does not match the {body.Length} bytes sent");
+            return;
+        }
+
+        if (to + 1 < total && body.Length % ChunkUnit != 0)
+        {
+            await ErrorAsync(context, 400, "invalidChunkSize", "Chunks other than the last must be a multiple of 256 KiB (262144 bytes).");
+            return;
+        }
+
+        if (from > session.Received.Length)
+        {
+            await ErrorAsync(context, 400, "badContentRange", $"The upload offset is {session.Received.Length}, the request starts at {from}");
+            return;
+        }
+
+        // Bytes Drive already holds are skipped; the rest is appended.
+        var fresh = body.AsSpan((int)(session.Received.Length - from));
+        switch (Take(FakeDriveTarget.UploadChunk))
+        {
+            case FakeDriveFault.ServerErrorAfterPartialCommit:
+                session.Append(fresh[..PartOf(fresh.Length)]);
+                await ErrorAsync(context, 503, "backendError", "Backend Error");
+                return;
+            case FakeDriveFault.DropConnection:
+                session.Append(fresh[..PartOf(fresh.Length)]);
+                context.Abort();
+                return;
+            case FakeDriveFault.ShortAcknowledge:
+                session.Append(fresh[..PartOf(fresh.Length)]);
+                await AcknowledgeAsync(context, session, total);
+                return;
+            case FakeDriveFault.ExpiredSession:
+                _sessions.TryRemove(uploadId, out _);
+                await ErrorAsync(context, 404, "notFound", "Upload session not found or expired.");
+                return;
+            case { } other:
+                lock (_faults)
+                {
+                    _faults.Insert(0, (other, FakeDriveTarget.UploadChunk));
+                    Interlocked.Decrement(ref _faultsFired);
+                }
+
+                await ApplyGenericFaultAsync(context, FakeDriveTarget.UploadChunk);
+                return;
+            case null:
+                session.Append(fresh);
+                await AcknowledgeAsync(context, session, total);
+                return;
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
+    {
+        if (request.ContentLength is { } length and <= int.MaxValue)
+        {
+            var body = new byte[length];
+            await request.Body.ReadExactlyAsync(body);
+            return body;
+        }
+
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        return buffer.ToArray();
+    }
+
+    /// <summary>Half of a chunk, in whole 256 KiB units when it is that large.</summary>
+    private static int PartOf(int length) => length >= 2 * ChunkUnit ? length / 2 / ChunkUnit * ChunkUnit : length / 2;
+
+    private async Task AcknowledgeAsync(HttpContext context, UploadSession session, long total)
+    {
+        if (session.Received.Length == total)
+        {
+            var checksums = session.Checksums();
+            var file = Created(session.Metadata, session.TakeContent(), checksums);
+            if (file is null)
+            {
+                await ErrorAsync(context, 409, "duplicate", "A file already exists with the provided ID.");
+                return;
+            }
+
+            lock (session)
+            {
+                session.File = file;
+            }
+
+            await JsonAsync(context, 200, Resource(file));
+            return;
+        }
+
+        if (session.Received.Length > 0)
+        {
+            context.Response.Headers["Range"] = $"bytes=0-{session.Received.Length - 1}";
+        }
+
+        context.Response.StatusCode = 308;
+    }
+
+    private async Task MultipartAsync(HttpContext context)
+    {
+        if (await ApplyGenericFaultAsync(context, FakeDriveTarget.UploadStart))
+        {
+            return;
+        }
+
+        var contentType = MediaTypeHeaderValue.Parse(context.Request.ContentType);
+        var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
+        if (contentType.MediaType != "multipart/related" || string.IsNullOrEmpty(boundary))
+        {
+            await ErrorAsync(context, 400, "badContent", "multipart uploads need Content-Type multipart/related with a boundary");
+            return;
+        }
+
+        var reader = new MultipartReader(boundary, context.Request.Body);
+        var metadataSection = await reader.ReadNextSectionAsync();
+        var metadata = metadataSection is null ? null : await JsonNode.ParseAsync(metadataSection.Body) as JsonObject;
+        var contentSection = await reader.ReadNextSectionAsync();
+        if (metadata is null || contentSection is null)
+        {
+            await ErrorAsync(context, 400, "badContent", "a multipart upload has two parts: metadata, then content");
+            return;
+        }
+
+        using var content = new MemoryStream();
+        await contentSection.Body.CopyToAsync(content);
+        if (Created(metadata, content.ToArray()) is { } file)
+        {
+            await JsonAsync(context, 200, Resource(file));
+        }
+        else
+        {
+            await ErrorAsync(context, 409, "duplicate", "A file already exists with the provided ID.");
+        }
+    }
+
+    private async Task MediaAsync(HttpContext context)
+    {
+        if (await ApplyGenericFaultAsync(context, FakeDriveTarget.UploadStart))
+        {
+            return;
+        }
+
+        using var content = new MemoryStream();
+        await context.Request.Body.CopyToAsync(content);
+        var file = Created([], content.ToArray())!;
+        await JsonAsync(context, 200, Resource(file));
+    }
+
+    private sealed class UploadSession(JsonObject metadata, long? declaredLength)
+    {
+        public JsonObject Metadata { get; } = metadata;
+
+        public long? DeclaredLength { get; } = declaredLength;
+
+        private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public MemoryStream Received { get; private set; } = new((int)Math.Min(declaredLength ?? 0, int.MaxValue));
+
+        public FakeDriveFile? File { get; set; }
+
+        private Task _hashing = Task.CompletedTask;
+
+        /// <summary>
+        /// Stores bytes at the end of what was received. They are hashed behind the answer, in order, while the next
+        /// chunk travels (as a server that checksums in its storage layer would); <see cref="Checksums"/> waits.
+        /// </summary>
+        public void Append(ReadOnlySpan<byte> bytes)
+        {
+            var start = (int)Received.Length;
+            Received.Write(bytes);
+            var stored = Received.GetBuffer().AsMemory(start, bytes.Length);
+            _hashing = _hashing.ContinueWith(
+                _ =>
+                {
+                    var md5 = Task.Run(() => _md5.AppendData(stored.Span));
+                    _sha256.AppendData(stored.Span);
+                    md5.GetAwaiter().GetResult();
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.None,
+                TaskScheduler.Default);
+        }
+
+        /// <summary>The received bytes, without a copy when the declared length was exact; the session keeps none.</summary>
+        public byte[] TakeContent()
+        {
+            var buffer = Received.GetBuffer();
+            var content = buffer.Length == Received.Length ? buffer : Received.ToArray();
+            Received = new MemoryStream();
+            return content;
+        }
+
+        public (string Md5, string Sha256) Checksums()
+        {
+            _hashing.GetAwaiter().GetResult();
+            return (Convert.ToHexStringLower(_md5.GetCurrentHash()), Convert.ToHexStringLower(_sha256.GetCurrentHash()));
+        }
+    }
+}
