@@ -3,13 +3,14 @@ using System.Security.Cryptography;
 using GridTrain.Client;
 using GridTrain.Controller.Security;
 
-namespace GridTrain.IntegrationTests.Infrastructure;
+namespace GridTrain.Testing;
 
 /// <summary>
 /// The credentials every controller of this test run accepts unless a test configures its own: set as the
 /// environment (<c>GRIDTRAIN_ADMIN_TOKEN</c>, <c>GRIDTRAIN_JOIN_TOKEN</c>, <c>GRIDTRAIN_TOKEN</c>) when the test
 /// assembly loads, so in-process controllers, <c>new GridTrainClient(address)</c>, and controller and agent processes
-/// all authenticate without each test passing tokens. Fresh random values per run.
+/// all authenticate without each test passing tokens. Fresh random values per run. Compiled into each test project
+/// that starts controllers (linked from tests/Shared), so each assembly sets its own environment.
 /// </summary>
 public static class TestCredentials
 {
