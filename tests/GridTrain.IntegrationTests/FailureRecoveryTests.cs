@@ -4,12 +4,13 @@ using GridTrain.Controller.Hosting;
 using GridTrain.Domain.Grid;
 using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
+using Xunit.Abstractions;
 
 namespace GridTrain.IntegrationTests;
 
 /// <summary>Machines die, networks cut, controllers crash: no training is lost or run twice. Real processes on loopback.</summary>
 [Collection(EndToEndCollection.Name)]
-public sealed class FailureRecoveryTests : IAsyncLifetime
+public sealed class FailureRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly GridOptions s_fastFailover = new() { HeartbeatInterval = TimeSpan.FromMilliseconds(500), AgentTimeout = TimeSpan.FromSeconds(3), MaxJobAttempts = 3 };
     private readonly string _root = Directory.CreateTempSubdirectory("gridtrain-recovery-").FullName;
@@ -21,6 +22,12 @@ public sealed class FailureRecoveryTests : IAsyncLifetime
     {
         foreach (var item in Enumerable.Reverse(_cleanup))
         {
+            if (item is AgentProcess agent)
+            {
+                // Shown with a failed test: what the agents saw is usually what explains it.
+                output.WriteLine($"--- agent {agent.Name}:\n{agent.Output()}");
+            }
+
             await item.DisposeAsync();
         }
 
