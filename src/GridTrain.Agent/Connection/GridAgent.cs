@@ -71,7 +71,9 @@ public sealed partial class GridAgent : IAsyncDisposable
             time,
             ex => AgentResilience.IsTransient(ex) || ex.StatusCode is StatusCode.NotFound or StatusCode.Unauthenticated,
             (failure, delay) => Log.Reconnecting(_logger, options.Controller!, failure.StatusCode, failure.Status.Detail, delay));
-        _report = AgentResilience.Create(ReconnectCap, time, AgentResilience.IsTransient);
+        // Reports retry UNAUTHENTICATED too: a report sent with the credential a re-registration (after a controller
+        // restart) has just replaced must wait for the new one, not escape and orphan its job.
+        _report = AgentResilience.Create(ReconnectCap, time, ex => AgentResilience.IsTransient(ex) || ex.StatusCode == StatusCode.Unauthenticated);
         _workerPath = options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "GridTrain.Worker.dll");
         _gpus = gpus ?? new NoGpus();
         _storage = JobStorage.Create(options, time, logger);
