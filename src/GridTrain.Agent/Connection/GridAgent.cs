@@ -188,7 +188,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         _heartbeatInterval = response.HeartbeatInterval.ToTimeSpan();
         _agentTimeout = response.AgentTimeout?.ToTimeSpan();
         Log.Registered(_logger, _options.Name, response.AgentId, _options.Controller!);
-        await ApplyAsync(response.StopJobIds, response.ReleaseSessionIds);
+        await ApplyAsync(request.Sessions, request.RunningJobs, response.StopJobIds, response.ReleaseSessionIds);
     }
 
     private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
@@ -199,7 +199,7 @@ public sealed partial class GridAgent : IAsyncDisposable
             request.Sessions.AddRange(_sessions.Values.Select(s => new SessionLease { SessionId = s.SessionId, LeaseEpoch = s.LeaseEpoch }));
             request.RunningJobs.AddRange(RunningJobs());
             var response = await _client.HeartbeatAsync(request, deadline: Deadline(), cancellationToken: cancellationToken);
-            await ApplyAsync(response.StopJobIds, response.ReleaseSessionIds);
+            await ApplyAsync(request.Sessions, request.RunningJobs, response.StopJobIds, response.ReleaseSessionIds);
 
             // Wait for the interval, or less when something changed that the controller should hear about now.
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -240,7 +240,7 @@ public sealed partial class GridAgent : IAsyncDisposable
             case AgentCommand.CommandOneofCase.ReleaseSession:
                 // Commands come in order, so this one is about the session's latest lease here: an attempt still waiting to start goes too.
                 StopPendingStarts(p => p.Start.SessionId == command.ReleaseSession.SessionId, command.ReleaseSession.Reason);
-                await ReleaseAsync(command.ReleaseSession.SessionId, command.ReleaseSession.Reason);
+                await ReleaseAsync(command.ReleaseSession.SessionId, long.MaxValue, command.ReleaseSession.Reason);
                 break;
             case AgentCommand.CommandOneofCase.StartJob:
                 await StartJobAsync(command.StartJob);
@@ -264,23 +264,40 @@ public sealed partial class GridAgent : IAsyncDisposable
         NudgeHeartbeat();
     }
 
-    private async Task ReleaseAsync(string sessionId, string reason)
+    /// <summary>Releases the session, and stops its jobs, if held under <paramref name="upToEpoch"/> or an earlier lease.</summary>
+    private async Task ReleaseAsync(string sessionId, long upToEpoch, string reason)
     {
-        _sessions.TryRemove(sessionId, out _);
-        await Task.WhenAll(_jobs.Values.Where(j => j.SessionId == sessionId).Select(j => j.Process.StopAsync(reason, _options.StopGracePeriod)));
+        if (_sessions.TryGetValue(sessionId, out var held) && held.LeaseEpoch <= upToEpoch)
+        {
+            _sessions.TryRemove(new KeyValuePair<string, HeldSession>(sessionId, held));
+        }
+
+        await Task.WhenAll(_jobs.Values.Where(j => j.SessionId == sessionId && j.LeaseEpoch <= upToEpoch).Select(j => j.Process.StopAsync(reason, _options.StopGracePeriod)));
         NudgeHeartbeat();
     }
 
-    private async Task ApplyAsync(IEnumerable<string> stopJobIds, IEnumerable<string> releaseSessionIds)
+    /// <summary>
+    /// Applies a Register or Heartbeat answer. It is about the leases the request listed: a lease granted since (its
+    /// AssignSession or StartJob overtook the answer on the command stream) is newer than the answer and stays.
+    /// </summary>
+    private async Task ApplyAsync(IEnumerable<SessionLease> listedSessions, IEnumerable<Protos.V1.RunningJob> listedJobs, IEnumerable<string> stopJobIds, IEnumerable<string> releaseSessionIds)
     {
+        var jobEpochs = listedJobs.ToDictionary(j => j.JobId, j => j.LeaseEpoch, StringComparer.Ordinal);
         foreach (var jobId in stopJobIds)
         {
-            StopJob(jobId, "the controller no longer runs this job here");
+            if (jobEpochs.TryGetValue(jobId, out var epoch))
+            {
+                StopJob(jobId, "the controller no longer runs this job here", epoch);
+            }
         }
 
+        var sessionEpochs = listedSessions.ToDictionary(s => s.SessionId, s => s.LeaseEpoch, StringComparer.Ordinal);
         foreach (var sessionId in releaseSessionIds)
         {
-            await ReleaseAsync(sessionId, "the controller released the session");
+            if (sessionEpochs.TryGetValue(sessionId, out var epoch))
+            {
+                await ReleaseAsync(sessionId, epoch, "the controller released the session");
+            }
         }
     }
 
@@ -292,9 +309,10 @@ public sealed partial class GridAgent : IAsyncDisposable
         }
     }
 
-    private void StopJob(string jobId, string reason)
+    /// <summary>Stops the job's process if it runs under <paramref name="upToEpoch"/> or an earlier lease.</summary>
+    private void StopJob(string jobId, string reason, long upToEpoch = long.MaxValue)
     {
-        if (_jobs.TryGetValue(jobId, out var job))
+        if (_jobs.TryGetValue(jobId, out var job) && job.LeaseEpoch <= upToEpoch)
         {
             Log.StoppingJob(_logger, jobId, reason);
             _ = StopInBackgroundAsync(job, reason);
