@@ -27,6 +27,33 @@ public sealed class GridCoordinatorTests
     }
 
     [Fact]
+    public async Task PlacementTheAgentNeverConfirms_IsSentAgainOncePerAgentTimeout_UntilConfirmed()
+    {
+        var agent = await _h.ConnectAsync("a1");
+        var session = await _h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default);
+        var first = Assert.IsType<AssignSession>(Assert.Single(agent.Receive()));
+
+        // The agent lost the assignment: it stays alive, heartbeating without the session.
+        var timeout = _h.Grid.Options.AgentTimeout;
+        _h.Time.Advance(timeout / 2);
+        await _h.Grid.HeartbeatAsync(agent.Id, [], [], default);
+        await _h.Grid.SweepAsync(default);
+        var early = agent.Receive();
+        _h.Time.Advance(timeout / 2);
+        await _h.Grid.HeartbeatAsync(agent.Id, [], [], default);
+        await _h.Grid.SweepAsync(default);
+        var again = Assert.IsType<AssignSession>(Assert.Single(agent.Receive()));
+        await _h.Grid.SweepAsync(default);
+        var notTwice = agent.Receive();
+
+        Assert.Empty(early);
+        Assert.Equal(first, again);
+        Assert.Empty(notTwice);
+        await agent.SyncAsync();
+        Assert.Equal(SessionState.Ready, (await _h.Grid.GetSessionAsync(session.Id, default)).State);
+    }
+
+    [Fact]
     public async Task CreateSession_NoAgent_StaysPendingUntilOneJoins()
     {
         var session = await _h.Grid.CreateSessionAsync(ResourceRequest.Cpu, 0, "", default);

@@ -7,6 +7,9 @@ namespace GridTrain.Domain.Grid;
 
 public sealed partial class GridCoordinator
 {
+    /// <summary>When an unconfirmed placement's assignment was last sent again, by session and lease epoch (only touched under the gate).</summary>
+    private readonly Dictionary<(string SessionId, long Epoch), DateTimeOffset> _placementResentAt = [];
+
     /// <summary>
     /// Registers an agent, or re-registers one that restarted or was cut off. Jobs it still runs under a
     /// current lease are kept; the rest are stopped. Jobs the grid believes run there but the agent no
@@ -241,8 +244,40 @@ public sealed partial class GridCoordinator
     public Task SweepAsync(CancellationToken cancellationToken) => RunAsync(async tx =>
     {
         await DetectLostAgentsAsync(tx);
+        await ResendUnconfirmedPlacementsAsync(tx);
         await EvictAsync(tx);
     }, cancellationToken);
+
+    /// <summary>
+    /// A live agent that has not confirmed a placement within the agent timeout never took it (its assignment was lost
+    /// with a command stream, or the agent dropped it): the assignment is sent again, once per agent timeout. The agent
+    /// treats a repeated assignment as the one it already has.
+    /// </summary>
+    private async ValueTask ResendUnconfirmedPlacementsAsync(GridTransaction tx)
+    {
+        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.State == SessionState.Starting && s.AgentId is not null))
+        {
+            var waited = tx.Now - session.UpdatedAt;
+            var lastSent = _placementResentAt.TryGetValue((session.Id, session.LeaseEpoch), out var resent) ? resent : session.UpdatedAt;
+            if (waited < _options.AgentTimeout || tx.Now - lastSent < _options.AgentTimeout || !_commandStreams.ContainsKey(session.AgentId!))
+            {
+                continue;
+            }
+
+            _placementResentAt[(session.Id, session.LeaseEpoch)] = tx.Now;
+            Log.PlacementResent(_logger, session.Id, session.AgentId!, session.LeaseEpoch, waited);
+            tx.Send(session.AgentId!, new AssignSession(session.Id, session.LeaseEpoch, session.GpuIndexes));
+        }
+
+        // Placements confirmed, moved or ended since need no memory.
+        foreach (var key in _placementResentAt.Keys)
+        {
+            if (await tx.FindSessionAsync(key.SessionId) is not { State: SessionState.Starting } current || current.LeaseEpoch != key.Epoch)
+            {
+                _placementResentAt.Remove(key);
+            }
+        }
+    }
 
     private async ValueTask DetectLostAgentsAsync(GridTransaction tx)
     {

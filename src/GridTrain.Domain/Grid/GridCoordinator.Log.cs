@@ -25,6 +25,9 @@ public sealed partial class GridCoordinator
         [LoggerMessage(7, LogLevel.Information, "Preempting session {SessionId} for {PendingId}", EventName = "SessionPreempted")]
         public static partial void SessionPreempted(ILogger logger, string sessionId, string pendingId);
 
+        [LoggerMessage(8, LogLevel.Warning, "Session {SessionId} placed on agent {AgentId} under lease epoch {Epoch} is unconfirmed after {Waited}; sending the assignment again", EventName = "PlacementResent")]
+        public static partial void PlacementResent(ILogger logger, string sessionId, string agentId, long epoch, TimeSpan waited);
+
         [LoggerMessage(5, LogLevel.Warning, "Job {JobId} attempt {Attempt} interrupted: {Reason}", EventName = "JobRetried")]
         public static partial void JobRetried(ILogger logger, string jobId, int attempt, string reason);
     }
