@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -43,7 +44,7 @@ public sealed partial class FakeDriveServer
             return;
         }
 
-        var body = await ReadBodyAsync(context.Request);
+        using var body = await ReadBodyAsync(context.Request);
 
         FakeDriveFile? completed;
         lock (session)
@@ -98,7 +99,7 @@ public sealed partial class FakeDriveServer
         }
 
         // Bytes Drive already holds are skipped; the rest is appended.
-        var fresh = body.AsSpan((int)(session.Received.Length - from));
+        var fresh = body.Span[(int)(session.Received.Length - from)..];
         switch (Take(FakeDriveTarget.UploadChunk))
         {
             case FakeDriveFault.ServerErrorAfterPartialCommit:
@@ -133,18 +134,34 @@ public sealed partial class FakeDriveServer
         }
     }
 
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
+    /// <summary>The request body, in a pooled buffer when its length is declared (chunks are megabytes: no allocation per chunk).</summary>
+    private static async Task<RequestBody> ReadBodyAsync(HttpRequest request)
     {
         if (request.ContentLength is { } length and <= int.MaxValue)
         {
-            var body = new byte[length];
-            await request.Body.ReadExactlyAsync(body);
-            return body;
+            var pooled = ArrayPool<byte>.Shared.Rent((int)length);
+            await request.Body.ReadExactlyAsync(pooled.AsMemory(0, (int)length));
+            return new RequestBody(pooled, (int)length, pooled: true);
         }
 
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer);
-        return buffer.ToArray();
+        return new RequestBody(buffer.GetBuffer(), (int)buffer.Length, pooled: false);
+    }
+
+    private sealed class RequestBody(byte[] buffer, int length, bool pooled) : IDisposable
+    {
+        public int Length => length;
+
+        public ReadOnlySpan<byte> Span => buffer.AsSpan(0, length);
+
+        public void Dispose()
+        {
+            if (pooled)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
     }
 
     /// <summary>Half of a chunk, in whole 256 KiB units when it is that large.</summary>
