@@ -212,6 +212,83 @@ public sealed class EvictionTests
     }
 
     [Fact]
+    public async Task JobWhoseGpusStayBelowTheThreshold_IsStalled_AndItsSessionEvictedAsIdle()
+    {
+        var h = new GridHarness(new GridOptions { AgentTimeout = TimeSpan.FromDays(2), StallTimeout = TimeSpan.FromMinutes(10), GpuStallThreshold = 0.05, DefaultIdleTimeout = TimeSpan.FromMinutes(30) });
+        var agent = await h.ConnectAsync("gpu-node", cpuSlots: 0, gpus: 1);
+        var session = await h.Grid.CreateSessionAsync(new ResourceRequest(Runtime.Gpu, 1), 0, "", default);
+        await agent.SyncAsync();
+        await h.Grid.SubmitJobAsync(session.Id, GridHarness.Spec(), default);
+        var start = agent.Receive().OfType<StartJob>().Single();
+
+        // The loop keeps reporting progress (a notebook cell spinning on CPU) while its GPU idles; one busy reading restarts the window.
+        var step = 0L;
+        async Task MinuteAsync(double utilization)
+        {
+            h.Time.Advance(TimeSpan.FromMinutes(1));
+            step++;
+            await h.Grid.ReportJobEventsAsync(agent.Id, start.JobId, start.LeaseEpoch, [new(step, new ProgressReported(step, 100, 1, 1.0, 10, 60))], default);
+            await agent.HeartbeatAsync(utilization);
+            await h.Grid.SweepAsync(default);
+        }
+
+        for (var i = 0; i < 8; i++)
+        {
+            await MinuteAsync(0.01);
+        }
+
+        await MinuteAsync(0.60);
+        var lowSince = h.Time.GetUtcNow() + TimeSpan.FromMinutes(1);
+        for (var i = 0; i < 12; i++)
+        {
+            await MinuteAsync(0.02);
+        }
+
+        var why = await h.Grid.ExplainIdlenessAsync(session.Id, default);
+        Assert.Contains(why.Reasons, r => r.StartsWith($"job {start.JobId} is stalled: its GPUs have stayed below 5% utilization for 11m", StringComparison.Ordinal));
+        Assert.DoesNotContain(why.Reasons, r => r == $"job {start.JobId} is running");
+        Assert.False(why.Idle);
+        Assert.Equal(lowSince + TimeSpan.FromMinutes(10) + TimeSpan.FromMinutes(30), why.EvictionAt);
+        Assert.Empty(agent.Receive().OfType<CancelJob>());
+
+        while (h.Time.GetUtcNow() < why.EvictionAt)
+        {
+            await MinuteAsync(0.02);
+        }
+
+        Assert.Contains(agent.Receive(), c => c is CancelJob cancel && cancel.JobId == start.JobId);
+    }
+
+    [Fact]
+    public async Task GpuReadingsAreIgnored_WithoutAThreshold()
+    {
+        var h = new GridHarness(new GridOptions { AgentTimeout = TimeSpan.FromDays(2), StallTimeout = TimeSpan.FromMinutes(10), DefaultIdleTimeout = TimeSpan.FromMinutes(30) });
+        var agent = await h.ConnectAsync("gpu-node", cpuSlots: 0, gpus: 1);
+        var session = await h.Grid.CreateSessionAsync(new ResourceRequest(Runtime.Gpu, 1), 0, "", default);
+        await agent.SyncAsync();
+        await h.Grid.SubmitJobAsync(session.Id, GridHarness.Spec(), default);
+        var start = agent.Receive().OfType<StartJob>().Single();
+        for (var minute = 1; minute <= 20; minute++)
+        {
+            h.Time.Advance(TimeSpan.FromMinutes(1));
+            await h.Grid.ReportJobEventsAsync(agent.Id, start.JobId, start.LeaseEpoch, [new(minute, new ProgressReported(minute, 100, 1, 1.0, 10, 60))], default);
+            await agent.HeartbeatAsync(0.0);
+        }
+
+        var why = await h.Grid.ExplainIdlenessAsync(session.Id, default);
+
+        Assert.Contains($"job {start.JobId} is running", why.Reasons);
+    }
+
+    [Fact]
+    public void GpuStallThreshold_IsAFraction_AndNeedsAStallTimeout()
+    {
+        Assert.Contains(new GridOptions { GpuStallThreshold = 5 }.Validate(), p => p.Contains("between 0 and 1", StringComparison.Ordinal));
+        Assert.Contains(new GridOptions { GpuStallThreshold = 0.05 }.Validate(), p => p.Contains("needs a StallTimeout", StringComparison.Ordinal));
+        Assert.Empty(new GridOptions { GpuStallThreshold = 0.05, StallTimeout = TimeSpan.FromMinutes(10) }.Validate());
+    }
+
+    [Fact]
     public async Task TimeWaitingInTheQueue_IsNotIdleTime()
     {
         var agent = await _h.ConnectAsync("a1", cpuSlots: 1);

@@ -85,9 +85,10 @@ internal sealed class TestAgent(GridHarness harness, string id, ChannelReader<Ag
         return received;
     }
 
-    public Task<AgentInstructions> HeartbeatAsync() => harness.Grid.HeartbeatAsync(
+    /// <summary>Heartbeats with what the agent holds and runs; <paramref name="gpuUtilization"/> is every held session's GPU reading.</summary>
+    public Task<AgentInstructions> HeartbeatAsync(double? gpuUtilization = null) => harness.Grid.HeartbeatAsync(
         Id,
-        [.. _held.Select(h => new HeldSession(h.Key, h.Value))],
+        [.. _held.Select(h => new HeldSession(h.Key, h.Value, gpuUtilization))],
         [.. _running.Select(r => new RunningJobReport(r.Key, r.Value))],
         CancellationToken.None);
 

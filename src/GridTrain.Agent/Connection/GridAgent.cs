@@ -178,7 +178,7 @@ public sealed partial class GridAgent : IAsyncDisposable
             Inventory = Inventory.InventoryProbe.Probe(_options, _gpus).ToProto(),
             Version = typeof(GridAgent).Assembly.GetName().Version?.ToString() ?? "",
         };
-        request.Sessions.AddRange(_sessions.Values.Select(s => new SessionLease { SessionId = s.SessionId, LeaseEpoch = s.LeaseEpoch }));
+        request.Sessions.AddRange(Leases());
         request.RunningJobs.AddRange(RunningJobs());
 
         var join = new Metadata { { "authorization", "Bearer " + _options.JoinToken } };
@@ -196,7 +196,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         while (true)
         {
             var request = new HeartbeatRequest { AgentId = _agentId! };
-            request.Sessions.AddRange(_sessions.Values.Select(s => new SessionLease { SessionId = s.SessionId, LeaseEpoch = s.LeaseEpoch }));
+            request.Sessions.AddRange(Leases());
             request.RunningJobs.AddRange(RunningJobs());
             var response = await _client.HeartbeatAsync(request, deadline: Deadline(), cancellationToken: cancellationToken);
             await ApplyAsync(request.Sessions, request.RunningJobs, response.StopJobIds, response.ReleaseSessionIds);
@@ -344,6 +344,50 @@ public sealed partial class GridAgent : IAsyncDisposable
                 // Another nudge got there first.
             }
         }
+    }
+
+    /// <summary>The sessions held, each with its GPUs' mean utilization now when they can be read (for GPU stall detection).</summary>
+    private IEnumerable<SessionLease> Leases()
+    {
+        foreach (var held in _sessions.Values)
+        {
+            var lease = new SessionLease { SessionId = held.SessionId, LeaseEpoch = held.LeaseEpoch };
+            if (MeanUtilization(held.GpuIndexes) is { } utilization)
+            {
+                lease.GpuUtilization = utilization;
+            }
+
+            yield return lease;
+        }
+    }
+
+    /// <summary>Mean utilization of the GPUs; null without GPUs or when any of them cannot be read.</summary>
+    private double? MeanUtilization(IReadOnlyList<int> gpuIndexes)
+    {
+        if (gpuIndexes.Count == 0)
+        {
+            return null;
+        }
+
+        var sum = 0.0;
+        foreach (var index in gpuIndexes)
+        {
+            try
+            {
+                if (_gpus.Read(index).Utilization is not { } utilization)
+                {
+                    return null;
+                }
+
+                sum += utilization;
+            }
+            catch (GpuMonitorException)
+            {
+                return null;
+            }
+        }
+
+        return sum / gpuIndexes.Count;
     }
 
     private IEnumerable<Protos.V1.RunningJob> RunningJobs() =>

@@ -67,7 +67,7 @@ public static class AgentMapping
     };
 
     public static IReadOnlyList<HeldSession> ToDomain(this IEnumerable<Wire.SessionLease> sessions) =>
-        [.. sessions.Select(s => new HeldSession(s.SessionId, s.LeaseEpoch))];
+        [.. sessions.Select(s => new HeldSession(s.SessionId, s.LeaseEpoch, s.HasGpuUtilization ? s.GpuUtilization : null))];
 
     public static IReadOnlyList<RunningJobReport> ToDomain(this IEnumerable<Wire.RunningJob> jobs) =>
         [.. jobs.Select(j => new RunningJobReport(j.JobId, j.LeaseEpoch))];

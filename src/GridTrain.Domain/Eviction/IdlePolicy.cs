@@ -14,18 +14,33 @@ public static class IdlePolicy
     /// <param name="lastActivity">Its last client activity.</param>
     /// <param name="now">The time.</param>
     /// <param name="stallTimeout">A running job without progress for this long does not keep the session busy; zero: off.</param>
-    public static IdleExplanation Explain(Session session, IReadOnlyList<Job> jobs, DateTimeOffset lastActivity, DateTimeOffset now, TimeSpan stallTimeout = default)
+    /// <param name="lowGpu">Since when the session's GPUs have stayed below the stall threshold, and that threshold;
+    /// null when they have not (or are not watched). A running job counts as stalled once that lasts <paramref name="stallTimeout"/>.</param>
+    public static IdleExplanation Explain(Session session, IReadOnlyList<Job> jobs, DateTimeOffset lastActivity, DateTimeOffset now, TimeSpan stallTimeout = default, LowGpuUtilization? lowGpu = null)
     {
         var reasons = new List<string>();
-        var stalled = jobs.Where(j => j.State == JobState.Running && stallTimeout > TimeSpan.Zero && j.LastProgressAt is { } at && now - at >= stallTimeout).ToList();
-        reasons.AddRange(stalled.Select(j => $"job {j.Id} is stalled: no progress for {Format(now - j.LastProgressAt!.Value)}"));
-        var running = jobs.Where(j => j.State == JobState.Running && !stalled.Contains(j)).Select(j => j.Id).ToList();
+        var stalled = new List<(Job Job, DateTimeOffset Since)>();
+        foreach (var job in jobs.Where(j => j.State == JobState.Running && stallTimeout > TimeSpan.Zero))
+        {
+            if (job.LastProgressAt is { } at && now - at >= stallTimeout)
+            {
+                stalled.Add((job, at));
+                reasons.Add($"job {job.Id} is stalled: no progress for {Format(now - at)}");
+            }
+            else if (lowGpu is { } low && now - low.Since >= stallTimeout)
+            {
+                stalled.Add((job, low.Since));
+                reasons.Add($"job {job.Id} is stalled: its GPUs have stayed below {low.Threshold:0.##%} utilization for {Format(now - low.Since)}");
+            }
+        }
+
+        var running = jobs.Where(j => j.State == JobState.Running && !stalled.Exists(s => s.Job == j)).Select(j => j.Id).ToList();
         var queued = jobs.Where(j => j.State == JobState.Queued).Select(j => j.Id).ToList();
         reasons.AddRange(running.Select(id => $"job {id} is running"));
         reasons.AddRange(queued.Select(id => $"job {id} is queued"));
 
-        // A stalled job leaves the session idle from when it stopped making progress (or the last activity, if later).
-        var idleSince = stalled.Select(j => j.LastProgressAt!.Value + stallTimeout).Append(lastActivity).Max();
+        // A stalled job leaves the session idle from when it stalled plus the stall timeout (or the last activity, if later).
+        var idleSince = stalled.Select(s => s.Since + stallTimeout).Append(lastActivity).Max();
         var idleEvictionAt = idleSince + session.IdleTimeout;
         var busy = running.Count > 0 || queued.Count > 0;
         if (!busy)
@@ -55,3 +70,6 @@ public static class IdlePolicy
     private static string Format(TimeSpan span) =>
         span.TotalHours >= 1 ? $"{span.TotalHours:0.#}h" : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#}m" : $"{span.TotalSeconds:0}s";
 }
+
+/// <summary>The session's GPUs have stayed below <paramref name="Threshold"/> utilization since <paramref name="Since"/>.</summary>
+public sealed record LowGpuUtilization(DateTimeOffset Since, double Threshold);

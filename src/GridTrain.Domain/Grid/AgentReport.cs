@@ -4,7 +4,10 @@ using GridTrain.Domain.Jobs;
 namespace GridTrain.Domain.Grid;
 
 /// <summary>A session an agent holds, under the epoch it was assigned with.</summary>
-public sealed record HeldSession(string SessionId, long LeaseEpoch);
+/// <param name="SessionId">The session.</param>
+/// <param name="LeaseEpoch">The lease it holds it under.</param>
+/// <param name="GpuUtilization">Mean utilization (0–1) of the session's GPUs now; null without GPUs or without a reading.</param>
+public sealed record HeldSession(string SessionId, long LeaseEpoch, double? GpuUtilization = null);
 
 /// <summary>A job process alive on an agent, under the epoch it was started with.</summary>
 public sealed record RunningJobReport(string JobId, long LeaseEpoch);

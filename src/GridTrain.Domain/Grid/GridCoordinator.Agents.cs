@@ -245,6 +245,7 @@ public sealed partial class GridCoordinator
     {
         await DetectLostAgentsAsync(tx);
         await ResendUnconfirmedPlacementsAsync(tx);
+        await ForgetStaleGpuReadingsAsync(tx);
         await EvictAsync(tx);
     }, cancellationToken);
 
@@ -364,6 +365,10 @@ public sealed partial class GridCoordinator
             if (session is null || !session.HoldsResources || session.AgentId != agentId || session.LeaseEpoch != held.LeaseEpoch)
             {
                 release.Add(held.SessionId);
+            }
+            else
+            {
+                NoteGpuUtilization(held, tx.Now);
             }
         }
 

@@ -11,6 +11,9 @@ public sealed partial class GridCoordinator
     /// <summary>Client activity per session, kept in memory: reads must not write. A restart counts as activity.</summary>
     private readonly ConcurrentDictionary<string, DateTimeOffset> _activity = new(StringComparer.Ordinal);
 
+    /// <summary>Since when each session's GPUs have read below the stall threshold, under which lease; from heartbeats.</summary>
+    private readonly ConcurrentDictionary<string, (long Epoch, DateTimeOffset Since)> _lowGpuSince = new(StringComparer.Ordinal);
+
     /// <summary>Notes client activity on a session (any call on it), postponing its idle eviction.</summary>
     public void RecordActivity(string sessionId) => _activity[sessionId] = _time.GetUtcNow();
 
@@ -34,7 +37,7 @@ public sealed partial class GridCoordinator
         {
             var session = await tx.GetSessionAsync(sessionId);
             session = WithEvictionDefaults(session);
-            return IdlePolicy.Explain(session, await tx.ListJobsAsync(session.Id), LastActivity(session), tx.Now, _options.StallTimeout);
+            return Explain(session, await tx.ListJobsAsync(session.Id), tx.Now);
         }, cancellationToken);
     }
 
@@ -64,6 +67,49 @@ public sealed partial class GridCoordinator
         LastActivityAt = session.LastActivityAt == default ? session.CreatedAt : session.LastActivityAt,
     };
 
+    /// <summary>Why the session (with its eviction defaults applied) is or is not idle, from every signal the controller has.</summary>
+    private IdleExplanation Explain(Session session, IReadOnlyList<Job> jobs, DateTimeOffset now) =>
+        IdlePolicy.Explain(session, jobs, LastActivity(session), now, _options.StallTimeout, LowGpu(session));
+
+    /// <summary>
+    /// Notes a heartbeat's GPU reading for a session the agent validly holds: the first reading below the stall
+    /// threshold under this lease starts the window, any reading at or above it (or none) ends it. Kept in memory, like
+    /// client activity: after a controller restart the window starts again, which only delays an eviction.
+    /// </summary>
+    private void NoteGpuUtilization(HeldSession held, DateTimeOffset now)
+    {
+        if (_options.GpuStallThreshold <= 0)
+        {
+            return;
+        }
+
+        if (held.GpuUtilization is { } utilization && utilization < _options.GpuStallThreshold)
+        {
+            _lowGpuSince.AddOrUpdate(held.SessionId, (held.LeaseEpoch, now), (_, seen) => seen.Epoch == held.LeaseEpoch ? seen : (held.LeaseEpoch, now));
+        }
+        else
+        {
+            _lowGpuSince.TryRemove(held.SessionId, out _);
+        }
+    }
+
+    private LowGpuUtilization? LowGpu(Session session) =>
+        _lowGpuSince.TryGetValue(session.Id, out var low) && low.Epoch == session.LeaseEpoch && session.HoldsResources
+            ? new LowGpuUtilization(low.Since, _options.GpuStallThreshold)
+            : null;
+
+    /// <summary>Drops GPU readings of sessions that no longer hold that lease.</summary>
+    private async ValueTask ForgetStaleGpuReadingsAsync(GridTransaction tx)
+    {
+        foreach (var (sessionId, low) in _lowGpuSince)
+        {
+            if (await tx.FindSessionAsync(sessionId) is not { HoldsResources: true } session || session.LeaseEpoch != low.Epoch)
+            {
+                _lowGpuSince.TryRemove(sessionId, out _);
+            }
+        }
+    }
+
     private DateTimeOffset LastActivity(Session session) =>
         _activity.TryGetValue(session.Id, out var seen) && seen > session.LastActivityAt ? seen : session.LastActivityAt;
 
@@ -86,7 +132,7 @@ public sealed partial class GridCoordinator
             }
 
             var current = WithEvictionDefaults(session);
-            var explanation = IdlePolicy.Explain(current, await tx.ListJobsAsync(session.Id), LastActivity(current), tx.Now, _options.StallTimeout);
+            var explanation = Explain(current, await tx.ListJobsAsync(session.Id), tx.Now);
             if (explanation.EvictionAt is not { } deadline)
             {
                 continue;

@@ -29,7 +29,7 @@ public sealed partial class GridCoordinator
             var checkpointAt = sessionJobs.Where(j => j.LatestCheckpointAt is not null).Select(j => j.LatestCheckpointAt).Max();
             var current = WithEvictionDefaults(session);
             var explanation = session.HoldsResources
-                ? IdlePolicy.Explain(current, sessionJobs, LastActivity(current), tx.Now, _options.StallTimeout)
+                ? Explain(current, sessionJobs, tx.Now)
                 : null;
             live.Add(new SessionSnapshot(
                 session.Id,

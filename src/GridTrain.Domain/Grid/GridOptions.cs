@@ -42,6 +42,13 @@ public sealed class GridOptions
     /// </summary>
     public TimeSpan StallTimeout { get; set; }
 
+    /// <summary>
+    /// A running job whose session's GPUs stay below this utilization (0–1) for <see cref="StallTimeout"/> counts as
+    /// stalled too (a notebook holding a GPU it does not use). Zero turns the check off. Needs a stall timeout and
+    /// agents that read their GPUs (NVML). Default zero.
+    /// </summary>
+    public double GpuStallThreshold { get; set; }
+
     /// <summary>Per-user GPU quotas. Default: none.</summary>
     public Quotas.QuotaOptions Quota { get; set; } = new();
 
@@ -76,6 +83,15 @@ public sealed class GridOptions
         if (Quota.MaxConcurrentGpus < 0 || Quota.GpuHoursPerWindow < 0 || Quota.Window <= TimeSpan.Zero)
         {
             yield return "Quota: limits must not be negative and the window must be positive";
+        }
+
+        if (GpuStallThreshold is < 0 or > 1 || double.IsNaN(GpuStallThreshold))
+        {
+            yield return $"GpuStallThreshold must be between 0 and 1 (a utilization), got {GpuStallThreshold}";
+        }
+        else if (GpuStallThreshold > 0 && StallTimeout <= TimeSpan.Zero)
+        {
+            yield return $"GpuStallThreshold ({GpuStallThreshold}) needs a StallTimeout: it is how long utilization must stay below it";
         }
 
         if (MaxJobAttempts < 1)

@@ -97,7 +97,7 @@ public sealed partial class ChartTests
         var chartFlags = Flags(File.ReadAllText(Path.Combine(TemplatesDirectory, "controller-deployment.yaml")));
         var imageFlags = Flags(string.Join(' ', JsonArrayInstruction("Dockerfile.controller", "CMD")));
 
-        Assert.Superset(new HashSet<string> { "--listen", "--metrics-listen", "--data-dir", "--heartbeat-interval", "--agent-timeout", "--max-attempts" }, chartFlags);
+        Assert.Superset(new HashSet<string> { "--listen", "--metrics-listen", "--data-dir", "--heartbeat-interval", "--agent-timeout", "--max-attempts", "--idle-timeout", "--max-lifetime", "--stall-timeout", "--gpu-stall-threshold" }, chartFlags);
         Assert.Superset(new HashSet<string> { "--listen", "--metrics-listen", "--data-dir" }, imageFlags);
         Assert.All(chartFlags.Concat(imageFlags), flag => Assert.Contains(flag, HelpFlags(help)));
     }

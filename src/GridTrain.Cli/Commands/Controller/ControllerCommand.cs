@@ -46,8 +46,9 @@ internal static class ControllerCommand
         var quotaWindow = new DurationOption("--quota-window") { Description = "Rolling window of --quota-gpu-hours [default: 24h]" };
         var queueOverQuota = new Option<bool>("--queue-over-quota") { Description = "Queue sessions over quota until it allows them, instead of refusing them (RESOURCE_EXHAUSTED)" };
         var stallTimeout = new DurationOption("--stall-timeout") { Description = "A running job without progress for this long counts as stalled: its session can be evicted as idle [default: off]" };
+        var gpuStallThreshold = new NumberOption<double>("--gpu-stall-threshold") { Description = "With --stall-timeout: a running job whose GPUs stay below this utilization (0-1, e.g. 0.05) that long counts as stalled too [default: off]", HelpName = "FRACTION" }.Between(0.0, 1.0);
         var preemption = new Option<bool>("--preemption") { Description = "Let higher-priority sessions preempt lower-priority ones (victims checkpoint and requeue)" };
-        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, metricsListen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, quotaGpus, quotaGpuHours, quotaWindow, queueOverQuota, stallTimeout };
+        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, metricsListen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, quotaGpus, quotaGpuHours, quotaWindow, queueOverQuota, stallTimeout, gpuStallThreshold };
         var security = new SecurityFlags(context);
         foreach (var option in security.Options)
         {
@@ -65,6 +66,7 @@ internal static class ControllerCommand
                 DefaultMaxLifetime = parseResult.GetValue(maxLifetime) ?? defaults.DefaultMaxLifetime,
                 Preemption = parseResult.GetValue(preemption),
                 StallTimeout = parseResult.GetValue(stallTimeout) ?? TimeSpan.Zero,
+                GpuStallThreshold = parseResult.GetValue(gpuStallThreshold) ?? 0,
                 Quota = new Domain.Quotas.QuotaOptions
                 {
                     MaxConcurrentGpus = parseResult.GetValue(quotaGpus) ?? 0,
@@ -76,7 +78,7 @@ internal static class ControllerCommand
             var problems = options.Validate().ToList();
             if (problems.Count > 0)
             {
-                throw new CliException("--heartbeat-interval, --agent-timeout, --max-attempts, --idle-timeout, --max-lifetime: " + string.Join("; ", problems), ExitCodes.Usage);
+                throw new CliException("--heartbeat-interval, --agent-timeout, --max-attempts, --idle-timeout, --max-lifetime, --stall-timeout, --gpu-stall-threshold: " + string.Join("; ", problems), ExitCodes.Usage);
             }
 
             var securityOptions = security.Build(parseResult);
