@@ -8,12 +8,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GridTrain.Checkpoints.Tests;
 
-/// <summary>A fake Drive on loopback, a client with real OAuth refresh against it, and a spool of checkpoint files.</summary>
+/// <summary>A fake Drive on loopback, a client with real OAuth (refresh token or service account) against it, and a spool of checkpoint files.</summary>
 public sealed class DriveHarness : IAsyncDisposable
 {
     private readonly HttpClient _http = new();
 
-    private DriveHarness(FakeDriveServer drive, string root)
+    private DriveHarness(FakeDriveServer drive, string root, string credentialsJson)
     {
         Drive = drive;
         Root = root;
@@ -28,7 +28,7 @@ public sealed class DriveHarness : IAsyncDisposable
             RetryMaxDelay = TimeSpan.Zero,
             MaxRetries = 5,
         };
-        Client = new DriveClient(_http, DriveCredentials.FromJson(drive.AuthorizedUserJson(), "test"), Options);
+        Client = new DriveClient(_http, DriveCredentials.FromJson(credentialsJson, "test"), Options);
         Store = new DriveCheckpointStore(Client, DriveRetry.Create(Options, TimeProvider.System));
     }
 
@@ -44,8 +44,12 @@ public sealed class DriveHarness : IAsyncDisposable
 
     public DriveCheckpointStore Store { get; }
 
-    public static async Task<DriveHarness> StartAsync() =>
-        new(await FakeDriveServer.StartAsync(), Directory.CreateTempSubdirectory("gridtrain-drive-").FullName);
+    /// <param name="credentials">The client's credentials JSON, from the fake; an <c>authorized_user</c> file when null.</param>
+    public static async Task<DriveHarness> StartAsync(Func<FakeDriveServer, string>? credentials = null)
+    {
+        var drive = await FakeDriveServer.StartAsync();
+        return new(drive, Directory.CreateTempSubdirectory("gridtrain-drive-").FullName, (credentials ?? (d => d.AuthorizedUserJson()))(drive));
+    }
 
     /// <summary>Writes a checkpoint file of <paramref name="size"/> random bytes with a job-process manifest next to it.</summary>
     public SpooledCheckpoint Spool(string jobId, long step, int size = 1_300_000, long epoch = 1, double? metric = null)

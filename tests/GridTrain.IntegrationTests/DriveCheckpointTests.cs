@@ -26,7 +26,8 @@ public sealed class DriveCheckpointTests(ITestOutputHelper output) : IAsyncLifet
         _drive = await FakeDriveServer.StartAsync();
         _rootFolder = _drive.CreateFolder("gridtrain-checkpoints");
         _credentials = Path.Combine(_root, "drive-credentials.json");
-        await File.WriteAllTextAsync(_credentials, _drive.AuthorizedUserJson());
+        // A service account key file, as production agents use (the token endpoint verifies its signed assertions).
+        await File.WriteAllTextAsync(_credentials, _drive.ServiceAccountJson());
     }
 
     public async Task DisposeAsync()

@@ -1,7 +1,9 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -16,7 +18,7 @@ using Microsoft.Net.Http.Headers;
 namespace GridTrain.Testing.FakeDrive;
 
 /// <summary>
-/// Google Drive v3 on loopback, faithful to the parts GridTrain uses: an OAuth token endpoint (refresh_token grant),
+/// Google Drive v3 on loopback, faithful to the parts GridTrain uses: an OAuth token endpoint (refresh_token grant, and service accounts' signed JWT assertions),
 /// bearer auth (401 for unknown or expired tokens), folders, <c>files.list</c> with the <c>q</c> subset
 /// (<c>name =</c>, <c>'id' in parents</c>, <c>mimeType =/!=</c>, <c>trashed = false</c>) and page tokens,
 /// <c>files.get</c>, <c>generateIds</c> (a repeated create answers 409), media/multipart/resumable uploads (308 with
@@ -33,6 +35,7 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, UploadSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _refreshTokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _accessTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string KeyId, byte[] PublicKey)> _serviceAccounts = new(StringComparer.Ordinal);
     private readonly List<(FakeDriveFault Fault, FakeDriveTarget Target)> _faults = [];
     private volatile Hold? _hold;
     private int _ids;
@@ -104,6 +107,30 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
             ["client_id"] = "fake-client.apps.googleusercontent.com",
             ["client_secret"] = "fake-secret",
             ["refresh_token"] = refresh,
+            ["token_uri"] = TokenUri.ToString(),
+        }.ToJsonString();
+    }
+
+    /// <summary>
+    /// Registers a service account with a fresh RSA key and returns its key file (<c>type: service_account</c>), as the
+    /// Cloud console downloads it. The token endpoint accepts the account's signed JWT assertions (RFC 7523), and only
+    /// those: the signature is checked against the account's public key.
+    /// </summary>
+    public string ServiceAccountJson(string name = "gridtrain-agent")
+    {
+        using var key = RSA.Create(2048);
+        var email = $"{name}@fake-project.iam.gserviceaccount.com";
+        var keyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+        _serviceAccounts[email] = (keyId, key.ExportSubjectPublicKeyInfo());
+        return new JsonObject
+        {
+            ["type"] = "service_account",
+            ["project_id"] = "fake-project",
+            ["private_key_id"] = keyId,
+            ["private_key"] = key.ExportPkcs8PrivateKeyPem() + "\n",
+            ["client_email"] = email,
+            ["client_id"] = "100000000000000000001",
+            ["auth_uri"] = "https://accounts.google.com/o/oauth2/auth",
             ["token_uri"] = TokenUri.ToString(),
         }.ToJsonString();
     }
@@ -241,9 +268,15 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
     private async Task TokenAsync(HttpContext context)
     {
         var form = await context.Request.ReadFormAsync();
-        if (form["grant_type"] != "refresh_token" || !_refreshTokens.ContainsKey(form["refresh_token"].ToString()) || form["client_secret"] != "fake-secret")
+        var refused = form["grant_type"].ToString() switch
         {
-            await JsonAsync(context, 400, new JsonObject { ["error"] = "invalid_grant", ["error_description"] = "Bad Request" });
+            "refresh_token" => _refreshTokens.ContainsKey(form["refresh_token"].ToString()) && form["client_secret"] == "fake-secret" ? null : "Bad Request",
+            JwtBearerGrant => AssertionProblem(form["assertion"].ToString()),
+            var other => $"Unsupported grant_type '{other}'",
+        };
+        if (refused is not null)
+        {
+            await JsonAsync(context, 400, new JsonObject { ["error"] = "invalid_grant", ["error_description"] = refused });
             return;
         }
 
@@ -251,6 +284,67 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
         _accessTokens[token] = true;
         await JsonAsync(context, 200, new JsonObject { ["access_token"] = token, ["expires_in"] = 3599, ["token_type"] = "Bearer", ["scope"] = "https://www.googleapis.com/auth/drive" });
     }
+
+    private const string JwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+    /// <summary>Audiences Google's token endpoint accepts in an assertion, whichever URL it was posted to.</summary>
+    private static readonly string[] GoogleTokenAudiences = ["https://oauth2.googleapis.com/token", "https://www.googleapis.com/oauth2/v4/token", "https://accounts.google.com/o/oauth2/token"];
+
+    /// <summary>
+    /// What is wrong with a service account's JWT assertion, in Google's words where it has them; null if it is good: RS256
+    /// signed by the key the account was registered with, for this token endpoint, with a scope, valid now, at most an hour.
+    /// </summary>
+    private string? AssertionProblem(string assertion)
+    {
+        var parts = assertion.Split('.');
+        if (parts.Length != 3)
+        {
+            return "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.";
+        }
+
+        JsonObject header;
+        JsonObject claims;
+        try
+        {
+            header = JsonNode.Parse(Base64UrlDecode(parts[0])) as JsonObject ?? [];
+            claims = JsonNode.Parse(Base64UrlDecode(parts[1])) as JsonObject ?? [];
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException)
+        {
+            return "Invalid JWT: the assertion is not base64url-encoded JSON.";
+        }
+
+        var issuer = claims["iss"]?.GetValue<string>() ?? "";
+        if (header["alg"]?.GetValue<string>() != "RS256" || !_serviceAccounts.TryGetValue(issuer, out var account))
+        {
+            return "Invalid JWT Signature.";
+        }
+
+        using var key = RSA.Create();
+        key.ImportSubjectPublicKeyInfo(account.PublicKey, out _);
+        var signed = Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]);
+        if (!key.VerifyData(signed, Base64UrlDecode(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+        {
+            return "Invalid JWT Signature.";
+        }
+
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var issuedAt = claims["iat"]?.GetValue<long>() ?? 0;
+        var expires = claims["exp"]?.GetValue<long>() ?? 0;
+        if (issuedAt > now + 300 || expires < now || expires - issuedAt > 3600)
+        {
+            return "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.";
+        }
+
+        if (claims["aud"]?.GetValue<string>() is not { } audience || !(audience == TokenUri.ToString() || GoogleTokenAudiences.Contains(audience)))
+        {
+            return $"Invalid JWT: the aud claim must be the token endpoint, got '{claims["aud"]}'.";
+        }
+
+        return string.IsNullOrWhiteSpace(claims["scope"]?.GetValue<string>()) ? "Invalid OAuth scope or ID token audience provided." : null;
+    }
+
+    private static byte[] Base64UrlDecode(string text) => Base64Url.DecodeFromChars(text);
 
     private static Task JsonAsync(HttpContext context, int status, JsonNode body)
     {

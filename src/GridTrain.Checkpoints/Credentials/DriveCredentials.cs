@@ -78,12 +78,27 @@ public static class DriveCredentials
 
         return type switch
         {
-            "service_account" => new GoogleTokenSource(
-                CredentialFactory.FromJson<ServiceAccountCredential>(json).ToGoogleCredential().CreateScoped(DriveScope),
-                "service account"),
+            "service_account" => ServiceAccount(json, source),
             _ => throw new InvalidOperationException(
                 $"{source}: \"type\" must be \"service_account\" or \"authorized_user\", got \"{type}\""),
         };
+    }
+
+    /// <summary>A service account key file (client_email, private_key, token_uri), as the Cloud console downloads it.</summary>
+    private static GoogleTokenSource ServiceAccount(string json, string source)
+    {
+        ServiceAccountCredential credential;
+        try
+        {
+            credential = CredentialFactory.FromJson<ServiceAccountCredential>(json);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or System.Security.Cryptography.CryptographicException)
+        {
+            // Google's messages name what is missing, never the key itself.
+            throw new InvalidOperationException($"{source}: not a usable service account key file (it needs \"client_email\" and \"private_key\" as downloaded from the Cloud console): {ex.Message}", ex);
+        }
+
+        return new GoogleTokenSource(credential.ToGoogleCredential().CreateScoped(DriveScope), "service account");
     }
 
     /// <summary>
