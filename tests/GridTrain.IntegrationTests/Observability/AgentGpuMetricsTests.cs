@@ -37,7 +37,7 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
     {
         _controller = ControllerServer.Create(
             new IPEndPoint(IPAddress.Loopback, 0),
-            new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500) },
+            new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500), StallTimeout = TimeSpan.FromSeconds(2), GpuStallThreshold = 0.05 },
             metricsListen: new IPEndPoint(IPAddress.Loopback, 0));
         await _controller.StartAsync(CancellationToken.None);
         _client = new GridTrainClient(_controller.Address);
@@ -151,6 +151,33 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
         Assert.Equal("gpu-node", perSession.Labels["agent"]);
         Assert.Equal(0.75, perSession.Value, 6);
     }
+
+    [Fact]
+    public async Task RunningJobWhoseGpuIdles_CountsAsStalled_UntilItsGpuWorksAgain()
+    {
+        var session = await ReadyGpuSessionAsync();
+        var gpu = Assert.Single(session.GpuIndexes);
+        _gpus.Set(gpu, new GpuReading(0.01, 1L << 30, 24L << 30, 35, 40));
+        var job = await _client.Jobs.SubmitJobAsync(new SubmitJobRequest { SessionId = session.Id, Spec = GridEvents.RecoveryJob() });
+        await _client.UntilAsync(job.Id, e => e.StateChanged?.State == JobState.Running);
+
+        // The real path: NVML reading on the agent, the heartbeat's gpu_utilization, the controller's idle explanation.
+        var stalled = await WhyIdleUntilAsync(session.Id, $"job {job.Id} is stalled: its GPUs have stayed below 5% utilization for ");
+        _gpus.Set(gpu, new GpuReading(0.93, 20L << 30, 24L << 30, 70, 250));
+        var working = await WhyIdleUntilAsync(session.Id, $"job {job.Id} is running");
+        await _client.Jobs.CancelJobAsync(new CancelJobRequest { JobId = job.Id });
+
+        Assert.DoesNotContain(stalled.Reasons, r => r == $"job {job.Id} is running");
+        Assert.DoesNotContain(working.Reasons, r => r.Contains("is stalled", StringComparison.Ordinal));
+        Assert.NotEqual(JobState.Failed, (await _client.FinishedAsync(job.Id)).State);
+    }
+
+    private Task<IdleExplanation> WhyIdleUntilAsync(string sessionId, string reason) =>
+        Poll.UntilAsync(
+            async ct => await _client.Sessions.ExplainIdlenessAsync(new ExplainIdlenessRequest { SessionId = sessionId }, cancellationToken: ct) is var why
+                && why.Reasons.Any(r => r.StartsWith(reason, StringComparison.Ordinal)) ? why : null,
+            Timeout,
+            () => $"session {sessionId}'s idle explanation never said '{reason}'");
 
     [Fact]
     public async Task AgentReadiness_FollowsItsControllerConnection_LivenessDoesNot()
