@@ -53,7 +53,14 @@ public sealed class HeartbeatAnswerTests : IAsyncLifetime
 
             await _controller.Commands.Writer.WriteAsync(new AgentCommand { ReleaseSession = new ReleaseSession { SessionId = "ses-1", Reason = "evicted" } });
             await _controller.Commands.Writer.WriteAsync(Assign(epoch: 2));
-            await Poll.UntilAsync(_ => Task.FromResult(_agent.Status().Sessions.FirstOrDefault(s => s.LeaseEpoch == 2)), GridEvents.Timeout, () => "the agent never took lease 2");
+
+            // A barrier: the agent handles commands in order and refuses a job whose id is not a safe path with a result
+            // report, so once that report arrives it holds lease 2.
+            await _controller.Commands.Writer.WriteAsync(new AgentCommand { StartJob = new StartJob { JobId = "../barrier", SessionId = "ses-1", LeaseEpoch = 2, Attempt = 1 } });
+            using var timeout = new CancellationTokenSource(GridEvents.Timeout);
+            var refused = await _controller.Results.Reader.ReadAsync(timeout.Token);
+            Assert.Equal("../barrier", refused.JobId);
+            Assert.Equal(2, Assert.Single(_agent.Status().Sessions).LeaseEpoch);
             return new HeartbeatResponse { ReleaseSessionIds = { "ses-1" } };
         };
 

@@ -28,6 +28,9 @@ public sealed class ScriptedController : IAsyncDisposable
     /// <summary>Every heartbeat received, in order.</summary>
     public Channel<HeartbeatRequest> Heartbeats { get; } = Channel.CreateUnbounded<HeartbeatRequest>();
 
+    /// <summary>Every job result reported, in order.</summary>
+    public Channel<ReportJobResultRequest> Results { get; } = Channel.CreateUnbounded<ReportJobResultRequest>();
+
     /// <summary>How a heartbeat is answered; by default with nothing to stop or release.</summary>
     public Func<HeartbeatRequest, Task<HeartbeatResponse>> Answer { get; set; } = _ => Task.FromResult(new HeartbeatResponse());
 
@@ -99,7 +102,10 @@ public sealed class ScriptedController : IAsyncDisposable
         public override Task<ReportJobEventsResponse> ReportJobEvents(ReportJobEventsRequest request, ServerCallContext context) =>
             Task.FromResult(new ReportJobEventsResponse());
 
-        public override Task<ReportJobResultResponse> ReportJobResult(ReportJobResultRequest request, ServerCallContext context) =>
-            Task.FromResult(new ReportJobResultResponse());
+        public override Task<ReportJobResultResponse> ReportJobResult(ReportJobResultRequest request, ServerCallContext context)
+        {
+            controller.Results.Writer.TryWrite(request);
+            return Task.FromResult(new ReportJobResultResponse());
+        }
     }
 }
