@@ -38,6 +38,35 @@ public sealed class DatasetCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SingleFile_DownloadedOnce_UnderAPlainName_ThenServedFromTheCache()
+    {
+        var module = RandomNumberGenerator.GetBytes(300_000);
+        var fileId = _h.Drive.AddFile(_h.RootFolderId, "../models/small-cnn.pt", module);
+        var cache = new DatasetCache(_h.Client, DriveRetry.Create(_h.Options, TimeProvider.System), Path.Combine(_h.Root, "datasets"));
+
+        var first = await cache.GetFileAsync(fileId, CancellationToken.None);
+        var downloads = _h.Drive.RangedDownloads;
+        var second = await cache.GetFileAsync(fileId, CancellationToken.None);
+
+        Assert.Equal(first, second);
+        Assert.Equal(downloads, _h.Drive.RangedDownloads);
+        Assert.Equal("small-cnn.pt", Path.GetFileName(first));
+        Assert.StartsWith(Path.Combine(_h.Root, "datasets", "files") + Path.DirectorySeparatorChar, first, StringComparison.Ordinal);
+        Assert.Equal(module, await File.ReadAllBytesAsync(first));
+    }
+
+    [Fact]
+    public async Task SingleFile_AFolderInstead_SaysSo()
+    {
+        var folder = _h.Drive.CreateFolder("not-a-module", _h.RootFolderId);
+        var cache = new DatasetCache(_h.Client, DriveRetry.Create(_h.Options, TimeProvider.System), Path.Combine(_h.Root, "datasets"));
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => cache.GetFileAsync(folder, CancellationToken.None));
+
+        Assert.Contains("is not a file with content", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Dataset_FolderWithoutIdxFiles_SaysSo()
     {
         var folder = _h.Drive.CreateFolder("empty", _h.RootFolderId);

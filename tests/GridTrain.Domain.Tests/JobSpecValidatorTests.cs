@@ -47,6 +47,8 @@ public sealed class JobSpecValidatorTests
     [InlineData("torchscript", "spec.model.torchscript: set exactly one of path")]
     [InlineData("torchscript-both", "spec.model.torchscript: set exactly one of path")]
     [InlineData("torchscript-relative", "spec.model.torchscript.path: must be an absolute path, got 'm.pt'")]
+    [InlineData("torchscript-path-and-drive", "spec.model.torchscript: set exactly one of path")]
+    [InlineData("torchscript-bad-drive-id", "spec.model.torchscript.drive_file_id: must be a Drive file id (letters, digits, '-' and '_'), got '../m.pt'")]
     [InlineData("torchscript-large", "spec.model.torchscript.module: at most 3145728 bytes, got 3145729")]
     [InlineData("torchscript-other", "spec.model.torchscript: only for model torchscript, not 'cnn'")]
     [InlineData("csv-path", "spec.data.csv.train_path: must be an absolute path, got 'train.csv'")]
@@ -80,6 +82,8 @@ public sealed class JobSpecValidatorTests
             "torchscript" => Valid() with { Model = new ModelSpec { Name = "torchscript" } },
             "torchscript-both" => Valid() with { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { Path = "/m.pt", Module = [1] } } },
             "torchscript-relative" => Valid() with { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { Path = "m.pt" } } },
+            "torchscript-path-and-drive" => Valid() with { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { Path = "/m.pt", DriveFileId = "1AbC_d-9" } } },
+            "torchscript-bad-drive-id" => Valid() with { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { DriveFileId = "../m.pt" } } },
             "torchscript-large" => Valid() with { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { Module = new byte[TorchScriptSpec.MaxModuleBytes + 1] } } },
             "torchscript-other" => Valid() with { Model = new ModelSpec { Name = "cnn", TorchScript = new TorchScriptSpec { Path = "/m.pt" } } },
             "csv-path" => Valid() with { Data = new DataSpec { Csv = new CsvDataSpec { TrainPath = "train.csv" } } },

@@ -170,6 +170,35 @@ public sealed class DriveCheckpointTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [Fact]
+    public async Task TorchScriptModuleOnDrive_IsDownloadedOnce_AndTrains()
+    {
+        var client = await StartControllerAsync();
+        var models = _drive.CreateFolder("models");
+        var module = await File.ReadAllBytesAsync(Path.Combine(RepositoryRoot.Path, "examples", "torchscript", "small-cnn.pt"));
+        var fileId = _drive.AddFile(models, "small-cnn.pt", module);
+        var agent = Agent("agent-t", client.Address);
+        await agent.WaitForLineAsync("registered as", GridEvents.Timeout);
+        var spec = new JobSpec
+        {
+            Model = new ModelSpec { Name = "torchscript", Torchscript = new TorchScriptModel { DriveFileId = fileId } },
+            Data = new DataSpec { Synthetic = new SyntheticData { TrainExamples = 256, TestExamples = 64 } },
+            Hyperparameters = new Hyperparameters { Optimizer = "adam", LearningRate = 0.01, BatchSize = 32, Epochs = 1, Seed = 5 },
+        };
+
+        var first = await client.FinishedAsync((await client.Jobs.SubmitJobAsync(GridEvents.Batch(spec))).Id);
+        var downloads = _drive.RangedDownloads;
+        var second = await client.FinishedAsync((await client.Jobs.SubmitJobAsync(GridEvents.Batch(spec))).Id);
+
+        Assert.True(first.State == JobState.Succeeded, $"job ended {first.State}: {first.Result?.Reason}\n{agent.Output()}");
+        Assert.True(second.State == JobState.Succeeded, $"job ended {second.State}: {second.Result?.Reason}\n{agent.Output()}");
+        Assert.Equal(8, first.Result!.Steps);
+        Assert.Equal(fileId, first.Spec.Model.Torchscript.DriveFileId);
+        var cached = Assert.Single(Directory.GetFiles(Path.Combine(agent.WorkDirectory, "datasets", "files"), "*.pt", SearchOption.AllDirectories));
+        Assert.Equal(module, await File.ReadAllBytesAsync(cached));
+        Assert.Equal(downloads, _drive.RangedDownloads);
+    }
+
+    [Fact]
     public async Task AgentWithUnusableDriveCredentials_RefusesToStart_WithoutPrintingTheSecret()
     {
         var bad = Path.Combine(_root, "bad.json");

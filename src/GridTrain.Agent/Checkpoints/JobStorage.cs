@@ -55,9 +55,9 @@ internal sealed partial class JobStorage : IAsyncDisposable
         return new JobStorage(store, uploader, datasets, http);
     }
 
-    /// <summary>Whether starting this job needs downloads first (a stored checkpoint, a Drive dataset).</summary>
+    /// <summary>Whether starting this job needs downloads first (a stored checkpoint, a Drive dataset or TorchScript module).</summary>
     public bool NeedsPreparation(string? resumeFrom, JobSpec spec) =>
-        (resumeFrom is not null && !Path.IsPathFullyQualified(resumeFrom)) || spec.Data.DriveFolderId is not null;
+        (resumeFrom is not null && !Path.IsPathFullyQualified(resumeFrom)) || spec.Data.DriveFolderId is not null || spec.Model.TorchScript?.DriveFileId is not null;
 
     /// <summary>A local checkpoint file to resume from: a path as is, a stored checkpoint fetched into <paramref name="directory"/>.</summary>
     public async Task<string?> ResolveResumeAsync(string jobId, string? resumeFrom, string directory, CancellationToken cancellationToken)
@@ -75,22 +75,26 @@ internal sealed partial class JobStorage : IAsyncDisposable
         return await Store.FetchForResumeAsync(jobId, resumeFrom, directory, cancellationToken);
     }
 
-    /// <summary>The spec the job process gets: a Drive dataset replaced by its local cache directory.</summary>
+    /// <summary>The spec the job process gets: a Drive dataset or TorchScript module replaced by its local cached copy.</summary>
     public async Task<JobSpec> ResolveDataAsync(JobSpec spec, CancellationToken cancellationToken)
     {
-        if (spec.Data.DriveFolderId is not { } folder)
+        if (spec.Data.DriveFolderId is { } folder)
         {
-            return spec;
+            var directory = await RequireDrive("spec.data.drive_folder_id", folder).GetAsync(folder, cancellationToken);
+            spec = spec with { Data = spec.Data with { DriveFolderId = null, IdxDirectory = directory } };
         }
 
-        if (_datasets is null)
+        if (spec.Model.TorchScript is { DriveFileId: { } fileId } script)
         {
-            throw new InvalidOperationException($"spec.data.drive_folder_id: agent has no Drive credentials to download {folder} (--drive-credentials)");
+            var path = await RequireDrive("spec.model.torchscript.drive_file_id", fileId).GetFileAsync(fileId, cancellationToken);
+            spec = spec with { Model = spec.Model with { TorchScript = script with { DriveFileId = null, Path = path } } };
         }
 
-        var directory = await _datasets.GetAsync(folder, cancellationToken);
-        return spec with { Data = spec.Data with { DriveFolderId = null, IdxDirectory = directory } };
+        return spec;
     }
+
+    private DatasetCache RequireDrive(string field, string id) =>
+        _datasets ?? throw new InvalidOperationException($"{field}: agent has no Drive credentials to download {id} (--drive-credentials)");
 
     public async ValueTask DisposeAsync()
     {

@@ -6,9 +6,10 @@ using Polly;
 namespace GridTrain.Checkpoints.Datasets;
 
 /// <summary>
-/// Datasets kept in a Drive folder (IDX files, raw or .gz), downloaded once per content into a local cache: the cache
-/// key is the SHA-256 of the folder's file names and Drive MD5s, so a changed file downloads again and an unchanged
-/// folder never does. Each file is checked against Drive's MD5 before the directory becomes visible.
+/// Job inputs kept on Drive, downloaded once per content into a local cache: dataset folders (IDX files, raw or .gz),
+/// keyed by the SHA-256 of the folder's file names and Drive MD5s, and single files (a TorchScript module), keyed by
+/// their Drive MD5. A changed file downloads again and unchanged content never does. Every file is checked against
+/// Drive's MD5 before it becomes visible in the cache.
 /// </summary>
 public sealed class DatasetCache(DriveClient client, ResiliencePipeline retry, string directory)
 {
@@ -38,40 +39,76 @@ public sealed class DatasetCache(DriveClient client, ResiliencePipeline retry, s
                 return target;
             }
 
-            var staging = Path.Combine(directory, $".{key}.{Guid.NewGuid():N}");
-            Directory.CreateDirectory(staging);
-            try
-            {
-                foreach (var file in files)
-                {
-                    var path = Path.Combine(staging, Path.GetFileName(file.Name));
-                    await using (var output = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
-                    {
-                        await client.DownloadAsync(file.Id, file.Size ?? 0, output, (range, ct) => retry.ExecuteAsync(async t => await range(t), ct).AsTask(), cancellationToken);
-                    }
-
-                    var (md5, _, _) = await ResumableUpload.HashAsync(path, cancellationToken);
-                    if (!string.Equals(md5, file.Md5Checksum, StringComparison.OrdinalIgnoreCase))
-                    {
-                        throw new InvalidDataException($"{file.Name} from Drive folder {folderId} does not match its MD5 ({md5} here, {file.Md5Checksum} on Drive)");
-                    }
-                }
-
-                Directory.Move(staging, target);
-            }
-            finally
-            {
-                if (Directory.Exists(staging))
-                {
-                    Directory.Delete(staging, recursive: true);
-                }
-            }
-
+            await DownloadVerifiedAsync(files, target, $"Drive folder {folderId}", cancellationToken);
             return target;
         }
         finally
         {
             _lock.Release();
+        }
+    }
+
+    /// <summary>The local path of one Drive file (downloading it first if this content is not cached), under its Drive name.</summary>
+    public async Task<string> GetFileAsync(string fileId, CancellationToken cancellationToken)
+    {
+        var file = await retry.ExecuteAsync(async ct => await client.GetAsync(fileId, ct), cancellationToken);
+        if (file.MimeType == DriveFile.FolderMimeType || file.Md5Checksum is not { Length: 32 } md5 || !md5.All(char.IsAsciiHexDigit))
+        {
+            throw new InvalidDataException($"the Drive item {fileId} ({file.Name}) is not a file with content");
+        }
+
+        // Drive names are free text: only a plain file name is used here, never one that could leave the cache.
+        var name = Path.GetFileName(file.Name) is { Length: > 0 } plain && plain != "." && plain != ".." ? plain : "download";
+        file = file with { Name = name };
+        var target = Path.Combine(directory, "files", md5.ToLowerInvariant());
+        var path = Path.Combine(target, name);
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!File.Exists(path))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                await DownloadVerifiedAsync([file], target, $"Drive file {fileId}", cancellationToken);
+            }
+
+            return path;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Downloads the files into a staging directory, checks each against Drive's MD5, then moves it to <paramref name="target"/>.</summary>
+    private async Task DownloadVerifiedAsync(IReadOnlyList<DriveFile> files, string target, string source, CancellationToken cancellationToken)
+    {
+        var staging = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            foreach (var file in files)
+            {
+                var path = Path.Combine(staging, Path.GetFileName(file.Name));
+                await using (var output = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
+                {
+                    await client.DownloadAsync(file.Id, file.Size ?? 0, output, (range, ct) => retry.ExecuteAsync(async t => await range(t), ct).AsTask(), cancellationToken);
+                }
+
+                var (md5, _, _) = await ResumableUpload.HashAsync(path, cancellationToken);
+                if (!string.Equals(md5, file.Md5Checksum, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidDataException($"{file.Name} from {source} does not match its MD5 ({md5} here, {file.Md5Checksum} on Drive)");
+                }
+            }
+
+            Directory.Move(staging, target);
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
         }
     }
 }

@@ -39,7 +39,7 @@ public static class SpecMapping
                 Name = spec.Model!.Name,
                 HiddenSizes = [.. spec.Model.HiddenSizes],
                 TorchScript = spec.Model.Torchscript is { } script
-                    ? new Jobs.TorchScriptSpec { Path = NullIfEmpty(script.Path), Module = script.Module.IsEmpty ? null : script.Module.ToByteArray() }
+                    ? new Jobs.TorchScriptSpec { Path = NullIfEmpty(script.Path), Module = script.Module.IsEmpty ? null : script.Module.ToByteArray(), DriveFileId = NullIfEmpty(script.DriveFileId) }
                     : null,
             },
             Data = new Jobs.DataSpec
@@ -138,6 +138,7 @@ public static class SpecMapping
             {
                 Path = script.Path ?? "",
                 Module = script.Module is { } bytes ? Google.Protobuf.ByteString.CopyFrom(bytes) : Google.Protobuf.ByteString.Empty,
+                DriveFileId = script.DriveFileId ?? "",
             };
         }
 

@@ -167,6 +167,9 @@ public static class JobSpecValidator
         _ => data,
     };
 
+    /// <summary>Drive ids are URL-safe: letters, digits, '-' and '_'; at most 200 characters here.</summary>
+    private static bool IsDriveId(string id) => id.Length <= 200 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
     private static void ValidateTorchScript(ModelSpec model, List<string> errors)
     {
         if (model.Name != "torchscript")
@@ -182,9 +185,15 @@ public static class JobSpecValidator
         var script = model.TorchScript;
         var hasPath = !string.IsNullOrEmpty(script?.Path);
         var hasModule = script?.Module is { Length: > 0 };
-        if (hasPath == hasModule)
+        var hasDrive = !string.IsNullOrEmpty(script?.DriveFileId);
+        if ((hasPath ? 1 : 0) + (hasModule ? 1 : 0) + (hasDrive ? 1 : 0) != 1)
         {
-            errors.Add("spec.model.torchscript: set exactly one of path (a .pt file on the agent) and module (the file's bytes)");
+            errors.Add("spec.model.torchscript: set exactly one of path (a .pt file on the agent), module (the file's bytes) and drive_file_id (a .pt file on Google Drive)");
+        }
+
+        if (hasDrive && !IsDriveId(script!.DriveFileId!))
+        {
+            errors.Add($"spec.model.torchscript.drive_file_id: must be a Drive file id (letters, digits, '-' and '_'), got '{Truncate(script.DriveFileId!)}'");
         }
 
         if (hasPath && !Path.IsPathFullyQualified(script!.Path!))
@@ -275,9 +284,9 @@ public static class JobSpecValidator
             errors.Add("spec.data: set exactly one of idx_directory, csv, synthetic and drive_folder_id");
         }
 
-        if (hasDrive && (data.DriveFolderId!.Length > 200 || !data.DriveFolderId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+        if (hasDrive && !IsDriveId(data.DriveFolderId!))
         {
-            errors.Add($"spec.data.drive_folder_id: must be a Drive folder id (letters, digits, '-' and '_'), got '{Truncate(data.DriveFolderId)}'");
+            errors.Add($"spec.data.drive_folder_id: must be a Drive folder id (letters, digits, '-' and '_'), got '{Truncate(data.DriveFolderId!)}'");
         }
 
         if (data.Csv is { } csv)
