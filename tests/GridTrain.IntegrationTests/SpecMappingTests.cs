@@ -45,4 +45,16 @@ public sealed class SpecMappingTests
         Assert.Equal(spec.Hyperparameters with { Schedule = null, EarlyStopping = null }, back.Hyperparameters with { Schedule = null, EarlyStopping = null });
         Assert.Equal("cuda", back.Device);
     }
+
+    [Fact]
+    public void TorchScriptOnDrive_RoundTrips()
+    {
+        var spec = new JobSpec { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { DriveFileId = "1AbC_d-9" } } };
+
+        var back = spec.ToProto().ToDomain().Model.TorchScript!;
+
+        Assert.Equal("1AbC_d-9", back.DriveFileId);
+        Assert.Null(back.Path);
+        Assert.Null(back.Module);
+    }
 }
