@@ -49,7 +49,7 @@ public sealed class SpecMappingTests
     [Fact]
     public void TorchScriptOnDrive_RoundTrips()
     {
-        var spec = new JobSpec { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { DriveFileId = "1AbC_d-9" } } };
+        var spec = new JobSpec { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { DriveFileId = "1AbC_d-9" } }, Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = 8 } } };
 
         var back = spec.ToProto().ToDomain().Model.TorchScript!;
 
