@@ -77,6 +77,17 @@ public sealed class JobFileTests : IDisposable
         Assert.Equal(16, spec.Hyperparameters.BatchSize);
     }
 
+    [Fact]
+    public void Load_TorchScriptOnDrive_KeepsTheFileIdAsIs()
+    {
+        var path = Write("job.yaml", "model:\n  name: torchscript\n  torchscript:\n    drive_file_id: 1AbC_d-9xYz\ndata: {synthetic: {train_examples: 8}}\n");
+
+        var spec = JobFile.Load(path);
+
+        Assert.Equal("1AbC_d-9xYz", spec.Model.Torchscript.DriveFileId);
+        Assert.Equal("", spec.Model.Torchscript.Path);
+    }
+
     [Theory]
     [InlineData("model:\n  nme: cnn\n", "job.yaml:2: spec.model.nme: unknown field; ModelSpec has name, hidden_sizes, torchscript")]
     [InlineData("model: {name: cnn}\ndata: {synthetic: {train_examples: many}}\n", "job.yaml:2: spec.data.synthetic.train_examples: expected an integer, got 'many'")]
