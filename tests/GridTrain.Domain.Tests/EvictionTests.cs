@@ -260,6 +260,37 @@ public sealed class EvictionTests
     }
 
     [Fact]
+    public async Task GpuIdleBeforeTheJobStarted_DoesNotCountAgainstTheJob()
+    {
+        var h = new GridHarness(new GridOptions { AgentTimeout = TimeSpan.FromDays(2), StallTimeout = TimeSpan.FromMinutes(10), GpuStallThreshold = 0.05, DefaultIdleTimeout = TimeSpan.FromMinutes(60) });
+        var agent = await h.ConnectAsync("gpu-node", cpuSlots: 0, gpus: 1);
+        var session = await h.Grid.CreateSessionAsync(new ResourceRequest(Runtime.Gpu, 1), 0, "", default);
+        await agent.SyncAsync();
+        for (var minute = 0; minute < 30; minute++)
+        {
+            h.Time.Advance(TimeSpan.FromMinutes(1));
+            await agent.HeartbeatAsync(0.0);
+        }
+
+        await h.Grid.SubmitJobAsync(session.Id, GridHarness.Spec(), default);
+        var start = agent.Receive().OfType<StartJob>().Single();
+        // The loop reports progress, so only the GPU reading can make it stalled.
+        async Task<Eviction.IdleExplanation> AfterAsync(int minutes, long step)
+        {
+            h.Time.Advance(TimeSpan.FromMinutes(minutes));
+            await h.Grid.ReportJobEventsAsync(agent.Id, start.JobId, start.LeaseEpoch, [new(step, new ProgressReported(step, 100, 1, 1.0, 10, 60))], default);
+            await agent.HeartbeatAsync(0.0);
+            return await h.Grid.ExplainIdlenessAsync(session.Id, default);
+        }
+
+        var warmingUp = await AfterAsync(4, 1);
+        var stalled = await AfterAsync(7, 2);
+
+        Assert.Contains($"job {start.JobId} is running", warmingUp.Reasons);
+        Assert.Contains(stalled.Reasons, r => r.StartsWith($"job {start.JobId} is stalled: its GPUs have stayed below 5% utilization for 11m", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task GpuReadingsAreIgnored_WithoutAThreshold()
     {
         var h = new GridHarness(new GridOptions { AgentTimeout = TimeSpan.FromDays(2), StallTimeout = TimeSpan.FromMinutes(10), DefaultIdleTimeout = TimeSpan.FromMinutes(30) });

@@ -27,10 +27,10 @@ public static class IdlePolicy
                 stalled.Add((job, at));
                 reasons.Add($"job {job.Id} is stalled: no progress for {Format(now - at)}");
             }
-            else if (lowGpu is { } low && now - low.Since >= stallTimeout)
+            else if (lowGpu is { } low && LowSince(low, job) is var since && now - since >= stallTimeout)
             {
-                stalled.Add((job, low.Since));
-                reasons.Add($"job {job.Id} is stalled: its GPUs have stayed below {low.Threshold:0.##%} utilization for {Format(now - low.Since)}");
+                stalled.Add((job, since));
+                reasons.Add($"job {job.Id} is stalled: its GPUs have stayed below {low.Threshold:0.##%} utilization for {Format(now - since)}");
             }
         }
 
@@ -64,6 +64,10 @@ public static class IdlePolicy
         reasons.Add($"lifetime ends at {session.ExpiresAt:u} ({Format(session.MaxLifetime)} after it started)");
         return new IdleExplanation(idle, reasons, evictionAt, why, lastActivity, session.ExpiresAt);
     }
+
+    /// <summary>Low GPU use counts against a job only from when the job started: a GPU idle before it proves nothing about it.</summary>
+    private static DateTimeOffset LowSince(LowGpuUtilization low, Job job) =>
+        job.StartedAt is { } started && started > low.Since ? started : low.Since;
 
     private static string Ago(TimeSpan span) => Format(span < TimeSpan.Zero ? TimeSpan.Zero : span);
 
