@@ -53,6 +53,9 @@ public sealed class DatasetCacheTests : IAsyncLifetime
         Assert.Equal("small-cnn.pt", Path.GetFileName(first));
         Assert.StartsWith(Path.Combine(_h.Root, "datasets", "files") + Path.DirectorySeparatorChar, first, StringComparison.Ordinal);
         Assert.Equal(module, await File.ReadAllBytesAsync(first));
+        var copy = _h.Drive.AddFile(_h.RootFolderId, "renamed.pt", module);
+        Assert.Equal(first, await cache.GetFileAsync(copy, CancellationToken.None));
+        Assert.Equal(downloads, _h.Drive.RangedDownloads);
     }
 
     [Fact]

@@ -61,17 +61,17 @@ public sealed class DatasetCache(DriveClient client, ResiliencePipeline retry, s
         var name = Path.GetFileName(file.Name) is { Length: > 0 } plain && plain != "." && plain != ".." ? plain : "download";
         file = file with { Name = name };
         var target = Path.Combine(directory, "files", md5.ToLowerInvariant());
-        var path = Path.Combine(target, name);
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            if (!File.Exists(path))
+            if (!Directory.Exists(target))
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 await DownloadVerifiedAsync([file], target, $"Drive file {fileId}", cancellationToken);
             }
 
-            return path;
+            // One file per content: a copy with the same MD5 under another name is the same module.
+            return Directory.GetFiles(target).Single();
         }
         finally
         {
