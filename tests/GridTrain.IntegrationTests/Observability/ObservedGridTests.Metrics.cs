@@ -70,13 +70,19 @@ public sealed partial class ObservedGridTests(ObservedGridFixture grid) : IClass
     }
 
     /// <summary>Scrapes until every <paramref name="expected"/> series is there (the controller's state gauges refresh every few seconds).</summary>
-    private static Task<string> ScrapeWhenAsync(Uri metrics, params string[] expected) =>
-        Poll.UntilAsync(
+    /// <summary>Scrapes until every expected text shows; on a timeout says what the last scrape and the agent showed.</summary>
+    private async Task<string> ScrapeWhenAsync(Uri metrics, params string[] expected)
+    {
+        var last = "";
+        return await Poll.UntilAsync(
             async ct =>
             {
-                var text = await Http.GetStringAsync(metrics, ct);
-                return expected.All(e => text.Contains(e, StringComparison.Ordinal)) ? text : null;
+                last = await Http.GetStringAsync(metrics, ct);
+                return expected.All(e => last.Contains(e, StringComparison.Ordinal)) ? last : null;
             },
             ObservedGridFixture.Timeout,
-            () => $"{metrics} never showed all of {string.Join(", ", expected)}");
+            () => $"{metrics} never showed all of {string.Join(", ", expected)}; its last gridtrain_agent/gridtrain_job lines:\n"
+                + string.Join('\n', last.Split('\n').Where(l => l.StartsWith("gridtrain_agent_", StringComparison.Ordinal) || l.StartsWith("gridtrain_job_", StringComparison.Ordinal)))
+                + $"\nthe agent's output:\n{grid.Agent.Output()}");
+    }
 }
