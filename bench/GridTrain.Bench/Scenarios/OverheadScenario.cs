@@ -130,9 +130,8 @@ internal static class OverheadScenario
             startInfo.ArgumentList.Add(typeof(OverheadScenario).Assembly.Location);
         }
 
-        // Configured like a job process (GridTrain.Worker's runtimeconfig: no tiered compilation), so the comparison measures
-        // what running under GridTrain costs, not a JIT setting.
-        startInfo.Environment["DOTNET_TieredCompilation"] = "0";
+        // Configured like a job process (the agent starts those with workstation GC), so the comparison measures what
+        // running under GridTrain costs, not a runtime setting.
         startInfo.Environment["DOTNET_gcServer"] = "0";
         startInfo.ArgumentList.Add("overhead-bare");
         startInfo.ArgumentList.Add(requestPath);
