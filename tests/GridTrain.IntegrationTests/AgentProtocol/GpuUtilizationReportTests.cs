@@ -1,9 +1,6 @@
-using GridTrain.Agent.Connection;
 using GridTrain.Agent.Gpu;
-using GridTrain.Agent.Hosting;
 using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
-using Microsoft.Extensions.Logging.Abstractions;
 using GpuDevice = GridTrain.Domain.Agents.GpuDevice;
 
 namespace GridTrain.IntegrationTests.AgentProtocol;
@@ -14,33 +11,16 @@ namespace GridTrain.IntegrationTests.AgentProtocol;
 /// </summary>
 public sealed class GpuUtilizationReportTests : IAsyncLifetime
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("gridtrain-gpu-report-").FullName;
-    private readonly CancellationTokenSource _stop = new();
     private readonly FakeGpuMonitor _gpus = new(
         new GpuDevice(0, "GPU-aaaaaaaa-0000-0000-0000-000000000000", "NVIDIA L4", 24L << 30),
         new GpuDevice(1, "GPU-bbbbbbbb-0000-0000-0000-000000000000", "NVIDIA L4", 24L << 30),
         new GpuDevice(2, "GPU-cccccccc-0000-0000-0000-000000000000", "NVIDIA L4", 24L << 30));
 
-    private ScriptedController _controller = null!;
-    private GridAgent _agent = null!;
-    private Task _run = Task.CompletedTask;
+    private ScriptedAgent _grid = null!;
 
-    public async Task InitializeAsync()
-    {
-        _controller = await ScriptedController.StartAsync();
-        var options = new AgentOptions { Controller = _controller.Address, Name = "gpu-node", WorkDirectory = _root, JoinToken = TestCredentials.JoinToken };
-        _agent = new GridAgent(options, TimeProvider.System, NullLogger<GridAgent>.Instance, _gpus);
-        _run = _agent.RunAsync(_stop.Token);
-    }
+    public async Task InitializeAsync() => _grid = await ScriptedAgent.StartAsync("gpu-node", _gpus);
 
-    public async Task DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _run;
-        await _agent.DisposeAsync();
-        await _controller.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
-    }
+    public async Task DisposeAsync() => await _grid.DisposeAsync();
 
     [Fact]
     public async Task EachGpuSession_ReportsItsGpusMeanUtilization()
@@ -52,7 +32,7 @@ public sealed class GpuUtilizationReportTests : IAsyncLifetime
         await Assign("ses-unreadable", 2);
         await Assign("ses-cpu");
 
-        var heartbeat = await _controller.HeartbeatAsync(h => h.Sessions.Count == 3);
+        var heartbeat = await _grid.Controller.HeartbeatAsync(h => h.Sessions.Count == 3);
 
         var twoGpus = heartbeat.Sessions.Single(s => s.SessionId == "ses-two-gpus");
         Assert.True(twoGpus.HasGpuUtilization);
@@ -62,5 +42,5 @@ public sealed class GpuUtilizationReportTests : IAsyncLifetime
     }
 
     private Task Assign(string sessionId, params int[] gpuIndexes) =>
-        _controller.Commands.Writer.WriteAsync(new AgentCommand { AssignSession = new AssignSession { SessionId = sessionId, LeaseEpoch = 1, GpuIndexes = { gpuIndexes } } }).AsTask();
+        _grid.Controller.Commands.Writer.WriteAsync(new AgentCommand { AssignSession = new AssignSession { SessionId = sessionId, LeaseEpoch = 1, GpuIndexes = { gpuIndexes } } }).AsTask();
 }

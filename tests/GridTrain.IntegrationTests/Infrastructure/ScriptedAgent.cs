@@ -1,0 +1,42 @@
+using GridTrain.Agent.Connection;
+using GridTrain.Agent.Gpu;
+using GridTrain.Agent.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GridTrain.IntegrationTests.Infrastructure;
+
+/// <summary>A real <see cref="GridAgent"/> in this process, joined to a <see cref="ScriptedController"/> the test drives.</summary>
+public sealed class ScriptedAgent : IAsyncDisposable
+{
+    private readonly string _root;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _run;
+
+    private ScriptedAgent(ScriptedController controller, string name, IGpuMonitor? gpus)
+    {
+        Controller = controller;
+        _root = Directory.CreateTempSubdirectory($"gridtrain-{name}-").FullName;
+        var options = new AgentOptions { Controller = controller.Address, Name = name, WorkDirectory = _root, JoinToken = TestCredentials.JoinToken };
+        Agent = new GridAgent(options, TimeProvider.System, NullLogger<GridAgent>.Instance, gpus);
+        _run = Agent.RunAsync(_stop.Token);
+    }
+
+    public ScriptedController Controller { get; }
+
+    public GridAgent Agent { get; }
+
+    /// <param name="name">The agent's name (also names its temporary work directory).</param>
+    /// <param name="gpus">Its GPUs; none when null.</param>
+    public static async Task<ScriptedAgent> StartAsync(string name, IGpuMonitor? gpus = null) =>
+        new(await ScriptedController.StartAsync(), name, gpus);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _run;
+        await Agent.DisposeAsync();
+        await Controller.DisposeAsync();
+        _stop.Dispose();
+        Directory.Delete(_root, recursive: true);
+    }
+}
