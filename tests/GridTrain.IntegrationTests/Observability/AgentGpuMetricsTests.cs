@@ -141,11 +141,13 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
             () => "a GPU panel never returned data");
 
         // The GPU without a utilization reading counts neither as 0 nor as busy: the fleet mean is the other GPU's.
-        var fleet = Assert.Single(await prometheus.QueryAsync(gpuQueries.First(q => q.Panel.EndsWith(": Fleet GPU utilization", StringComparison.Ordinal)).Expression, CancellationToken.None));
+        // An instant query reads each target's latest scrape. On a loaded machine one scrape can exceed the 1 s timeout,
+        // which marks that target's series stale until the next scrape, so each query is read once it has a result.
+        var fleet = Assert.Single(await LatestAsync(prometheus, gpuQueries.First(q => q.Panel.EndsWith(": Fleet GPU utilization", StringComparison.Ordinal)).Expression));
         Assert.Equal(0.75, fleet.Value, 6);
-        var reporting = await prometheus.QueryAsync("count(gridtrain_gpu_utilization_ratio)", CancellationToken.None);
+        var reporting = await LatestAsync(prometheus, "count(gridtrain_gpu_utilization_ratio)");
         Assert.Equal(1, Assert.Single(reporting).Value);
-        var perSession = Assert.Single(await prometheus.QueryAsync(gpuQueries.First(q => q.Panel.Contains("Per-session GPU utilization", StringComparison.Ordinal)).Expression, CancellationToken.None));
+        var perSession = Assert.Single(await LatestAsync(prometheus, gpuQueries.First(q => q.Panel.Contains("Per-session GPU utilization", StringComparison.Ordinal)).Expression));
         Assert.Equal(session.Id, perSession.Labels["session"]);
         Assert.Equal("ready", perSession.Labels["state"]);
         Assert.Equal("gpu-node", perSession.Labels["agent"]);
@@ -171,6 +173,13 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
         Assert.DoesNotContain(working.Reasons, r => r.Contains("is stalled", StringComparison.Ordinal));
         Assert.NotEqual(JobState.Failed, (await _client.FinishedAsync(job.Id)).State);
     }
+
+    /// <summary>Evaluates <paramref name="query"/> now, waiting while a failed scrape leaves it without a result.</summary>
+    private static Task<IReadOnlyList<(IReadOnlyDictionary<string, string> Labels, double Value)>> LatestAsync(PrometheusServer prometheus, string query) =>
+        Poll.UntilAsync(
+            async ct => await prometheus.QueryAsync(query, ct) is { Count: > 0 } result ? result : null,
+            Timeout,
+            () => $"'{query}' never had a result; Prometheus said:\n{prometheus.Log()}");
 
     private Task<IdleExplanation> WhyIdleUntilAsync(string sessionId, string reason) =>
         Poll.UntilAsync(
