@@ -25,13 +25,13 @@ public sealed partial class FakeDriveServer
         var matches = _files.Values.Where(filter).OrderBy(f => f.CreatedTime).ThenBy(f => f.Id, StringComparer.Ordinal).ToList();
         var skip = int.TryParse(context.Request.Query["pageToken"], out var token) ? token : 0;
         var page = matches.Skip(skip).Take(PageSize).ToList();
-        var result = new JsonObject { ["kind"] = "drive#fileList", ["files"] = new JsonArray([.. page.Select(f => (JsonNode)Resource(f))]) };
+        var result = new JsonObject { ["kind"] = "drive#fileList", ["incompleteSearch"] = false, ["files"] = new JsonArray([.. page.Select(f => (JsonNode)Resource(f))]) };
         if (skip + PageSize < matches.Count)
         {
             result["nextPageToken"] = (skip + PageSize).ToString(CultureInfo.InvariantCulture);
         }
 
-        await JsonAsync(context, 200, result);
+        await JsonAsync(context, 200, Fields(context).Apply(result));
     }
 
     private async Task CreateAsync(HttpContext context)
@@ -39,7 +39,7 @@ public sealed partial class FakeDriveServer
         var metadata = await JsonNode.ParseAsync(context.Request.Body) as JsonObject ?? [];
         if (Created(metadata, null) is { } file)
         {
-            await JsonAsync(context, 200, Resource(file));
+            await FileAsync(context, file);
         }
         else
         {
@@ -107,6 +107,34 @@ public sealed partial class FakeDriveServer
         context.Response.StatusCode = 200;
         context.Response.ContentLength = content.Length;
         await context.Response.Body.WriteAsync(content);
+    }
+
+    /// <summary>Answers with <paramref name="file"/>'s resource, holding the fields the request (or its upload session) selected.</summary>
+    private static Task FileAsync(HttpContext context, FakeDriveFile file, FieldSelection? fields = null) =>
+        JsonAsync(context, 200, (fields ?? Fields(context)).Apply(Resource(file)));
+
+    /// <summary>The request's field selection, parsed and checked by <see cref="HandleAsync"/>.</summary>
+    private static FieldSelection Fields(HttpContext context) => (FieldSelection)context.Items[typeof(FieldSelection)]!;
+
+    /// <summary>
+    /// Parses the request's <c>fields</c> for the resource it answers with (a file list for files.list, else a file) or
+    /// takes Drive's default; a selection naming an unknown field is refused, as Drive does, before anything happens.
+    /// </summary>
+    private static async Task<bool> SelectFieldsAsync(HttpContext context, bool listing)
+    {
+        var asked = context.Request.Query["fields"].ToString();
+        try
+        {
+            context.Items[typeof(FieldSelection)] = asked.Length > 0 ? FieldSelection.Parse(asked, listing ? FieldSelection.FileList : FieldSelection.File)
+                : listing ? FieldSelection.DefaultFileList
+                : FieldSelection.DefaultFile;
+            return true;
+        }
+        catch (FormatException ex)
+        {
+            await ErrorAsync(context, 400, "invalidParameter", ex.Message, "fields");
+            return false;
+        }
     }
 
     private static JsonObject Resource(FakeDriveFile file)

@@ -22,9 +22,12 @@ public sealed partial class FakeDriveServer
         var metadata = await JsonNode.ParseAsync(context.Request.Body) as JsonObject ?? [];
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         long? declared = long.TryParse(context.Request.Headers["X-Upload-Content-Length"], out var length) ? length : null;
-        _sessions[id] = new UploadSession(metadata, declared);
+        _sessions[id] = new UploadSession(metadata, declared, Fields(context));
         Interlocked.Increment(ref _sessionsStarted);
-        context.Response.Headers.Location = new Uri(Endpoint, $"upload/drive/v3/files?uploadType=resumable&upload_id={id}").ToString();
+
+        // As Drive does, the session URI carries the initiating request's parameters; its answers honour its fields.
+        var fields = context.Request.Query["fields"].ToString() is { Length: > 0 } asked ? $"&fields={Uri.EscapeDataString(asked)}" : "";
+        context.Response.Headers.Location = new Uri(Endpoint, $"upload/drive/v3/files?uploadType=resumable{fields}&upload_id={id}").ToString();
         context.Response.StatusCode = 200;
     }
 
@@ -55,7 +58,7 @@ public sealed partial class FakeDriveServer
         if (completed is not null)
         {
             // A completed session answers with its file, also to a status query.
-            await JsonAsync(context, 200, Resource(completed));
+            await FileAsync(context, completed, session.Fields);
             return;
         }
 
@@ -184,7 +187,7 @@ public sealed partial class FakeDriveServer
                 session.File = file;
             }
 
-            await JsonAsync(context, 200, Resource(file));
+            await FileAsync(context, file, session.Fields);
             return;
         }
 
@@ -225,7 +228,7 @@ public sealed partial class FakeDriveServer
         await contentSection.Body.CopyToAsync(content);
         if (Created(metadata, content.ToArray()) is { } file)
         {
-            await JsonAsync(context, 200, Resource(file));
+            await FileAsync(context, file);
         }
         else
         {
@@ -243,12 +246,15 @@ public sealed partial class FakeDriveServer
         using var content = new MemoryStream();
         await context.Request.Body.CopyToAsync(content);
         var file = Created([], content.ToArray())!;
-        await JsonAsync(context, 200, Resource(file));
+        await FileAsync(context, file);
     }
 
-    private sealed class UploadSession(JsonObject metadata, long? declaredLength)
+    private sealed class UploadSession(JsonObject metadata, long? declaredLength, FieldSelection fields)
     {
         public JsonObject Metadata { get; } = metadata;
+
+        /// <summary>The fields the initiating request asked for: what the completed upload answers with.</summary>
+        public FieldSelection Fields { get; } = fields;
 
         public long? DeclaredLength { get; } = declaredLength;
 

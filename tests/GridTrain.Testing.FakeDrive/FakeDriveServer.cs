@@ -23,7 +23,8 @@ namespace GridTrain.Testing.FakeDrive;
 /// (<c>name =</c>, <c>'id' in parents</c>, <c>mimeType =/!=</c>, <c>trashed = false</c>) and page tokens,
 /// <c>files.get</c>, <c>generateIds</c> (a repeated create answers 409), media/multipart/resumable uploads (308 with
 /// <c>Range</c>, chunks a multiple of 256 KiB except the last, status queries, a completed session answering with its
-/// file), ranged downloads (206), delete, MD5/SHA-256 checksums, and the errors in Drive's JSON shape. Faults are
+/// file), partial responses (<c>fields</c>, with Drive's default set when absent), ranged downloads (206), delete,
+/// MD5/SHA-256 checksums, and the errors in Drive's JSON shape. Faults are
 /// injected with <see cref="Inject"/>.
 /// </summary>
 public sealed partial class FakeDriveServer : IAsyncDisposable
@@ -193,6 +194,12 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
         }
 
         var request = context.Request;
+        var listing = HttpMethods.IsGet(request.Method) && path.TrimEnd('/') == "/drive/v3/files";
+        if (!path.EndsWith("/generateIds", StringComparison.Ordinal) && !await SelectFieldsAsync(context, listing))
+        {
+            return;
+        }
+
         if (path == "/upload/drive/v3/files")
         {
             var type = request.Query["uploadType"].ToString();
@@ -249,7 +256,7 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
                 await DownloadAsync(context, file);
                 break;
             case "GET" when _files.TryGetValue(rest, out var file):
-                await JsonAsync(context, 200, Resource(file));
+                await FileAsync(context, file);
                 break;
             case "DELETE" when _files.TryRemove(rest, out _):
                 foreach (var child in _files.Values.Where(f => f.Parents.Contains(rest)).ToList())
