@@ -19,7 +19,7 @@ public sealed class ControllerGaugesTests : IDisposable
     [Fact]
     public void Gauges_AgesAndCountdowns_MoveWithTheClockBetweenSnapshots()
     {
-        using var gauges = new GridStateGauges(_services.GetRequiredService<IMeterFactory>(), _time);
+        using var gauges = new GridStateGauges(_services.GetRequiredService<IMeterFactory>(), _time, new ControllerMetricsOptions());
         var now = _time.GetUtcNow();
         gauges.Update(new GridSnapshot(
             now,

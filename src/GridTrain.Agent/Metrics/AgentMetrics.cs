@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using GridTrain.Agent.Connection;
 using GridTrain.Agent.Gpu;
+using GridTrain.Domain.Telemetry;
 
 namespace GridTrain.Agent.Metrics;
 
@@ -8,38 +9,70 @@ namespace GridTrain.Agent.Metrics;
 /// The agent's gauges on the meter <c>GridTrain.Agent</c>: per GPU (utilization, memory, temperature, power, labelled
 /// by NVML index, UUID, model and the session holding it), per running job (step, loss, samples/s from its progress
 /// reports), and the agent's own state, including its checkpoint upload backlog. Every gauge is read when collected;
-/// to add one, add a <c>CreateObservableGauge</c> line in the constructor reading from what the agent already tracks.
+/// to add one, add a <c>CreateObservableGauge</c> line in <see cref="CreateInstruments"/> reading from what the agent already tracks.
 /// </summary>
 internal sealed class AgentMetrics : IDisposable
 {
     public const string MeterName = "GridTrain.Agent";
 
-    private readonly Meter _meter;
+    /// <summary>
+    /// Series each gauge may hold (the exporter's default cardinality limit); per-job and per-session series of ended
+    /// work are dropped by recycling the instruments at half of it.
+    /// </summary>
+    public const int SeriesLimit = 2_000;
+
+    /// <summary>How often the series in use are counted towards recycling.</summary>
+    public static readonly TimeSpan ChurnCheckInterval = TimeSpan.FromSeconds(30);
+
+    private readonly RecyclingMeter _meter;
     private readonly GridAgent _agent;
     private readonly GpuSampler _gpus;
+    private readonly ITimer _churnCheck;
 
-    public AgentMetrics(IMeterFactory meterFactory, GridAgent agent, GpuSampler gpus)
+    public AgentMetrics(IMeterFactory meterFactory, GridAgent agent, GpuSampler gpus, TimeProvider time)
     {
         _agent = agent;
         _gpus = gpus;
-        _meter = meterFactory.Create(MeterName);
-        _meter.CreateObservableGauge("gridtrain.agent.connected", () => agent.IsConnected ? 1 : 0, "", "1 while the agent is registered with the controller and connected, else 0.");
-        _meter.CreateObservableGauge("gridtrain.agent.sessions", () => agent.Status().Sessions.Count, "{session}", "Sessions this agent holds.");
-        _meter.CreateObservableGauge("gridtrain.agent.jobs", () => agent.Status().Jobs.Count, "{job}", "Job processes this agent runs.");
-        _meter.CreateObservableGauge("gridtrain.agent.checkpoint.upload.backlog", () => agent.CheckpointUploadBacklog, "{checkpoint}", "Checkpoints spooled by jobs and not yet stored and verified in the checkpoint store (always 0 for the local store).");
-
-        _meter.CreateObservableGauge("gridtrain.gpu.utilization.ratio", () => Gpu(r => r.Utilization), "1", "Fraction of the last sample period in which a kernel ran on the GPU (0-1); absent where the GPU does not report it.");
-        _meter.CreateObservableGauge("gridtrain.gpu.memory.used", () => GpuBytes(r => r.MemoryUsedBytes), "By", "GPU memory in use.");
-        _meter.CreateObservableGauge("gridtrain.gpu.memory.total", () => GpuBytes(r => r.MemoryTotalBytes), "By", "GPU memory installed.");
-        _meter.CreateObservableGauge("gridtrain.gpu.temperature", () => Gpu(r => r.TemperatureCelsius), "Cel", "GPU core temperature.");
-        _meter.CreateObservableGauge("gridtrain.gpu.power", () => Gpu(r => r.PowerWatts), "W", "GPU board power draw.");
-
-        _meter.CreateObservableGauge("gridtrain.job.step", () => Job(p => p.Step), "{step}", "Training step of each running job, from its newest progress report.");
-        _meter.CreateObservableGauge("gridtrain.job.loss", () => Job(p => p.Loss), "", "Mean training loss since each running job's previous progress report.");
-        _meter.CreateObservableGauge("gridtrain.job.throughput", () => Job(p => p.SamplesPerSecond), "{sample}/s", "Training samples per second of each running job.");
+        _meter = new RecyclingMeter(new MeterOptions(MeterName) { Scope = meterFactory }, SeriesLimit, CreateInstruments);
+        _churnCheck = time.CreateTimer(_ => CheckChurn(), null, ChurnCheckInterval, ChurnCheckInterval);
     }
 
-    public void Dispose() => _meter.Dispose();
+    /// <summary>How many times the per-job and per-session series were reset (see <see cref="RecyclingMeter"/>).</summary>
+    public int Generation => _meter.Generation;
+
+    /// <summary>Counts the series in use (jobs, and GPUs by holder) and recycles the instruments when ended ones pile up.</summary>
+    public void CheckChurn()
+    {
+        var holders = Holders();
+        _meter.Observe([
+            .. _agent.Status().Jobs.Select(j => $"job|{j.SessionId}|{j.JobId}"),
+            .. _gpus.Read().Select(g => $"gpu|{g.Device.Index}|{holders.GetValueOrDefault(g.Device.Index)}"),
+        ]);
+    }
+
+    public void Dispose()
+    {
+        _churnCheck.Dispose();
+        _meter.Dispose();
+    }
+
+    private void CreateInstruments(Meter meter)
+    {
+        meter.CreateObservableGauge("gridtrain.agent.connected", () => _agent.IsConnected ? 1 : 0, "", "1 while the agent is registered with the controller and connected, else 0.");
+        meter.CreateObservableGauge("gridtrain.agent.sessions", () => _agent.Status().Sessions.Count, "{session}", "Sessions this agent holds.");
+        meter.CreateObservableGauge("gridtrain.agent.jobs", () => _agent.Status().Jobs.Count, "{job}", "Job processes this agent runs.");
+        meter.CreateObservableGauge("gridtrain.agent.checkpoint.upload.backlog", () => _agent.CheckpointUploadBacklog, "{checkpoint}", "Checkpoints spooled by jobs and not yet stored and verified in the checkpoint store (always 0 for the local store).");
+
+        meter.CreateObservableGauge("gridtrain.gpu.utilization.ratio", () => Gpu(r => r.Utilization), "1", "Fraction of the last sample period in which a kernel ran on the GPU (0-1); absent where the GPU does not report it.");
+        meter.CreateObservableGauge("gridtrain.gpu.memory.used", () => GpuBytes(r => r.MemoryUsedBytes), "By", "GPU memory in use.");
+        meter.CreateObservableGauge("gridtrain.gpu.memory.total", () => GpuBytes(r => r.MemoryTotalBytes), "By", "GPU memory installed.");
+        meter.CreateObservableGauge("gridtrain.gpu.temperature", () => Gpu(r => r.TemperatureCelsius), "Cel", "GPU core temperature.");
+        meter.CreateObservableGauge("gridtrain.gpu.power", () => Gpu(r => r.PowerWatts), "W", "GPU board power draw.");
+
+        meter.CreateObservableGauge("gridtrain.job.step", () => Job(p => p.Step), "{step}", "Training step of each running job, from its newest progress report.");
+        meter.CreateObservableGauge("gridtrain.job.loss", () => Job(p => p.Loss), "", "Mean training loss since each running job's previous progress report.");
+        meter.CreateObservableGauge("gridtrain.job.throughput", () => Job(p => p.SamplesPerSecond), "{sample}/s", "Training samples per second of each running job.");
+    }
 
     private IEnumerable<Measurement<double>> Gpu(Func<GpuReading, double?> value)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using GridTrain.Agent.Connection;
 using GridTrain.Agent.Gpu;
@@ -73,6 +74,13 @@ public sealed class AgentTelemetryServer : IAsyncDisposable
                 }
             })
             .WithMetrics(metrics => metrics.AddMeter(AgentMetrics.MeterName).AddPrometheusExporter());
+
+        // Only this agent's instruments: another host in the process (an embedded grid, a test) has a meter of the same name.
+        builder.Services.ConfigureOpenTelemetryMeterProvider((sp, metrics) =>
+        {
+            var factory = sp.GetRequiredService<IMeterFactory>();
+            metrics.AddView(instrument => ReferenceEquals(instrument.Meter.Scope, factory) ? null : MetricStreamConfiguration.Drop);
+        });
         if (OtlpEnvironment.IsConfigured)
         {
             telemetry

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using GridTrain.Domain.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -32,7 +33,7 @@ public static class ControllerMetricsExtensions
     {
         services.AddMetrics();
         services.TryAddSingleton(new ControllerMetricsOptions());
-        services.TryAddSingleton(sp => new GridInstruments(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp => new GridInstruments(sp.GetRequiredService<IMeterFactory>()));
         services.TryAddSingleton<GridStateGauges>();
         services.TryAddSingleton<RpcMetricsInterceptor>();
         services.AddHostedService<GridSnapshotRefresher>();
@@ -48,6 +49,12 @@ public static class ControllerMetricsExtensions
             .WithMetrics(metrics => metrics
                 .AddMeter(GridInstruments.MeterName, GridStateGauges.MeterName, GridStateGauges.MeterName + ".Rpc")
                 .AddPrometheusExporter());
+        services.ConfigureOpenTelemetryMeterProvider((sp, metrics) =>
+        {
+            var factory = sp.GetRequiredService<IMeterFactory>();
+            var options = sp.GetRequiredService<ControllerMetricsOptions>();
+            metrics.AddView(instrument => View(instrument, factory, options));
+        });
         if (OtlpEnvironment.IsConfigured)
         {
             telemetry
@@ -57,6 +64,16 @@ public static class ControllerMetricsExtensions
 
         return services;
     }
+
+    /// <summary>
+    /// Exports only this host's instruments: a meter provider subscribes to meters by name, and another host in the same
+    /// process (an embedded grid, a test) has meters of the same names. The state gauges get room for their per-session
+    /// series.
+    /// </summary>
+    private static MetricStreamConfiguration? View(Instrument instrument, IMeterFactory factory, ControllerMetricsOptions options) =>
+        !ReferenceEquals(instrument.Meter.Scope, factory) ? MetricStreamConfiguration.Drop
+        : instrument.Meter.Name == GridStateGauges.MeterName ? new MetricStreamConfiguration { CardinalityLimit = options.SessionSeriesLimit }
+        : null;
 
     /// <summary>Maps <c>/metrics</c> (Prometheus text format), <c>/livez</c> and <c>/readyz</c>.</summary>
     public static IEndpointRouteBuilder MapGridTrainControllerMetrics(this IEndpointRouteBuilder endpoints)

@@ -13,33 +13,51 @@ internal sealed class GridStateGauges : IDisposable
 {
     public const string MeterName = "GridTrain.Controller";
 
-    private readonly Meter _meter;
+    private readonly RecyclingMeter _meter;
     private readonly TimeProvider _time;
     private volatile GridSnapshot _snapshot = GridSnapshot.Empty;
 
-    public GridStateGauges(IMeterFactory meterFactory, TimeProvider time)
+    /// <param name="meterFactory">The host's meter factory: the meter's scope, by which the host's exporter knows its own.</param>
+    /// <param name="time">The clock ages and countdowns are read against.</param>
+    /// <param name="options">Its <see cref="ControllerMetricsOptions.SessionSeriesLimit"/> is the exporter's cardinality limit for these gauges.</param>
+    public GridStateGauges(IMeterFactory meterFactory, TimeProvider time, ControllerMetricsOptions options)
     {
         _time = time;
-        _meter = meterFactory.Create(MeterName);
-        _meter.CreateObservableGauge("gridtrain.sessions", ObserveSessions, "{session}", "Sessions by state.");
-        _meter.CreateObservableGauge("gridtrain.agents", ObserveAgents, "{agent}", "Agents by state: ready, cordoned (ready, taking no new sessions) or lost.");
-        _meter.CreateObservableGauge("gridtrain.scheduling.queue.depth", () => _snapshot.QueuedSessions, "{session}", "Sessions waiting for an agent.");
-        _meter.CreateObservableGauge("gridtrain.jobs.queued", () => _snapshot.QueuedJobs, "{job}", "Jobs waiting to start in their session.");
-        _meter.CreateObservableGauge("gridtrain.session.state", ObserveSessionStates, "", "1 for each live session, labelled by its state; the agent label names the agent holding it.");
-        _meter.CreateObservableGauge("gridtrain.session.lease.epoch", ObserveLeaseEpochs, "", "Lease epoch of each session holding an agent (grows by one on every placement).");
-        _meter.CreateObservableGauge("gridtrain.session.checkpoint.age", ObserveCheckpointAges, "s", "Time since the newest checkpoint of each live session that has one.");
-        _meter.CreateObservableGauge("gridtrain.session.eviction.remaining", ObserveEvictionCountdowns, "s", "Time until each session holding an agent is evicted if nothing changes; reason idle or lifetime.");
-        _meter.CreateObservableGauge("gridtrain.session.lifetime.remaining", ObserveLifetimes, "s", "Time until each live session reaches its maximum lifetime.");
-        _meter.CreateObservableGauge("gridtrain.agent.heartbeat.lag", ObserveHeartbeatLag, "s", "Time since each agent's last heartbeat, as this controller saw it.");
-        _meter.CreateObservableGauge("gridtrain.grid.snapshot.age", () => Seconds(_snapshot.At), "s", "Age of the state the other grid gauges were read from.");
+        _meter = new RecyclingMeter(new MeterOptions(MeterName) { Scope = meterFactory }, options.SessionSeriesLimit, CreateInstruments);
     }
 
     /// <summary>The snapshot the gauges read now.</summary>
     public GridSnapshot Snapshot => _snapshot;
 
-    public void Update(GridSnapshot snapshot) => _snapshot = snapshot;
+    /// <summary>How many times the per-session series were reset (see <see cref="RecyclingMeter"/>).</summary>
+    public int Generation => _meter.Generation;
+
+    public void Update(GridSnapshot snapshot)
+    {
+        // The session state gauge has the most varied series (one per session and state); agents are keyed apart.
+        _meter.Observe([
+            .. snapshot.Sessions.Select(s => $"session|{s.Id}|{StateLabel(s.State)}|{s.AgentName}"),
+            .. snapshot.Agents.Select(a => $"agent|{a.Name}"),
+        ]);
+        _snapshot = snapshot;
+    }
 
     public void Dispose() => _meter.Dispose();
+
+    private void CreateInstruments(Meter meter)
+    {
+        meter.CreateObservableGauge("gridtrain.sessions", ObserveSessions, "{session}", "Sessions by state.");
+        meter.CreateObservableGauge("gridtrain.agents", ObserveAgents, "{agent}", "Agents by state: ready, cordoned (ready, taking no new sessions) or lost.");
+        meter.CreateObservableGauge("gridtrain.scheduling.queue.depth", () => _snapshot.QueuedSessions, "{session}", "Sessions waiting for an agent.");
+        meter.CreateObservableGauge("gridtrain.jobs.queued", () => _snapshot.QueuedJobs, "{job}", "Jobs waiting to start in their session.");
+        meter.CreateObservableGauge("gridtrain.session.state", ObserveSessionStates, "", "1 for each live session, labelled by its state; the agent label names the agent holding it.");
+        meter.CreateObservableGauge("gridtrain.session.lease.epoch", ObserveLeaseEpochs, "", "Lease epoch of each session holding an agent (grows by one on every placement).");
+        meter.CreateObservableGauge("gridtrain.session.checkpoint.age", ObserveCheckpointAges, "s", "Time since the newest checkpoint of each live session that has one.");
+        meter.CreateObservableGauge("gridtrain.session.eviction.remaining", ObserveEvictionCountdowns, "s", "Time until each session holding an agent is evicted if nothing changes; reason idle or lifetime.");
+        meter.CreateObservableGauge("gridtrain.session.lifetime.remaining", ObserveLifetimes, "s", "Time until each live session reaches its maximum lifetime.");
+        meter.CreateObservableGauge("gridtrain.agent.heartbeat.lag", ObserveHeartbeatLag, "s", "Time since each agent's last heartbeat, as this controller saw it.");
+        meter.CreateObservableGauge("gridtrain.grid.snapshot.age", () => Seconds(_snapshot.At), "s", "Age of the state the other grid gauges were read from.");
+    }
 
     private IEnumerable<Measurement<int>> ObserveSessions() =>
         _snapshot.SessionsByState.Select(pair => new Measurement<int>(pair.Value, Tag("state", StateLabel(pair.Key))));
