@@ -174,12 +174,29 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
         Assert.NotEqual(JobState.Failed, (await _client.FinishedAsync(job.Id)).State);
     }
 
-    /// <summary>Evaluates <paramref name="query"/> now, waiting while a failed scrape leaves it without a result.</summary>
-    private static Task<IReadOnlyList<(IReadOnlyDictionary<string, string> Labels, double Value)>> LatestAsync(PrometheusServer prometheus, string query) =>
-        Poll.UntilAsync(
-            async ct => await prometheus.QueryAsync(query, ct) is { Count: > 0 } result ? result : null,
+    /// <summary>Evaluates <paramref name="query"/> now, waiting while it has no result; on a timeout says what both targets and the session showed.</summary>
+    private async Task<IReadOnlyList<(IReadOnlyDictionary<string, string> Labels, double Value)>> LatestAsync(PrometheusServer prometheus, string query)
+    {
+        var seen = "";
+        return await Poll.UntilAsync(
+            async ct =>
+            {
+                if (await prometheus.QueryAsync(query, ct) is { Count: > 0 } result)
+                {
+                    return result;
+                }
+
+                var up = await prometheus.QueryAsync("up", ct);
+                var agent = await Http.GetStringAsync(new Uri(_telemetry.Address, AgentTelemetryServer.MetricsPath), ct);
+                var controller = await Http.GetStringAsync(new Uri(_controller.MetricsAddress!, "/metrics"), ct);
+                var sessions = await _client.Sessions.ListSessionsAsync(new ListSessionsRequest(), cancellationToken: ct);
+                seen = $"up: {string.Join(", ", up.Select(u => $"{u.Labels["job"]}={u.Value}"))}\nagent: {string.Join('\n', Lines(agent, "gridtrain_gpu_utilization_ratio{"))}\n"
+                    + $"controller: {string.Join('\n', Lines(controller, "gridtrain_session_state{"))}\nsessions: {sessions}";
+                return null;
+            },
             Timeout,
-            () => $"'{query}' never had a result; Prometheus said:\n{prometheus.Log()}");
+            () => $"'{query}' never had a result; last seen:\n{seen}\nPrometheus said:\n{prometheus.Log()}");
+    }
 
     private Task<IdleExplanation> WhyIdleUntilAsync(string sessionId, string reason) =>
         Poll.UntilAsync(
