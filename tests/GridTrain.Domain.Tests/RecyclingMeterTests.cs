@@ -62,6 +62,19 @@ public sealed class RecyclingMeterTests : IDisposable
     }
 
     [Fact]
+    public void Families_CountedApart_AnyOneAtHalfTheLimitReplaces()
+    {
+        using var meter = Meter(seriesLimit: 10);
+
+        Assert.False(meter.Observe(["s1", "s2", "s3"], ["a1", "a2", "a3"]));
+        Assert.False(meter.Observe(["s4"], ["a1"]));
+        Assert.Equal(4, meter.SeriesSeen);
+        Assert.True(meter.Observe(["s5"], ["a1"]));
+
+        Assert.Equal(1, meter.Generation);
+    }
+
+    [Fact]
     public void AfterReplacement_TheNewInstrumentsReportTheLiveSeries()
     {
         using var meter = Meter(seriesLimit: 4);

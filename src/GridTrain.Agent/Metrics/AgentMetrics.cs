@@ -44,10 +44,9 @@ internal sealed class AgentMetrics : IDisposable
     public void CheckChurn()
     {
         var holders = Holders();
-        _meter.Observe([
-            .. _agent.Status().Jobs.Select(j => $"job|{j.SessionId}|{j.JobId}"),
-            .. _gpus.Read().Select(g => $"gpu|{g.Device.Index}|{holders.GetValueOrDefault(g.Device.Index)}"),
-        ]);
+        _meter.Observe(
+            [.. _agent.Status().Jobs.Select(j => $"{j.SessionId}|{j.JobId}")],
+            [.. _gpus.Read().Select(g => $"{g.Device.Index}|{holders.GetValueOrDefault(g.Device.Index)}")]);
     }
 
     public void Dispose()

@@ -34,11 +34,10 @@ internal sealed class GridStateGauges : IDisposable
 
     public void Update(GridSnapshot snapshot)
     {
-        // The session state gauge has the most varied series (one per session and state); agents are keyed apart.
-        _meter.Observe([
-            .. snapshot.Sessions.Select(s => $"session|{s.Id}|{StateLabel(s.State)}|{s.AgentName}"),
-            .. snapshot.Agents.Select(a => $"agent|{a.Name}"),
-        ]);
+        // Of the per-session gauges, the state gauge has the most varied series (one per session and state).
+        _meter.Observe(
+            [.. snapshot.Sessions.Select(s => $"{s.Id}|{StateLabel(s.State)}|{s.AgentName}")],
+            [.. snapshot.Agents.Select(a => a.Name)]);
         _snapshot = snapshot;
     }
 

@@ -15,7 +15,7 @@ public sealed class RecyclingMeter : IDisposable
     private readonly MeterOptions _options;
     private readonly Action<Meter> _createInstruments;
     private readonly int _recycleAt;
-    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly List<HashSet<string>> _seen = [];
     private readonly Lock _lock = new();
     private Meter _meter;
     private bool _disposed;
@@ -35,24 +35,24 @@ public sealed class RecyclingMeter : IDisposable
     /// <summary>How many times the instruments have been replaced.</summary>
     public int Generation { get; private set; }
 
-    /// <summary>Distinct series seen since the instruments were last created.</summary>
+    /// <summary>Distinct series seen since the instruments were last created, in the family that has seen the most.</summary>
     public int SeriesSeen
     {
         get
         {
             lock (_lock)
             {
-                return _seen.Count;
+                return _seen.Count == 0 ? 0 : _seen.Max(family => family.Count);
             }
         }
     }
 
     /// <summary>
-    /// Notes the series the gauges report from now on (one key per tag set; keys of different instruments may share a
-    /// set) and replaces the instruments once the series seen reach half the limit. When the live series alone are that
-    /// many, replacing would not help, and nothing is done. Returns whether the instruments were replaced.
+    /// Notes the series the gauges report from now on, by family: each family is the label sets of one instrument, or
+    /// of the most varied of several that share labels. Replaces the instruments once any family has seen half the
+    /// limit, unless its live series alone are that many (replacing would not help). Returns whether it replaced them.
     /// </summary>
-    public bool Observe(IReadOnlyCollection<string> liveSeries)
+    public bool Observe(params IReadOnlyCollection<string>[] families)
     {
         lock (_lock)
         {
@@ -61,8 +61,19 @@ public sealed class RecyclingMeter : IDisposable
                 return false;
             }
 
-            _seen.UnionWith(liveSeries);
-            if (_seen.Count < _recycleAt || liveSeries.Count >= _recycleAt)
+            while (_seen.Count < families.Length)
+            {
+                _seen.Add(new HashSet<string>(StringComparer.Ordinal));
+            }
+
+            var recycle = false;
+            for (var i = 0; i < families.Length; i++)
+            {
+                _seen[i].UnionWith(families[i]);
+                recycle |= _seen[i].Count >= _recycleAt && families[i].Count < _recycleAt;
+            }
+
+            if (!recycle)
             {
                 return false;
             }
@@ -71,8 +82,12 @@ public sealed class RecyclingMeter : IDisposable
             // (same identity) and lose them both when the old completed.
             _meter.Dispose();
             _meter = Create();
-            _seen.Clear();
-            _seen.UnionWith(liveSeries);
+            for (var i = 0; i < families.Length; i++)
+            {
+                _seen[i].Clear();
+                _seen[i].UnionWith(families[i]);
+            }
+
             Generation++;
             return true;
         }
