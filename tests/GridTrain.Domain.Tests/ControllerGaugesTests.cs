@@ -45,6 +45,39 @@ public sealed class ControllerGaugesTests : IDisposable
         Assert.Equal(30, read[("gridtrain.grid.snapshot.age", "")]);
     }
 
+    [Fact]
+    public void GaugesWithASeriesPerSessionOrAgent_AreTheOnesGivenTheSessionSeriesLimit()
+    {
+        var factory = _services.GetRequiredService<IMeterFactory>();
+        var instruments = new List<Instrument>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Meter.Name == GridStateGauges.MeterName)
+                {
+                    instruments.Add(instrument);
+                }
+            },
+        };
+        listener.Start();
+        using var gauges = new GridStateGauges(factory, _time, new ControllerMetricsOptions());
+        var now = _time.GetUtcNow();
+        gauges.Update(new GridSnapshot(
+            now,
+            new Dictionary<SessionState, int>(),
+            new Dictionary<string, int>(StringComparer.Ordinal),
+            QueuedSessions: 0,
+            QueuedJobs: 0,
+            [new SessionSnapshot("ses-1", SessionState.Busy, "a1", 3, now, now + TimeSpan.FromMinutes(10), "idle", now + TimeSpan.FromHours(2))],
+            [new AgentSnapshot("a1", AgentState.Ready, now)]));
+
+        var perEntity = Collect(factory).Keys.Where(k => k.Tags.Contains("session=", StringComparison.Ordinal) || k.Tags.Contains("agent=", StringComparison.Ordinal)).Select(k => k.Name).ToHashSet();
+
+        Assert.Equal(6, perEntity.Count);
+        Assert.All(instruments, i => Assert.Equal(perEntity.Contains(i.Name), GridStateGauges.HasSeriesPerEntity(i)));
+    }
+
     /// <summary>Reads the gauges of meters from <paramref name="factory"/> only (not those of other controllers in this process).</summary>
     private static Dictionary<(string Name, string Tags), double> Collect(IMeterFactory factory)
     {

@@ -67,12 +67,12 @@ public static class ControllerMetricsExtensions
 
     /// <summary>
     /// Exports only this host's instruments: a meter provider subscribes to meters by name, and another host in the same
-    /// process (an embedded grid, a test) has meters of the same names. The state gauges get room for their per-session
-    /// series.
+    /// process (an embedded grid, a test) has meters of the same names. The gauges with a series per session or agent
+    /// get room for them (the exporter reserves that room up front, so the others keep the default).
     /// </summary>
     private static MetricStreamConfiguration? View(Instrument instrument, IMeterFactory factory, ControllerMetricsOptions options) =>
         !ReferenceEquals(instrument.Meter.Scope, factory) ? MetricStreamConfiguration.Drop
-        : instrument.Meter.Name == GridStateGauges.MeterName ? new MetricStreamConfiguration { CardinalityLimit = options.SessionSeriesLimit }
+        : GridStateGauges.HasSeriesPerEntity(instrument) ? new MetricStreamConfiguration { CardinalityLimit = options.SessionSeriesLimit }
         : null;
 
     /// <summary>Maps <c>/metrics</c> (Prometheus text format), <c>/livez</c> and <c>/readyz</c>.</summary>

@@ -43,6 +43,11 @@ internal sealed class GridStateGauges : IDisposable
 
     public void Dispose() => _meter.Dispose();
 
+    /// <summary>Whether <paramref name="instrument"/> is one of these gauges with a series per session or per agent.</summary>
+    public static bool HasSeriesPerEntity(Instrument instrument) =>
+        instrument.Meter.Name == MeterName
+        && (instrument.Name.StartsWith("gridtrain.session.", StringComparison.Ordinal) || instrument.Name == "gridtrain.agent.heartbeat.lag");
+
     private void CreateInstruments(Meter meter)
     {
         meter.CreateObservableGauge("gridtrain.sessions", ObserveSessions, "{session}", "Sessions by state.");
