@@ -198,6 +198,35 @@ public sealed class DriveCheckpointTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(downloads, _drive.RangedDownloads);
     }
 
+    [Theory]
+    [InlineData("GRIDTRAIN_DRIVE_CREDENTIALS_JSON")] // the Helm chart's way: the key itself, from a Secret
+    [InlineData("GOOGLE_APPLICATION_CREDENTIALS")] // application default credentials: a path to the key file
+    public async Task AgentWithCredentialsFromItsEnvironment_StoresCheckpointsOnDrive(string variable)
+    {
+        var client = await StartControllerAsync();
+        var environment = new Dictionary<string, string?>
+        {
+            ["GRIDTRAIN_DRIVE_CREDENTIALS"] = null,
+            ["GRIDTRAIN_DRIVE_CREDENTIALS_JSON"] = null,
+            ["GOOGLE_APPLICATION_CREDENTIALS"] = null,
+        };
+        environment[variable] = variable == "GOOGLE_APPLICATION_CREDENTIALS" ? _credentials : await File.ReadAllTextAsync(_credentials);
+        var agent = AgentProcess.Start(client.Address, "agent-env", Path.Combine(_root, "agent-env"), extraArguments:
+            ["--checkpoint-store", "gdrive", "--drive-root-folder", _rootFolder, "--drive-endpoint", _drive.Endpoint.ToString()],
+            environment: environment);
+        _cleanup.Add(agent);
+        await agent.WaitForLineAsync("registered as", GridEvents.Timeout);
+        var job = await client.Jobs.SubmitJobAsync(GridEvents.Batch(GridEvents.RecoveryJob()));
+
+        var stored = await client.UntilAsync(job.Id, e => e.Checkpoint?.Uri.StartsWith("gdrive:", StringComparison.Ordinal) == true);
+        await client.Jobs.CancelJobAsync(new CancelJobRequest { JobId = job.Id });
+
+        // gdrive:{manifest file id}/{checkpoint file name}: both stored.
+        var (manifestId, name) = (stored[^1].Checkpoint.Uri["gdrive:".Length..].Split('/')[0], stored[^1].Checkpoint.Uri.Split('/')[^1]);
+        Assert.Contains(_drive.AllFiles, f => f.Id == manifestId);
+        Assert.Contains(_drive.AllFiles, f => f.Name == name && f.Content is { Length: > 0 });
+    }
+
     [Fact]
     public async Task AgentWithUnusableDriveCredentials_RefusesToStart_WithoutPrintingTheSecret()
     {

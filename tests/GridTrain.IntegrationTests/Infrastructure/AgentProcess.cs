@@ -31,7 +31,15 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <param name="extraArguments">More <c>agent run</c> arguments (TLS files, a join token file...).</param>
     /// <param name="metrics">Whether to serve /metrics.</param>
     /// <remarks>The join token comes from the environment (<see cref="TestCredentials.JoinToken"/>) unless the arguments name one.</remarks>
-    public static AgentProcess Start(Uri controller, string name, string workDirectory, int cpuSlots = 1, IEnumerable<string>? extraArguments = null, bool metrics = false)
+    /// <param name="environment">Variables to set (or, with a null value, remove) in the agent's environment.</param>
+    public static AgentProcess Start(
+        Uri controller,
+        string name,
+        string workDirectory,
+        int cpuSlots = 1,
+        IEnumerable<string>? extraArguments = null,
+        bool metrics = false,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var startInfo = new ProcessStartInfo(Dotnet.Host)
         {
@@ -56,6 +64,11 @@ public sealed class AgentProcess : IAsyncDisposable
         }
 
         startInfo.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string?>())
+        {
+            startInfo.Environment[variable] = value;
+        }
+
         var process = Process.Start(startInfo)!;
         var agent = new AgentProcess(process, name, workDirectory);
         _ = agent.PumpAsync(process.StandardOutput);
