@@ -30,10 +30,21 @@ internal sealed class AgentMetrics : IDisposable
     private readonly ITimer _churnCheck;
 
     public AgentMetrics(IMeterFactory meterFactory, GridAgent agent, GpuSampler gpus, TimeProvider time)
+        : this(meterFactory, agent, gpus, time, SeriesLimit)
+    {
+    }
+
+    /// <summary>With a series limit other than the exporter's default (tests).</summary>
+    /// <param name="meterFactory">The agent host's meter factory: the meter's scope, by which its exporter knows its own.</param>
+    /// <param name="agent">The agent whose state the gauges read.</param>
+    /// <param name="gpus">The GPU readings.</param>
+    /// <param name="time">Drives the churn check.</param>
+    /// <param name="seriesLimit">The exporter's cardinality limit for these gauges; recycling starts at half of it.</param>
+    internal AgentMetrics(IMeterFactory meterFactory, GridAgent agent, GpuSampler gpus, TimeProvider time, int seriesLimit)
     {
         _agent = agent;
         _gpus = gpus;
-        _meter = new RecyclingMeter(new MeterOptions(MeterName) { Scope = meterFactory }, SeriesLimit, CreateInstruments);
+        _meter = new RecyclingMeter(new MeterOptions(MeterName) { Scope = meterFactory }, seriesLimit, CreateInstruments);
         _churnCheck = time.CreateTimer(_ => CheckChurn(), null, ChurnCheckInterval, ChurnCheckInterval);
     }
 

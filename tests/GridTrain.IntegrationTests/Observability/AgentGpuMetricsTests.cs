@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using GridTrain.Agent.Connection;
 using GridTrain.Agent.Gpu;
@@ -9,7 +10,9 @@ using GpuDevice = GridTrain.Domain.Agents.GpuDevice;
 using GridTrain.Domain.Grid;
 using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace GridTrain.IntegrationTests.Observability;
 
@@ -152,6 +155,42 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
         Assert.Equal("ready", perSession.Labels["state"]);
         Assert.Equal("gpu-node", perSession.Labels["agent"]);
         Assert.Equal(0.75, perSession.Value, 6);
+    }
+
+    [Fact]
+    public async Task GpusChangingHolders_PastHalfTheSeriesLimit_GaugesStartAfresh_ShowingTheCurrentHolders()
+    {
+        _gpus.Set(0, new GpuReading(0.5, 1L << 30, 24L << 30, 40, 50));
+        _gpus.Set(1, new GpuReading(0.6, 1L << 30, 24L << 30, 40, 50));
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = services.GetRequiredService<IMeterFactory>();
+        // A limit of 6 series per gauge: recycling starts at 3 GPU series (GPU and holder) seen.
+        using var metrics = new AgentMetrics(factory, _agent, new GpuSampler(_gpus, time, NullLogger<GpuSampler>.Instance), time, seriesLimit: 6);
+
+        var first = await ReadyGpuSessionAsync();
+        time.Advance(AgentMetrics.ChurnCheckInterval);
+        Assert.Equal(0, metrics.Generation);
+        var second = await ReadyGpuSessionAsync();
+        time.Advance(AgentMetrics.ChurnCheckInterval);
+
+        Assert.Equal(1, metrics.Generation);
+        var holders = new List<string>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == "gridtrain.gpu.utilization.ratio")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) => holders.AddRange(tags.ToArray().Where(t => t.Key == "session").Select(t => (string)t.Value!)));
+        listener.Start();
+        listener.RecordObservableInstruments();
+        // The new instruments report both GPUs with the sessions holding them now.
+        Assert.Equal(new[] { first.Id, second.Id }.Order(StringComparer.Ordinal), holders.Order(StringComparer.Ordinal));
     }
 
     [Fact]
