@@ -21,7 +21,7 @@ public sealed class DatasetCacheTests : IAsyncLifetime
         _h.Drive.AddFile(folder, "train-images-idx3-ubyte.gz", images);
         _h.Drive.AddFile(folder, "train-labels-idx1-ubyte.gz", RandomNumberGenerator.GetBytes(1000));
         _h.Drive.AddFile(folder, "README.txt", [1, 2, 3]);
-        var cache = new DatasetCache(_h.Client, DriveRetry.Create(_h.Options, TimeProvider.System), Path.Combine(_h.Root, "datasets"));
+        var cache = Cache();
 
         var first = await cache.GetAsync(folder, CancellationToken.None);
         var downloads = _h.Drive.RangedDownloads;
@@ -42,7 +42,7 @@ public sealed class DatasetCacheTests : IAsyncLifetime
     {
         var module = RandomNumberGenerator.GetBytes(300_000);
         var fileId = _h.Drive.AddFile(_h.RootFolderId, "../models/small-cnn.pt", module);
-        var cache = new DatasetCache(_h.Client, DriveRetry.Create(_h.Options, TimeProvider.System), Path.Combine(_h.Root, "datasets"));
+        var cache = Cache();
 
         var first = await cache.GetFileAsync(fileId, CancellationToken.None);
         var downloads = _h.Drive.RangedDownloads;
@@ -62,7 +62,7 @@ public sealed class DatasetCacheTests : IAsyncLifetime
     public async Task SingleFile_AFolderInstead_SaysSo()
     {
         var folder = _h.Drive.CreateFolder("not-a-module", _h.RootFolderId);
-        var cache = new DatasetCache(_h.Client, DriveRetry.Create(_h.Options, TimeProvider.System), Path.Combine(_h.Root, "datasets"));
+        var cache = Cache();
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => cache.GetFileAsync(folder, CancellationToken.None));
 
@@ -73,7 +73,7 @@ public sealed class DatasetCacheTests : IAsyncLifetime
     public async Task Dataset_FolderWithoutIdxFiles_SaysSo()
     {
         var folder = _h.Drive.CreateFolder("empty", _h.RootFolderId);
-        var cache = new DatasetCache(_h.Client, DriveRetry.Create(_h.Options, TimeProvider.System), Path.Combine(_h.Root, "datasets"));
+        var cache = Cache();
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => cache.GetAsync(folder, CancellationToken.None));
 
@@ -97,4 +97,7 @@ public sealed class DatasetCacheTests : IAsyncLifetime
         Assert.Contains("refresh_token", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t", error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>A cache under the harness' root, reading from its Drive with its retry policy.</summary>
+    private DatasetCache Cache() => new DatasetCache(_h.Client, DriveRetry.Create(_h.Options, TimeProvider.System), Path.Combine(_h.Root, "datasets"));
 }

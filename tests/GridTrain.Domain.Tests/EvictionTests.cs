@@ -215,9 +215,7 @@ public sealed class EvictionTests
     public async Task JobWhoseGpusStayBelowTheThreshold_IsStalled_AndItsSessionEvictedAsIdle()
     {
         var h = new GridHarness(new GridOptions { AgentTimeout = TimeSpan.FromDays(2), StallTimeout = TimeSpan.FromMinutes(10), GpuStallThreshold = 0.05, DefaultIdleTimeout = TimeSpan.FromMinutes(30) });
-        var agent = await h.ConnectAsync("gpu-node", cpuSlots: 0, gpus: 1);
-        var session = await h.Grid.CreateSessionAsync(new ResourceRequest(Runtime.Gpu, 1), 0, "", default);
-        await agent.SyncAsync();
+        var (agent, session) = await GpuSessionAsync(h);
         await h.Grid.SubmitJobAsync(session.Id, GridHarness.Spec(), default);
         var start = agent.Receive().OfType<StartJob>().Single();
 
@@ -263,9 +261,7 @@ public sealed class EvictionTests
     public async Task GpuIdleBeforeTheJobStarted_DoesNotCountAgainstTheJob()
     {
         var h = new GridHarness(new GridOptions { AgentTimeout = TimeSpan.FromDays(2), StallTimeout = TimeSpan.FromMinutes(10), GpuStallThreshold = 0.05, DefaultIdleTimeout = TimeSpan.FromMinutes(60) });
-        var agent = await h.ConnectAsync("gpu-node", cpuSlots: 0, gpus: 1);
-        var session = await h.Grid.CreateSessionAsync(new ResourceRequest(Runtime.Gpu, 1), 0, "", default);
-        await agent.SyncAsync();
+        var (agent, session) = await GpuSessionAsync(h);
         for (var minute = 0; minute < 30; minute++)
         {
             h.Time.Advance(TimeSpan.FromMinutes(1));
@@ -294,9 +290,7 @@ public sealed class EvictionTests
     public async Task GpuReadingsAreIgnored_WithoutAThreshold()
     {
         var h = new GridHarness(new GridOptions { AgentTimeout = TimeSpan.FromDays(2), StallTimeout = TimeSpan.FromMinutes(10), DefaultIdleTimeout = TimeSpan.FromMinutes(30) });
-        var agent = await h.ConnectAsync("gpu-node", cpuSlots: 0, gpus: 1);
-        var session = await h.Grid.CreateSessionAsync(new ResourceRequest(Runtime.Gpu, 1), 0, "", default);
-        await agent.SyncAsync();
+        var (agent, session) = await GpuSessionAsync(h);
         await h.Grid.SubmitJobAsync(session.Id, GridHarness.Spec(), default);
         var start = agent.Receive().OfType<StartJob>().Single();
         for (var minute = 1; minute <= 20; minute++)
@@ -359,5 +353,14 @@ public sealed class EvictionTests
         await agent.SyncAsync();
         await _h.Grid.SubmitJobAsync(session.Id, GridHarness.Spec(), default);
         return (agent, agent.Receive().OfType<StartJob>().Single());
+    }
+
+    /// <summary>A single-GPU agent on <paramref name="h"/>'s grid, with a GPU session placed on it and confirmed.</summary>
+    private static async Task<(TestAgent Agent, Session Session)> GpuSessionAsync(GridHarness h)
+    {
+        var agent = await h.ConnectAsync("gpu-node", cpuSlots: 0, gpus: 1);
+        var session = await h.Grid.CreateSessionAsync(new ResourceRequest(Runtime.Gpu, 1), 0, "", default);
+        await agent.SyncAsync();
+        return (agent, session);
     }
 }

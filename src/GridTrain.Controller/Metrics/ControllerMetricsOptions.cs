@@ -7,8 +7,8 @@ public sealed class ControllerMetricsOptions
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Series each state gauge may export (the exporter's cardinality limit for them): 20,000 by default, room for 10,000
-    /// live sessions. Ended sessions' series are dropped each time half of it has been seen.
+    /// Series each per-session or per-agent gauge may export (the exporter's cardinality limit for them): 20,000 by
+    /// default, room for 10,000 live sessions. Ended sessions' series are dropped each time half of it has been seen.
     /// </summary>
     public int SessionSeriesLimit { get; set; } = 20_000;
 }

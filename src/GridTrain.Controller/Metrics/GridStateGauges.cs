@@ -29,9 +29,6 @@ internal sealed class GridStateGauges : IDisposable
     /// <summary>The snapshot the gauges read now.</summary>
     public GridSnapshot Snapshot => _snapshot;
 
-    /// <summary>How many times the per-session series were reset (see <see cref="RecyclingMeter"/>).</summary>
-    public int Generation => _meter.Generation;
-
     public void Update(GridSnapshot snapshot)
     {
         // Of the per-session gauges, the state gauge has the most varied series (one per session and state).
