@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
+using GridTrain.Checkpoints.Credentials;
+using GridTrain.Checkpoints.Stores;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;
 using GridTrain.Domain.Grid;
@@ -199,7 +201,7 @@ public sealed class DriveCheckpointTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [Theory]
-    [InlineData("GRIDTRAIN_DRIVE_CREDENTIALS_JSON")] // the Helm chart's way: the key itself, from a Secret
+    [InlineData(DriveCredentials.JsonVariable)] // the Helm chart's way: the key itself, from a Secret
     [InlineData("GOOGLE_APPLICATION_CREDENTIALS")] // application default credentials: a path to the key file
     public async Task AgentWithCredentialsFromItsEnvironment_StoresCheckpointsOnDrive(string variable)
     {
@@ -207,7 +209,7 @@ public sealed class DriveCheckpointTests(ITestOutputHelper output) : IAsyncLifet
         var environment = new Dictionary<string, string?>
         {
             ["GRIDTRAIN_DRIVE_CREDENTIALS"] = null,
-            ["GRIDTRAIN_DRIVE_CREDENTIALS_JSON"] = null,
+            [DriveCredentials.JsonVariable] = null,
             ["GOOGLE_APPLICATION_CREDENTIALS"] = null,
         };
         environment[variable] = variable == "GOOGLE_APPLICATION_CREDENTIALS" ? _credentials : await File.ReadAllTextAsync(_credentials);
@@ -221,10 +223,10 @@ public sealed class DriveCheckpointTests(ITestOutputHelper output) : IAsyncLifet
         var stored = await client.UntilAsync(job.Id, e => e.Checkpoint?.Uri.StartsWith("gdrive:", StringComparison.Ordinal) == true);
         await client.Jobs.CancelJobAsync(new CancelJobRequest { JobId = job.Id });
 
-        // gdrive:{manifest file id}/{checkpoint file name}: both stored.
-        var (manifestId, name) = (stored[^1].Checkpoint.Uri["gdrive:".Length..].Split('/')[0], stored[^1].Checkpoint.Uri.Split('/')[^1]);
-        Assert.Contains(_drive.AllFiles, f => f.Id == manifestId);
-        Assert.Contains(_drive.AllFiles, f => f.Name == name && f.Content is { Length: > 0 });
+        // The manifest and the checkpoint file it names are both stored.
+        var uri = stored[^1].Checkpoint.Uri;
+        Assert.Contains(_drive.AllFiles, f => f.Id == DriveCheckpointUri.ManifestId(uri));
+        Assert.Contains(_drive.AllFiles, f => f.Name == uri.Split('/')[^1] && f.Content is { Length: > 0 });
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Metrics;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;
+using GridTrain.Controller.Metrics;
 using GpuDevice = GridTrain.Domain.Agents.GpuDevice;
 using GridTrain.Domain.Grid;
 using GridTrain.IntegrationTests.Infrastructure;
@@ -144,8 +145,8 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
             () => "a GPU panel never returned data");
 
         // The GPU without a utilization reading counts neither as 0 nor as busy: the fleet mean is the other GPU's.
-        // An instant query reads each target's latest scrape. On a loaded machine one scrape can exceed the 1 s timeout,
-        // which marks that target's series stale until the next scrape, so each query is read once it has a result.
+        // An instant query reads each target's latest scrape, and a failed scrape leaves that target's series stale until
+        // the next one, so each query is read once it has a result.
         var fleet = Assert.Single(await LatestAsync(prometheus, gpuQueries.First(q => q.Panel.EndsWith(": Fleet GPU utilization", StringComparison.Ordinal)).Expression));
         Assert.Equal(0.75, fleet.Value, 6);
         var reporting = await LatestAsync(prometheus, "count(gridtrain_gpu_utilization_ratio)");
@@ -227,7 +228,7 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
 
                 var up = await prometheus.QueryAsync("up", ct);
                 var agent = await Http.GetStringAsync(new Uri(_telemetry.Address, AgentTelemetryServer.MetricsPath), ct);
-                var controller = await Http.GetStringAsync(new Uri(_controller.MetricsAddress!, "/metrics"), ct);
+                var controller = await Http.GetStringAsync(new Uri(_controller.MetricsAddress!, ControllerMetricsExtensions.MetricsPath), ct);
                 var sessions = await _client.Sessions.ListSessionsAsync(new ListSessionsRequest(), cancellationToken: ct);
                 seen = $"up: {string.Join(", ", up.Select(u => $"{u.Labels["job"]}={u.Value}"))}\nagent: {string.Join('\n', Lines(agent, "gridtrain_gpu_utilization_ratio{"))}\n"
                     + $"controller: {string.Join('\n', Lines(controller, "gridtrain_session_state{"))}\nsessions: {sessions}";

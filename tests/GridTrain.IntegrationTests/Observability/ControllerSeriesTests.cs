@@ -32,7 +32,7 @@ public sealed class ControllerSeriesTests : IAsyncDisposable
     [Fact]
     public async Task SessionsChurnPastTheSeriesLimit_NewSessionsStillExported_EndedOnesGone()
     {
-        // A limit of 12 series per gauge: the 30 sessions below would overflow it three times over without recycling.
+        // A limit of 12 series per gauge: the 30 sessions below would overflow it without recycling.
         var (server, client) = await StartAsync(new ControllerMetricsOptions { RefreshInterval = TimeSpan.FromMilliseconds(100), SessionSeriesLimit = 12 });
         for (var round = 0; round < 6; round++)
         {
