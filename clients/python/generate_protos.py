@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -52,13 +53,9 @@ def digest(protos: Path, files: list[Path]) -> str:
 
 def _compiler() -> tuple[list[str], list[str]]:
     """The protoc command line prefix and the include directories for the well-known types."""
-    try:
-        from grpc_tools import protoc as _  # type: ignore[import-not-found]
-        import grpc_tools  # type: ignore[import-not-found]
-
-        return [sys.executable, "-m", "grpc_tools.protoc"], [str(Path(grpc_tools.__file__).parent / "_proto")]
-    except ImportError:
-        pass
+    tools = importlib.util.find_spec("grpc_tools")
+    if tools is not None and tools.origin is not None and importlib.util.find_spec("grpc_tools.protoc") is not None:
+        return [sys.executable, "-m", "grpc_tools.protoc"], [str(Path(tools.origin).parent / "_proto")]
     protoc = shutil.which("protoc")
     plugin = shutil.which("grpc_python_plugin")
     if protoc is None or plugin is None:
