@@ -187,6 +187,10 @@ class CuttableProxy:
 
     def close(self) -> None:
         self._stopped = True
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close() alone does not
+        except OSError:
+            pass
         self._listener.close()
         self.drop()
         self._open.set()
