@@ -43,11 +43,13 @@ public sealed class EmbeddedGrid : IAsyncDisposable
         var security = new ControllerSecurityOptions { AdminToken = NewSecret(), JoinToken = NewSecret() };
         var controller = await ControllerServer.CreateAsync(
             new IPEndPoint(IPAddress.Loopback, 0),
+            metricsListen: null,
             ControllerStorageOptions.InDirectory(Path.Combine(workDirectory, "controller")),
             options.Grid,
             logging => logging.ClearProviders().AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel),
             cancellationToken,
-            security);
+            security,
+            options.WebListen);
         await controller.StartAsync(cancellationToken);
 
         var agent = new GridAgent(

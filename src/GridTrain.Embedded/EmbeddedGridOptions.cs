@@ -1,3 +1,4 @@
+using System.Net;
 using GridTrain.Domain.Grid;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +24,9 @@ public sealed class EmbeddedGridOptions
 
     /// <summary>Controller timing and retry rules.</summary>
     public GridOptions Grid { get; init; } = new();
+
+    /// <summary>Where the controller serves the web console and the HTTP/JSON API; null for none. Default: a free loopback port.</summary>
+    public IPEndPoint? WebListen { get; init; } = new(IPAddress.Loopback, 0);
 
     /// <summary>Least severe log level written to the console. Default <see cref="LogLevel.Warning"/>.</summary>
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;

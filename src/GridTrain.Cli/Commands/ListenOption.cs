@@ -25,6 +25,12 @@ internal sealed class ListenOption : Option<IPEndPoint>
         };
     }
 
+    /// <summary><c>--web-listen</c>: the controller's web console and HTTP/JSON API.</summary>
+    public static ListenOption Web() => new("--web-listen", "127.0.0.1:8080 or 0.0.0.0:8080")
+    {
+        Description = "HOST:PORT to serve the web console (/) and the HTTP/JSON API (/v1/..., OpenAPI at /openapi/v1.json) on, over HTTP/1.1 and HTTP/2 (TLS with --tls-cert); port 0 picks a free one [default: off]",
+    };
+
     /// <summary><c>--metrics-listen</c>, the same on the controller and the agent.</summary>
     public static ListenOption Metrics() => new("--metrics-listen", "127.0.0.1:9464 or 0.0.0.0:9464")
     {

@@ -6,7 +6,10 @@ using GridTrain.Protos.V1;
 
 namespace GridTrain.Controller.Grpc;
 
-/// <summary>The user-facing session API over <see cref="GridCoordinator"/>; each user sees only their own sessions (admins all).</summary>
+/// <summary>
+/// The user-facing session API over <see cref="GridCoordinator"/>; each user sees only their own sessions (admins all).
+/// Reads (get, list, watch, idleness) are not activity on a session; keep-alive, submitting a job and resuming are.
+/// </summary>
 internal sealed class SessionGrpcService(GridCoordinator grid, ResourceAccess access) : SessionService.SessionServiceBase
 {
     public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
@@ -45,16 +48,30 @@ internal sealed class SessionGrpcService(GridCoordinator grid, ResourceAccess ac
         return (await grid.KeepAliveAsync(request.SessionId, context.CancellationToken)).ToProto();
     }
 
-    public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context)
-    {
-        await access.SessionAsync(context.Caller(), request.SessionId, context.CancellationToken);
-        return (await grid.GetSessionAsync(request.SessionId, context.CancellationToken)).ToProto();
-    }
+    // Looking is not activity: an open console page or a polling script must not keep a session from idle eviction,
+    // so the session is read through the access check (a plain store read) rather than the coordinator's get.
+    public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context) =>
+        (await access.SessionAsync(context.Caller(), request.SessionId, context.CancellationToken)).ToProto();
 
-    public override async Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context)
+    public override Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context) =>
+        VisibleSessionsAsync(context.Caller(), request.IncludeEnded, context.CancellationToken);
+
+    public override async Task WatchSessions(WatchSessionsRequest request, IServerStreamWriter<ListSessionsResponse> responseStream, ServerCallContext context)
     {
         var caller = context.Caller();
-        var sessions = await grid.ListSessionsAsync(request.IncludeEnded, context.CancellationToken);
+        var cancellationToken = context.CancellationToken;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // Taken before the read, so a change stored between the read and the wait is not missed.
+            var changed = grid.Changes.NextChange(ChangeNotifier.AnySessionKey);
+            await responseStream.WriteAsync(await VisibleSessionsAsync(caller, request.IncludeEnded, cancellationToken), cancellationToken);
+            await changed.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task<ListSessionsResponse> VisibleSessionsAsync(Caller caller, bool includeEnded, CancellationToken cancellationToken)
+    {
+        var sessions = await grid.ListSessionsAsync(includeEnded, cancellationToken);
         return new ListSessionsResponse { Sessions = { sessions.Where(s => caller.MaySee(s.Owner)).Select(s => s.ToProto()) } };
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using GridTrain.Controller.Hosting.Web;
 using GridTrain.Controller.Security;
 using GridTrain.Controller.Storage;
 using GridTrain.Controller.Storage.Sql;
@@ -19,14 +20,16 @@ namespace GridTrain.Controller.Hosting;
 /// <summary>
 /// A controller on Kestrel (gRPC over HTTP/2, with TLS when <see cref="ControllerSecurityOptions"/> names a
 /// certificate), for <c>gridtrain controller run</c>, the demo and tests; optionally with a second, HTTP/1.1 port for
-/// Prometheus (<c>/metrics</c>) and Kubernetes probes (<c>/livez</c>, <c>/readyz</c>). Every gRPC call needs a
-/// credential; see <see cref="AdminToken"/>.
+/// Prometheus (<c>/metrics</c>) and Kubernetes probes (<c>/livez</c>, <c>/readyz</c>), and a web port (HTTP/1.1 and
+/// HTTP/2) for the console at <c>/</c>, the HTTP/JSON API under <c>/v1/</c> and its OpenAPI document at
+/// <c>/openapi/v1.json</c>. Every gRPC and JSON call needs a credential; see <see cref="AdminToken"/>.
 /// </summary>
 public sealed class ControllerServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ControllerSecurityOptions _security;
     private bool _hasMetricsPort;
+    private bool _hasWebPort;
 
     private ControllerServer(WebApplication app, ControllerSecurityOptions security)
     {
@@ -39,6 +42,9 @@ public sealed class ControllerServer : IAsyncDisposable
 
     /// <summary>The HTTP/1.1 address of <c>/metrics</c>, <c>/livez</c> and <c>/readyz</c>; null without a metrics port. Known once started.</summary>
     public Uri? MetricsAddress { get; private set; }
+
+    /// <summary>The web console's address (also the HTTP/JSON API's), e.g. <c>http://127.0.0.1:8080/</c>; null without a web port. Known once started.</summary>
+    public Uri? WebAddress { get; private set; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -60,6 +66,17 @@ public sealed class ControllerServer : IAsyncDisposable
     /// <summary>Creates a user token (as <c>gridtrain token create</c> does) and returns its text.</summary>
     public async Task<string> CreateTokenAsync(string user, bool admin = false, CancellationToken cancellationToken = default) =>
         (await _app.Services.GetRequiredService<TokenRegistry>().CreateAsync(user, admin ? TokenRole.Admin : TokenRole.User, "", "controller", cancellationToken)).Text;
+
+    /// <summary>
+    /// A console link that signs in as <paramref name="token"/> once (within 15 minutes), then opens
+    /// <paramref name="page"/> (e.g. <c>/job/job-…</c>); the token itself is not in the link. Needs a web port.
+    /// </summary>
+    public Uri CreateSignInLink(string token, string page = "/sessions")
+    {
+        var web = WebAddress ?? throw new InvalidOperationException("the controller has no web port (see webListen)");
+        var code = _app.Services.GetRequiredService<SignInLinks>().Create(token);
+        return new Uri(web, $"/#signin={code}&next={Uri.EscapeDataString(page)}");
+    }
 
     /// <summary>Creates an agent join token and returns its text.</summary>
     public async Task<string> CreateJoinTokenAsync(CancellationToken cancellationToken = default) =>
@@ -89,7 +106,8 @@ public sealed class ControllerServer : IAsyncDisposable
         GridOptions? options = null,
         Action<ILoggingBuilder>? configureLogging = null,
         CancellationToken cancellationToken = default,
-        ControllerSecurityOptions? security = null)
+        ControllerSecurityOptions? security = null,
+        IPEndPoint? webListen = null)
     {
         IGridStore? store = storage switch
         {
@@ -109,7 +127,8 @@ public sealed class ControllerServer : IAsyncDisposable
             },
             configureLogging,
             security,
-            metricsListen);
+            metricsListen,
+            webListen);
     }
 
     /// <summary>
@@ -117,7 +136,8 @@ public sealed class ControllerServer : IAsyncDisposable
     /// <paramref name="configureServices"/> registers an <see cref="IGridStore"/> (or replaces other parts, such as the clock).
     /// Without <paramref name="security"/>, the admin and join tokens come from <c>GRIDTRAIN_ADMIN_TOKEN</c> and
     /// <c>GRIDTRAIN_JOIN_TOKEN</c> when set. With <paramref name="metricsListen"/>, metrics and HTTP health are also
-    /// served over HTTP/1.1 there.
+    /// served over HTTP/1.1 there; with <paramref name="webListen"/>, the console and the HTTP/JSON API over HTTP/1.1
+    /// and HTTP/2 (TLS when the controller has it).
     /// </summary>
     public static ControllerServer Create(
         IPEndPoint listen,
@@ -125,7 +145,8 @@ public sealed class ControllerServer : IAsyncDisposable
         Action<IServiceCollection>? configureServices = null,
         Action<ILoggingBuilder>? configureLogging = null,
         ControllerSecurityOptions? security = null,
-        IPEndPoint? metricsListen = null)
+        IPEndPoint? metricsListen = null,
+        IPEndPoint? webListen = null)
     {
         security ??= ControllerSecurityOptions.FromEnvironment();
         var problems = security.Validate().ToList();
@@ -150,6 +171,19 @@ public sealed class ControllerServer : IAsyncDisposable
                 // Plain HTTP/1.1 without credentials: Prometheus and kubelet probes reach it as they are.
                 kestrel.Listen(metricsListen, endpoint => endpoint.Protocols = HttpProtocols.Http1);
             }
+
+            if (webListen is not null)
+            {
+                kestrel.Listen(webListen, endpoint =>
+                {
+                    // Browsers speak HTTP/2 only over TLS (ALPN); in cleartext the port is HTTP/1.1.
+                    endpoint.Protocols = security.UsesTls ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                    if (security.UsesTls)
+                    {
+                        endpoint.UseHttps(TlsSetup.ServerOptions(security));
+                    }
+                });
+            }
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(20);
         });
         // Per-request logs of a control plane that serves thousands of heartbeats a second drown everything else.
@@ -162,9 +196,16 @@ public sealed class ControllerServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
         var app = builder.Build();
+        app.UseMiddleware<SecurityHeaders>();
         app.UseMiddleware<MalformedRequestGuard>();
+        app.UseMiddleware<JsonRequestGuard>();
+        if (webListen is not null)
+        {
+            app.UseGridTrainConsole();
+        }
+
         app.MapGridTrainController();
-        return new ControllerServer(app, security) { _hasMetricsPort = metricsListen is not null };
+        return new ControllerServer(app, security) { _hasMetricsPort = metricsListen is not null, _hasWebPort = webListen is not null };
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -172,10 +213,11 @@ public sealed class ControllerServer : IAsyncDisposable
         AdminToken = await _app.Services.GetRequiredService<TokenRegistry>().BootstrapAdminAsync(_security.AdminToken, cancellationToken);
         AdminTokenGenerated = AdminToken is not null && _security.AdminToken is null;
         await _app.StartAsync(cancellationToken);
-        // Kestrel lists bound addresses in the order the endpoints were configured: gRPC first, then metrics.
+        // Kestrel lists bound addresses in the order the endpoints were configured: gRPC first, then metrics, then web.
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
         Address = Dialable(addresses[0]);
         MetricsAddress = _hasMetricsPort ? Dialable(addresses[1]) : null;
+        WebAddress = _hasWebPort ? Dialable(addresses[^1]) : null;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using Grpc.AspNetCore.Server;
 using GridTrain.Controller.Grpc;
+using GridTrain.Controller.Hosting.Web;
 using GridTrain.Controller.Metrics;
 using GridTrain.Controller.Security;
 using GridTrain.Controller.Storage;
@@ -7,6 +8,7 @@ using GridTrain.Domain.Grid;
 using GridTrain.Domain.Storage;
 using GridTrain.Domain.Telemetry;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,6 +42,7 @@ public static class ControllerServiceCollectionExtensions
         services.TryAddSingleton<TokenRegistry>();
         services.TryAddSingleton<CallRateLimiter>();
         services.TryAddSingleton<ResourceAccess>();
+        services.TryAddSingleton<SignInLinks>();
         services.AddGridTrainControllerMetrics();
 
         services.AddGrpc(grpc =>
@@ -50,7 +53,7 @@ public static class ControllerServiceCollectionExtensions
             grpc.Interceptors.Add<GridErrorInterceptor>();
             grpc.Interceptors.Add<AuthInterceptor>();
             grpc.EnableDetailedErrors = false;
-        });
+        }).AddJsonTranscoding();
         services.AddOptions<GrpcServiceOptions>().Configure<ControllerSecurityOptions>((grpc, security) =>
         {
             grpc.MaxReceiveMessageSize = security.MaxReceiveMessageBytes;
@@ -61,7 +64,10 @@ public static class ControllerServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Maps the controller's gRPC services, health and reflection, and <c>/metrics</c>, <c>/livez</c> and <c>/readyz</c>.</summary>
+    /// <summary>
+    /// Maps the controller's gRPC services (and their HTTP/JSON transcoding), health and reflection, <c>/metrics</c>,
+    /// <c>/livez</c> and <c>/readyz</c>, and the API's OpenAPI document at <c>/openapi/v1.json</c>.
+    /// </summary>
     public static IEndpointRouteBuilder MapGridTrainController(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<SessionGrpcService>();
@@ -72,6 +78,15 @@ public static class ControllerServiceCollectionExtensions
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         endpoints.MapGridTrainControllerMetrics();
+        // The API's schema is public (like reflection): it is in the repository.
+        endpoints.MapGet("/openapi/v1.json", () => Results.Text(OpenApiDocument.Json, "application/json"));
+        endpoints.MapPost("/console/sign-in", (SignInRequest request, SignInLinks links, HttpContext http) =>
+        {
+            http.Response.Headers.CacheControl = "no-store";
+            return links.Redeem(request.Code ?? "") is { } token
+                ? Results.Json(new SignInResponse(token))
+                : Results.Json(new SignInError("this sign-in link was already used or has expired; sign in with a token"), statusCode: StatusCodes.Status401Unauthorized);
+        });
         return endpoints;
     }
 }

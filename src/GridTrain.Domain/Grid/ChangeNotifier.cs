@@ -23,7 +23,19 @@ public sealed class ChangeNotifier
         }
     }
 
+    /// <summary>Notified with every session's own key: wakes those who watch all sessions.</summary>
+    public const string AnySessionKey = "sessions";
+
     public void Notify(string key)
+    {
+        Release(key);
+        if (key.StartsWith("session/", StringComparison.Ordinal))
+        {
+            Release(AnySessionKey);
+        }
+    }
+
+    private void Release(string key)
     {
         TaskCompletionSource? waiter;
         lock (_lock)

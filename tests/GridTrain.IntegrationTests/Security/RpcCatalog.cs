@@ -61,6 +61,7 @@ public static class RpcCatalog
         new("SessionService/KeepAlive", Access.User, true, (c, t) => c.Sessions.KeepAliveAsync(new KeepAliveRequest { SessionId = t.SessionId }).ResponseAsync),
         new("SessionService/GetQuota", Access.User, false, (c, _) => c.Sessions.GetQuotaAsync(new GetQuotaRequest()).ResponseAsync),
         new("SessionService/WatchSession", Access.User, true, (c, t) => FirstAsync(c.Sessions.WatchSession(new WatchSessionRequest { SessionId = t.SessionId }, deadline: Deadline()))),
+        new("SessionService/WatchSessions", Access.User, false, (c, _) => FirstAsync(c.Sessions.WatchSessions(new WatchSessionsRequest(), deadline: Deadline()))),
         new("JobService/SubmitJob", Access.User, true, (c, t) => c.Jobs.SubmitJobAsync(new SubmitJobRequest { SessionId = t.SessionId, Spec = s_spec }).ResponseAsync),
         new("JobService/GetJob", Access.User, true, (c, t) => c.Jobs.GetJobAsync(new GetJobRequest { JobId = t.JobId }).ResponseAsync),
         new("JobService/ListJobs", Access.User, true, (c, t) => c.Jobs.ListJobsAsync(new ListJobsRequest { SessionId = t.SessionId }).ResponseAsync),

@@ -24,6 +24,7 @@ internal static class ControllerCommand
             Description = "HOST:PORT to serve on (HTTP/2; TLS with --tls-cert); port 0 picks a free one, * listens on all interfaces [default: 127.0.0.1:7070]",
         };
         var metricsListen = ListenOption.Metrics();
+        var webListen = ListenOption.Web();
         var dataDirectory = new Option<string>("--data-dir")
         {
             Description = "Directory for the controller's data (SQLite database controller.db, WAL mode); created if missing",
@@ -48,7 +49,7 @@ internal static class ControllerCommand
         var stallTimeout = new DurationOption("--stall-timeout") { Description = "A running job without progress for this long counts as stalled: its session can be evicted as idle [default: off]" };
         var gpuStallThreshold = new NumberOption<double>("--gpu-stall-threshold") { Description = "With --stall-timeout: a running job whose GPUs stay below this utilization (0-1, e.g. 0.05) that long counts as stalled too [default: off]", HelpName = "FRACTION" }.Between(0.0, 1.0);
         var preemption = new Option<bool>("--preemption") { Description = "Let higher-priority sessions preempt lower-priority ones (victims checkpoint and requeue)" };
-        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, metricsListen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, quotaGpus, quotaGpuHours, quotaWindow, queueOverQuota, stallTimeout, gpuStallThreshold };
+        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, metricsListen, webListen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, quotaGpus, quotaGpuHours, quotaWindow, queueOverQuota, stallTimeout, gpuStallThreshold };
         var security = new SecurityFlags(context);
         foreach (var option in security.Options)
         {
@@ -91,7 +92,7 @@ internal static class ControllerCommand
             ControllerServer server;
             try
             {
-                server = await ControllerServer.CreateAsync(endpoint, parseResult.GetValue(metricsListen), storage, options, logging => logging.AddGridTrainConsole(LogLevel.Information), ct, securityOptions);
+                server = await ControllerServer.CreateAsync(endpoint, parseResult.GetValue(metricsListen), storage, options, logging => logging.AddGridTrainConsole(LogLevel.Information), ct, securityOptions, parseResult.GetValue(webListen));
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or ArgumentException or InvalidOperationException)
             {
@@ -105,7 +106,8 @@ internal static class ControllerCommand
             }
             catch (IOException ex)
             {
-                throw new CliException($"cannot listen on {endpoint}{(parseResult.GetValue(metricsListen) is { } metrics ? $" and {metrics}" : "")}: {ex.Message}");
+                var others = new[] { parseResult.GetValue(metricsListen), parseResult.GetValue(webListen) }.OfType<IPEndPoint>().Select(e => $" and {e}");
+                throw new CliException($"cannot listen on {endpoint}{string.Concat(others)}: {ex.Message}");
             }
 
             await context.Out.WriteLineAsync($"listening on {server.Address.ToString().TrimEnd('/')}");
@@ -117,6 +119,11 @@ internal static class ControllerCommand
             if (server.MetricsAddress is { } metricsAddress)
             {
                 await context.Out.WriteLineAsync($"metrics on {metricsAddress.ToString().TrimEnd('/')}/metrics");
+            }
+
+            if (server.WebAddress is { } webAddress)
+            {
+                await context.Out.WriteLineAsync($"web console on {webAddress}");
             }
 
             await context.Out.FlushAsync(ct);

@@ -32,7 +32,7 @@ internal sealed class DemoRun(CliContext context)
         Say($"work directory: {workDirectory}");
         Say(data.Explanation);
 
-        var gridOptions = new EmbeddedGridOptions { WorkDirectory = workDirectory, MinimumLogLevel = LogLevel.Warning };
+        var gridOptions = new EmbeddedGridOptions { WorkDirectory = workDirectory, MinimumLogLevel = LogLevel.Warning, WebListen = settings.WebListen };
         Job job;
         bool interrupted;
         await using (var grid = await EmbeddedGrid.StartAsync(gridOptions, cancellationToken))
@@ -40,7 +40,7 @@ internal sealed class DemoRun(CliContext context)
             Say($"grid: controller on {grid.Address.ToString().TrimEnd('/')} and agent '{gridOptions.AgentName}', both in this process");
             using var client = new GridTrainClient(grid.Address, token: grid.AdminToken);
             var request = fileSpec is null ? Request(settings, data) : new SubmitJobRequest { Batch = CpuBatch(), Spec = fileSpec };
-            (job, interrupted) = await TrainAsync(client, request, cancellationToken);
+            (job, interrupted) = await TrainAsync(client, request, grid, cancellationToken);
         }
 
         // After the grid has stopped, so nothing it logs can come after the summary.
@@ -55,7 +55,7 @@ internal sealed class DemoRun(CliContext context)
         return interrupted ? ExitCodes.Interrupted : job.State == JobState.Succeeded ? ExitCodes.Success : ExitCodes.Failure;
     }
 
-    private async Task<(Job Job, bool Interrupted)> TrainAsync(GridTrainClient client, SubmitJobRequest request, CancellationToken cancellationToken)
+    private async Task<(Job Job, bool Interrupted)> TrainAsync(GridTrainClient client, SubmitJobRequest request, EmbeddedGrid grid, CancellationToken cancellationToken)
     {
         var submitted = await client.Jobs.SubmitJobAsync(request, deadline: context.CallDeadline(), cancellationToken: cancellationToken);
         // The controller's copy has every default filled in.
@@ -64,6 +64,10 @@ internal sealed class DemoRun(CliContext context)
         var every = spec.Checkpoint?.EverySteps ?? 0;
         Say($"job {submitted.Id}: {spec.Model.Name}, {h.Optimizer} lr {Formats.Number(h.LearningRate)}, batch {h.BatchSize}, "
             + $"{h.Epochs} epoch(s), checkpoint " + (every > 0 ? $"every {every} steps" : "at epoch ends"));
+        if (grid.Controller.WebAddress is { } web)
+        {
+            Say($"web console: {web} (this link signs you in once: {grid.Controller.CreateSignInLink(grid.AdminToken, $"/job/{submitted.Id}")})");
+        }
 
         var view = new JobProgressView(context);
         try
