@@ -21,6 +21,7 @@ public sealed class DemoTests : IDisposable
 
         Assert.True(exitCode == 0, $"exit code {exitCode}\nstdout:\n{output}\nstderr:\n{error}");
         Assert.Contains($"because {emptyData} lacks train-images-idx3-ubyte.gz", output);
+        Assert.Matches(@"web console: http://127\.0\.0\.1:\d+/ \(this link signs you in once: http://127\.0\.0\.1:\d+/#signin=[0-9a-f]{32}&next=%2Fjob%2Fjob-[0-9a-f]{12}\)", output);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         using var summary = JsonDocument.Parse(lines[^1]);
         var root = summary.RootElement;

@@ -69,6 +69,13 @@ public sealed class Browser : IDisposable
         return path;
     }
 
+    /// <summary>Turns the HTTP cache off (DevTools protocol), so the next load transfers every file.</summary>
+    public void DisableCache()
+    {
+        _driver.ExecuteCdpCommand("Network.enable", []);
+        _driver.ExecuteCdpCommand("Network.setCacheDisabled", new Dictionary<string, object?> { ["cacheDisabled"] = true });
+    }
+
     public object? Script(string script, params object[] args) => _driver.ExecuteScript(script, args);
 
     public void Dispose()

@@ -74,6 +74,30 @@ public sealed class ConsoleBrowserTests(ConsoleGridFixture grid, ITestOutputHelp
         Assert.DoesNotContain(grid.BobToken, browser.Driver.Url, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SignInLink_OpensItsPageSignedIn_Once_WithoutTheTokenInTheUrl()
+    {
+        var session = await grid.Alice.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Cpu }, DisplayName = "linked" });
+        var link = grid.Server.CreateSignInLink(grid.AliceToken, $"/session/{session.Id}");
+
+        using (var browser = new Browser(link))
+        {
+            browser.Wait(d => d.FindElements(By.Id("session-state")).FirstOrDefault(), "the linked session's page");
+            Assert.Contains("alice", browser.Text("#who"), StringComparison.Ordinal);
+            Assert.DoesNotContain("signin", browser.Driver.Url, StringComparison.Ordinal);
+            Assert.DoesNotContain(grid.AliceToken, browser.Driver.Url, StringComparison.Ordinal);
+            Keep(browser.Screenshot("9-signed-in-by-link"));
+        }
+
+        using var second = new Browser(link);
+        WaitForUsedLink(second);
+        Assert.Contains("already used or has expired", second.Text(), StringComparison.Ordinal);
+        await grid.Alice.Sessions.TerminateSessionAsync(new TerminateSessionRequest { SessionId = session.Id });
+    }
+
+    private static void WaitForUsedLink(Browser browser) =>
+        browser.Wait(d => d.FindElements(By.CssSelector("#sign-in .error")).FirstOrDefault(), "the sign-in form saying the link is used up");
+
     private static int LossPoints(IWebDriver driver) =>
         int.TryParse(driver.FindElement(By.Id("loss-points")).Text, out var n) ? n : 0;
 

@@ -13,6 +13,8 @@ public sealed class ConsoleGridFixture : IAsyncLifetime
 
     public Uri WebAddress => _server!.WebAddress!;
 
+    public ControllerServer Server => _server!;
+
     public AgentProcess Agent { get; private set; } = null!;
 
     public string AliceToken { get; private set; } = "";

@@ -207,6 +207,23 @@ public sealed class JsonApiTests(WebControllerFixture controller) : IClassFixtur
         Assert.DoesNotMatch("<script(?![^>]*\\bsrc=)[^>]*>", page);
     }
 
+    [Fact]
+    public async Task SignInCode_TradedForItsTokenOnce()
+    {
+        using var anonymous = controller.Api(token: null);
+        var link = controller.Server.CreateSignInLink(controller.AliceToken, "/quota");
+        var code = System.Web.HttpUtility.ParseQueryString(link.Fragment.TrimStart('#'))["signin"]!;
+
+        var (first, redeemed) = await anonymous.SendAsync(HttpMethod.Post, "/console/sign-in", new { code });
+        var (second, refused) = await anonymous.SendAsync(HttpMethod.Post, "/console/sign-in", new { code });
+
+        Assert.Equal(200, first);
+        Assert.Equal(controller.AliceToken, (string?)redeemed["token"]);
+        Assert.Equal(401, second);
+        Assert.Contains("already used or has expired", (string?)refused["message"], StringComparison.Ordinal);
+        Assert.DoesNotContain(controller.AliceToken, link.ToString(), StringComparison.Ordinal);
+    }
+
     private static async Task WaitForAssignmentAsync(Grpc.Core.AsyncServerStreamingCall<AgentCommand> commands, string sessionId)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));

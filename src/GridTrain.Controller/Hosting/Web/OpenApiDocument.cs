@@ -9,7 +9,8 @@ namespace GridTrain.Controller.Hosting.Web;
 /// <summary>
 /// The OpenAPI 3.0 document of the HTTP/JSON API, built from the same protos the gRPC API and the JSON transcoding
 /// use: one operation per <c>google.api.http</c> rule, one schema per message (proto3 JSON: lowerCamel names, enums
-/// as their names, 64-bit integers as numbers, timestamps as RFC 3339, durations as <c>"1.5s"</c>).
+/// as their names, 64-bit integers as numbers, timestamps as RFC 3339, durations as <c>"1.5s"</c>, fields at their
+/// default value left out).
 /// </summary>
 internal static partial class OpenApiDocument
 {
@@ -56,7 +57,7 @@ internal static partial class OpenApiDocument
             {
                 ["title"] = "GridTrain HTTP/JSON API",
                 ["version"] = "v1",
-                ["description"] = "The gRPC API (gridtrain.v1) transcoded to HTTP/JSON. Every call takes 'Authorization: Bearer <token>'. Streams answer with one JSON message per line as events arrive.",
+                ["description"] = "The gRPC API (gridtrain.v1) transcoded to HTTP/JSON. Every call takes 'Authorization: Bearer <token>'. Streams answer with one JSON message per line as events arrive. Fields at their default value (0, false, empty) are left out of answers.",
             },
             ["components"] = new JsonObject
             {
