@@ -42,20 +42,8 @@ def test_the_check_fails_naming_each_stale_or_missing_module(tmp_path: Path) -> 
 
 
 def test_protos_importing_google_api_annotations_still_generate_and_import(tmp_path: Path) -> None:
-    protos = tmp_path / "protos"
-    shutil.copytree(PROTOS, protos)
-    api = protos / "google" / "api"
-    api.mkdir(parents=True)
-    (api / "http.proto").write_text('syntax = "proto3";\npackage google.api;\n'
-                                    'message HttpRule { oneof pattern { string get = 2; string post = 4; } string body = 7; }\n')
-    (api / "annotations.proto").write_text('syntax = "proto3";\npackage google.api;\nimport "google/api/http.proto";\n'
-                                           'import "google/protobuf/descriptor.proto";\n'
-                                           'extend google.protobuf.MethodOptions { HttpRule http = 72295728; }\n')
-    sessions = protos / "gridtrain" / "v1" / "sessions.proto"
-    text = sessions.read_text().replace('import "gridtrain/v1/types.proto";', 'import "gridtrain/v1/types.proto";\nimport "google/api/annotations.proto";')
-    text = text.replace("rpc GetSession(GetSessionRequest) returns (Session);",
-                        'rpc GetSession(GetSessionRequest) returns (Session) { option (google.api.http) = { get: "/v1/sessions/{session_id}" }; }')
-    sessions.write_text(text)
+    # protos/ carries google/api/{annotations,http}.proto for the HTTP/JSON API's google.api.http options.
+    protos = PROTOS
     out = tmp_path / "out"
     generated = subprocess.run([sys.executable, str(GENERATOR), "--protos", str(protos), "--out", str(out)], capture_output=True, text=True)
     assert generated.returncode == 0, generated.stderr
