@@ -7,9 +7,10 @@ using YamlDotNet.RepresentationModel;
 namespace GridTrain.IntegrationTests.Deployment;
 
 /// <summary>
-/// What can be checked about the Helm chart and the Dockerfiles without helm, a container engine or a cluster:
-/// values.yaml is YAML with every value documented, the templates' actions are balanced and name only values that
-/// exist, and every command line they build runs a real <c>gridtrain</c> subcommand with flags it has.
+/// The chart's and the Dockerfiles' sources, read as files: values.yaml is YAML with every value documented and every
+/// value covered by values.schema.json, the templates' actions are balanced and name only values that exist, the
+/// images' commands use flags the CLI has, and the dashboards query the datasource variable. The rendered chart is
+/// tested in <see cref="ChartRenderTests"/>.
 /// </summary>
 public sealed partial class ChartTests
 {
