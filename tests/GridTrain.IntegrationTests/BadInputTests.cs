@@ -42,7 +42,7 @@ public sealed class BadInputTests(ControllerFixture controller) : IClassFixture<
         { "CancelJob: unknown id", StatusCode.NotFound, "job 'job-nope' not found" },
         { "StreamJobEvents: unknown id", StatusCode.NotFound, "job 'job-nope' not found" },
         { "Register: no inventory", StatusCode.InvalidArgument, "inventory: required" },
-        { "Register: bad name", StatusCode.InvalidArgument, "name: must be 1-63 characters" },
+        { "Register: bad name", StatusCode.InvalidArgument, "name: must be a DNS subdomain" },
         { "Register: negative cores", StatusCode.InvalidArgument, "inventory.cpu_cores: must be between 1 and 4096, got -1" },
         { "Heartbeat: no agent id", StatusCode.InvalidArgument, "agent_id: required" },
         { "Heartbeat: another agent", StatusCode.PermissionDenied, "agent_id: this credential acts only as the agent it was issued to" },

@@ -101,3 +101,57 @@ when set).
 {{- .Values.agent.controllerAddress | default (include "gridtrain.controller.serviceUrl" .) }}
 {{- end }}
 
+
+{{/*
+The Secret with the agent join token: auth.joinTokenSecret, or the one this chart generates (join-token-secret.yaml).
+*/}}
+{{- define "gridtrain.joinTokenSecretName" -}}
+{{- .Values.auth.joinTokenSecret | default (printf "%s-join-token" (include "gridtrain.fullname" .)) }}
+{{- end }}
+
+{{/*
+Labels of a pod from (dict "component" "controller"|"agent" "podLabels" <map> "root" $): the selector labels, the
+component, commonLabels and the component's podLabels.
+*/}}
+{{- define "gridtrain.podLabels" -}}
+{{ include "gridtrain.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- with .root.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- with .podLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Combinations of values that install but cannot run. values.schema.json refuses them first (helm install validates
+it); these guards say the same for `helm template --skip-schema-validation` and for renderers without the schema.
+*/}}
+{{- define "gridtrain.validate" -}}
+{{- $tls := .Values.tls }}
+{{- if and $tls.mutualTls (not $tls.secretName) }}
+{{- fail "tls.mutualTls needs tls.secretName: the controller refuses --agent-ca without its own certificate; set tls.secretName to a kubernetes.io/tls Secret" }}
+{{- end }}
+{{- if and $tls.mutualTls (not $tls.caSecretName) }}
+{{- fail "tls.mutualTls needs tls.caSecretName: set it to the Secret whose ca.crt signed the agents' client certificates" }}
+{{- end }}
+{{- if and $tls.mutualTls .Values.agent.enabled (not $tls.agentCertSecretName) }}
+{{- fail "tls.mutualTls needs tls.agentCertSecretName: set it to the kubernetes.io/tls Secret with the agents' client certificate" }}
+{{- end }}
+{{- if and .Values.agent.enabled (eq .Values.agent.checkpoints.store "gdrive") (not .Values.agent.checkpoints.drive.rootFolderId) }}
+{{- fail "agent.checkpoints.store gdrive needs agent.checkpoints.drive.rootFolderId: set it to the id of the Drive folder that holds the job folders" }}
+{{- end }}
+{{- if and .Values.controller.postgres.enabled (not .Values.controller.postgres.existingSecret) }}
+{{- fail "controller.postgres.enabled needs controller.postgres.existingSecret: set it to the Secret holding the Npgsql connection string" }}
+{{- end }}
+{{- if and .Values.agent.enabled (eq .Values.agent.workDir.type "persistentVolumeClaim") (not .Values.agent.workDir.persistentVolumeClaim.claimName) }}
+{{- fail "agent.workDir.type persistentVolumeClaim needs agent.workDir.persistentVolumeClaim.claimName: set it to an existing ReadWriteMany claim" }}
+{{- end }}
+{{- if and .Values.serviceMonitor.enabled .Values.prometheusScrapeAnnotations }}
+{{- fail "serviceMonitor.enabled and prometheusScrapeAnnotations both scrape every pod, doubling every series: set prometheusScrapeAnnotations to false (or serviceMonitor.enabled to false)" }}
+{{- end }}
+{{- if and .Values.controller.web.ingress.enabled (not .Values.controller.web.enabled) }}
+{{- fail "controller.web.ingress.enabled needs controller.web.enabled: set controller.web.enabled to true" }}
+{{- end }}
+{{- end }}

@@ -9,7 +9,7 @@ public sealed class AgentOptions
     /// <summary>The controller's address, e.g. <c>http://controller:7070</c>. Required.</summary>
     public Uri? Controller { get; set; }
 
-    /// <summary>Unique agent name (a DNS label); default: the machine name, lower-cased.</summary>
+    /// <summary>Unique agent name (a DNS subdomain, see <see cref="AgentNames"/>); default: the machine name, lower-cased.</summary>
     public string Name { get; set; } = Environment.MachineName.ToLowerInvariant();
 
     /// <summary>Directory for job work directories, checkpoints and TensorBoard files. Default <c>./gridtrain-agent</c>.</summary>
@@ -80,7 +80,7 @@ public sealed class AgentOptions
 
         if (!AgentNames.IsValid(Name))
         {
-            yield return $"Name: '{Name}' is not a DNS label (1-63 characters of a-z, 0-9 and '-'); set --name";
+            yield return $"Name: '{Name}' is not {AgentNames.Rule}; set --name";
         }
 
         if (CpuSlots is < 0 or > 1024)

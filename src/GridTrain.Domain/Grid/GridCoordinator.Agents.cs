@@ -26,7 +26,7 @@ public sealed partial class GridCoordinator
         var problems = inventory.Validate().ToList();
         if (!AgentNames.IsValid(name))
         {
-            problems.Insert(0, $"name: must be 1-63 characters of a-z, 0-9 and '-', not starting or ending with '-', got '{(name.Length > 64 ? name[..64] + "…" : name)}'");
+            problems.Insert(0, $"name: must be {AgentNames.Rule}, got '{(name.Length > 64 ? name[..64] + "…" : name)}'");
         }
 
         if (version.Length > 64)

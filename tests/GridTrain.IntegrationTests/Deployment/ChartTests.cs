@@ -7,9 +7,10 @@ using YamlDotNet.RepresentationModel;
 namespace GridTrain.IntegrationTests.Deployment;
 
 /// <summary>
-/// What can be checked about the Helm chart and the Dockerfiles without helm, a container engine or a cluster:
-/// values.yaml is YAML with every value documented, the templates' actions are balanced and name only values that
-/// exist, and every command line they build runs a real <c>gridtrain</c> subcommand with flags it has.
+/// The chart's and the Dockerfiles' sources, read as files: values.yaml is YAML with every value documented and every
+/// value covered by values.schema.json, the templates' actions are balanced and name only values that exist, the
+/// images' commands use flags the CLI has, and the dashboards query the datasource variable. The rendered chart is
+/// tested in <see cref="ChartRenderTests"/>.
 /// </summary>
 public sealed partial class ChartTests
 {
@@ -91,27 +92,30 @@ public sealed partial class ChartTests
     }
 
     [Fact]
-    public async Task ControllerFlags_OfTheChartAndTheImage_ExistInTheCli()
+    public async Task ImageCommandFlags_ExistInTheCli()
     {
-        var help = await HelpAsync("controller", "run");
-        var chartFlags = Flags(File.ReadAllText(Path.Combine(TemplatesDirectory, "controller-deployment.yaml")));
-        var imageFlags = Flags(string.Join(' ', JsonArrayInstruction("Dockerfile.controller", "CMD")));
+        var controller = Flags(string.Join(' ', JsonArrayInstruction("Dockerfile.controller", "CMD")));
+        var agent = Flags(string.Join(' ', JsonArrayInstruction("Dockerfile.agent", "CMD")));
 
-        Assert.Superset(new HashSet<string> { "--listen", "--metrics-listen", "--data-dir", "--heartbeat-interval", "--agent-timeout", "--max-attempts", "--idle-timeout", "--max-lifetime", "--stall-timeout", "--gpu-stall-threshold" }, chartFlags);
-        Assert.Superset(new HashSet<string> { "--listen", "--metrics-listen", "--data-dir" }, imageFlags);
-        Assert.All(chartFlags.Concat(imageFlags), flag => Assert.Contains(flag, HelpFlags(help)));
+        Assert.Superset(new HashSet<string> { "--listen", "--metrics-listen", "--data-dir" }, controller);
+        Assert.Superset(new HashSet<string> { "--work-dir", "--metrics-listen" }, agent);
+        var controllerHelp = HelpFlags(await HelpAsync("controller", "run"));
+        var agentHelp = HelpFlags(await HelpAsync("agent", "run"));
+        Assert.All(controller, flag => Assert.Contains(flag, controllerHelp));
+        Assert.All(agent, flag => Assert.Contains(flag, agentHelp));
     }
 
     [Fact]
-    public async Task AgentFlags_OfTheChartAndTheImage_ExistInTheCli()
+    public void ValuesSchema_CoversEveryValue_AndRefusesUnknownKeys()
     {
-        var help = await HelpAsync("agent", "run");
-        var chartFlags = Flags(File.ReadAllText(Path.Combine(TemplatesDirectory, "agent-daemonset.yaml")));
-        var imageFlags = Flags(string.Join(' ', JsonArrayInstruction("Dockerfile.agent", "CMD")));
+        var values = LoadYamlMapping(Path.Combine(ChartDirectory, "values.yaml"));
+        using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(ChartDirectory, "values.schema.json")));
 
-        Assert.Superset(new HashSet<string> { "--controller", "--name", "--work-dir", "--metrics-listen", "--cpu-slots", "--threads-per-job" }, chartFlags);
-        Assert.Superset(new HashSet<string> { "--work-dir", "--metrics-listen" }, imageFlags);
-        Assert.All(chartFlags.Concat(imageFlags), flag => Assert.Contains(flag, HelpFlags(help)));
+        var uncovered = MappingKeys(values, "").Where(key => SchemaFor(schema.RootElement, key.Path) is null).Select(key => key.Path).ToList();
+
+        Assert.Empty(uncovered);
+        Assert.False(schema.RootElement.GetProperty("additionalProperties").GetBoolean());
+        Assert.False(SchemaFor(schema.RootElement, "controller.web.ingress")!.Value.GetProperty("additionalProperties").GetBoolean());
     }
 
     [Fact]
@@ -126,6 +130,62 @@ public sealed partial class ChartTests
             using var document = JsonDocument.Parse(File.ReadAllText(file));
             Assert.Equal(JsonValueKind.Object, document.RootElement.ValueKind);
         }
+    }
+
+    [Fact]
+    public void Dashboards_EveryPanelHasQueriesOnTheDatasourceVariable()
+    {
+        var files = Directory.GetFiles(Path.Combine(ChartDirectory, "dashboards"), "*.json");
+        Assert.Contains(files, f => Path.GetFileName(f) == "gridtrain.json");
+
+        foreach (var file in files)
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(file));
+            var root = document.RootElement;
+            Assert.False(string.IsNullOrEmpty(root.GetProperty("uid").GetString()));
+            Assert.Contains(root.GetProperty("templating").GetProperty("list").EnumerateArray(), v => v.GetProperty("name").GetString() == "datasource" && v.GetProperty("type").GetString() == "datasource");
+            var panels = root.GetProperty("panels").EnumerateArray().ToList();
+            Assert.Equal(panels.Count, panels.Select(p => p.GetProperty("id").GetInt32()).Distinct().Count());
+            Assert.All(panels, panel =>
+            {
+                Assert.Equal("${datasource}", panel.GetProperty("datasource").GetProperty("uid").GetString());
+                Assert.False(string.IsNullOrWhiteSpace(panel.GetProperty("description").GetString()));
+                Assert.Contains(panel.GetProperty("targets").EnumerateArray(), t => !string.IsNullOrWhiteSpace(t.GetProperty("expr").GetString()));
+            });
+        }
+    }
+
+    /// <summary>The schema of a dotted values path, following properties (a map's free-form entries are not values).</summary>
+    private static JsonElement? SchemaFor(JsonElement schema, string path)
+    {
+        foreach (var segment in path.Split('.'))
+        {
+            if (schema.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            if (schema.TryGetProperty("properties", out var properties) && properties.TryGetProperty(segment, out var child))
+            {
+                schema = child;
+            }
+            else if (schema.TryGetProperty("additionalProperties", out var entries) && entries.ValueKind == JsonValueKind.Object)
+            {
+                // A free-form map (labels, resources): the rest of the path is the entry's key, which may hold dots.
+                return entries;
+            }
+            else if (schema.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "object"
+                     && !schema.TryGetProperty("properties", out _) && !schema.TryGetProperty("additionalProperties", out _))
+            {
+                return schema;
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return schema;
     }
 
     private static List<string> TemplateFiles() => [.. Directory.GetFiles(TemplatesDirectory).Order(StringComparer.Ordinal)];

@@ -18,7 +18,7 @@ internal static class AgentRunCommand
     {
         var defaults = new AgentOptions();
         var controller = new ControllerOption(context);
-        var name = new Option<string>("--name") { Description = "Unique agent name: 1-63 characters of a-z, 0-9 and '-' [default: the machine name]", HelpName = "NAME" };
+        var name = new Option<string>("--name") { Description = "Unique agent name, a DNS subdomain such as a Kubernetes node name: dot-separated labels of a-z, 0-9 and '-', at most 253 characters [default: the machine name]", HelpName = "NAME" };
         var workDirectory = new Option<string>("--work-dir") { Description = "Directory for job files, checkpoints and TensorBoard logs [default: ./gridtrain-agent]", HelpName = "DIR" };
         var cpuSlots = new NumberOption<int>("--cpu-slots") { Description = $"CPU sessions accepted at once [default: {defaults.CpuSlots}]", HelpName = "N" }.AtLeast(0);
         var threads = new NumberOption<int>("--threads-per-job") { Description = "Intra-op threads per job process [default: cores / CPU slots]", HelpName = "N" }.AtLeast(1);
