@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Net;
-using GridTrain.Agent.Connection;
 using GridTrain.Agent.Gpu;
 using GridTrain.Domain.Telemetry;
 using Microsoft.AspNetCore.Builder;
