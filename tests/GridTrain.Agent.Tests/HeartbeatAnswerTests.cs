@@ -68,8 +68,7 @@ public sealed class HeartbeatAnswerTests
         await harness.StartAsync();
         await harness.SendAsync(AgentHarness.Start("job-a", epoch: 1));
         var first = await harness.NextProcessAsync();
-        harness.PullHeartbeat();
-        await harness.HeartbeatAsync(h => Runs(h, "job-a", 1));
+        await harness.PollHeartbeatsAsync(h => Runs(h, "job-a", 1));
 
         ScriptedProcess? second = null;
         var answered = 0;
@@ -85,9 +84,8 @@ public sealed class HeartbeatAnswerTests
             second = await harness.NextProcessAsync();
             return new AgentInstructions(["job-a"], []);
         };
-        harness.PullHeartbeat();
 
-        await harness.HeartbeatAsync(h => Volatile.Read(ref answered) == 1 && Runs(h, "job-a", 2));
+        await harness.PollHeartbeatsAsync(h => Volatile.Read(ref answered) == 1 && Runs(h, "job-a", 2));
 
         Assert.Equal("superseded by lease epoch 2", await first.StopRequested);
         Assert.False(second!.StopRequested.IsCompleted, "the answer named the attempt under lease 1 only");

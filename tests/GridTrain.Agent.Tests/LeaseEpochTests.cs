@@ -56,12 +56,11 @@ public sealed class LeaseEpochTests
         await harness.StartAsync();
         await harness.SendAsync(AgentHarness.Start("job-a", epoch: 1));
         var process = await harness.NextProcessAsync();
-        harness.PullHeartbeat();
-        await harness.HeartbeatAsync(h => h.Jobs.Count == 1);
+        await harness.PollHeartbeatsAsync(h => h.Jobs.Count == 1);
 
         process.Emit(new ProgressReported(10, 100, 1, 0.5, 1000, 9));
 
-        await harness.HeartbeatAsync(h => h.Jobs.Count == 0);
+        await harness.PollHeartbeatsAsync(h => h.Jobs.Count == 0);
         Assert.True(process.Killed);
         Assert.False(harness.Link.Results.Reader.TryRead(out var reported), $"a stale attempt reports no result, got {reported.Result}");
     }

@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using GridTrain.Agent.Jobs;
 using GridTrain.Agent.Hosting;
 using GridTrain.Domain.Jobs;
 using Microsoft.Extensions.Logging;
@@ -51,8 +54,12 @@ internal sealed partial class UnreportedStore(IOptions<AgentOptions> options, IL
 
     public void Delete(UnreportedAttempt attempt) => File.Delete(PathOf(attempt.JobId, attempt.LeaseEpoch));
 
-    // Job ids are plain names (JobPaths), so they make safe file names.
-    private string PathOf(string jobId, long leaseEpoch) => Path.Combine(_directory, $"{jobId}.{leaseEpoch}.json");
+    /// <summary>A job id that is a plain name (<see cref="JobPaths"/>) names its file; any other (a refused job's) is hashed into a name.</summary>
+    private string PathOf(string jobId, long leaseEpoch)
+    {
+        var name = JobPaths.Check(jobId) is null ? jobId : "refused-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(jobId)))[..16];
+        return Path.Combine(_directory, $"{name}.{leaseEpoch}.json");
+    }
 
     [LoggerMessage(33, LogLevel.Warning, "Unreported job attempt file {Path} cannot be read and is set aside", EventName = "UnreportedUnreadable")]
     private static partial void LogUnreadable(ILogger logger, string path, Exception exception);

@@ -98,6 +98,25 @@ internal sealed class AgentHarness : IAsyncDisposable
 
     public async Task<ScriptedProcess> NextProcessAsync() => await Jobs.Started.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
 
+    /// <summary>
+    /// Heartbeats, asked for one after another, until one satisfies <paramref name="match"/>: for a state the agent
+    /// reaches on its own time (a process is announced just before its attempt is recorded).
+    /// </summary>
+    public async Task<AgentHoldings> PollHeartbeatsAsync(Func<AgentHoldings, bool> match)
+    {
+        PullHeartbeat();
+        return await HeartbeatAsync(heartbeat =>
+        {
+            if (match(heartbeat))
+            {
+                return true;
+            }
+
+            PullHeartbeat();
+            return false;
+        });
+    }
+
     /// <summary>Asks for a heartbeat now, as a change inside the agent does.</summary>
     public void PullHeartbeat() => _services.GetRequiredService<HeartbeatTrigger>().Pull();
 
