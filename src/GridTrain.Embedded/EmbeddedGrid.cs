@@ -1,9 +1,11 @@
 using System.Net;
 using System.Security.Cryptography;
-using GridTrain.Agent.Connection;
+using GridTrain.Agent;
+using GridTrain.Agent.Gpu;
 using GridTrain.Agent.Hosting;
 using GridTrain.Controller.Hosting;
 using GridTrain.Controller.Security;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace GridTrain.Embedded;
@@ -15,15 +17,15 @@ namespace GridTrain.Embedded;
 public sealed class EmbeddedGrid : IAsyncDisposable
 {
     private readonly ControllerServer _controller;
-    private readonly ILoggerFactory _loggerFactory;
+    private readonly ServiceProvider _agentServices;
     private readonly CancellationTokenSource _stopping = new();
     private Task _agentRun = Task.CompletedTask;
 
-    private EmbeddedGrid(ControllerServer controller, GridAgent agent, ILoggerFactory loggerFactory)
+    private EmbeddedGrid(ControllerServer controller, ServiceProvider agentServices)
     {
         _controller = controller;
-        Agent = agent;
-        _loggerFactory = loggerFactory;
+        _agentServices = agentServices;
+        Agent = agentServices.GetGridAgent();
     }
 
     /// <summary>The controller's address.</summary>
@@ -38,7 +40,6 @@ public sealed class EmbeddedGrid : IAsyncDisposable
 
     public static async Task<EmbeddedGrid> StartAsync(EmbeddedGridOptions options, CancellationToken cancellationToken)
     {
-        var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel));
         var workDirectory = Directory.CreateDirectory(Path.GetFullPath(options.WorkDirectory)).FullName;
         var security = new ControllerSecurityOptions { AdminToken = NewSecret(), JoinToken = NewSecret() };
         var controller = await ControllerServer.CreateAsync(
@@ -52,21 +53,22 @@ public sealed class EmbeddedGrid : IAsyncDisposable
             options.WebListen);
         await controller.StartAsync(cancellationToken);
 
-        var agent = new GridAgent(
-            new AgentOptions
+        var agentServices = new ServiceCollection()
+            .AddLogging(logging => logging.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel))
+            .AddSingleton<IGpuMonitor>(new NoGpus())
+            .AddGridTrainAgent(agent =>
             {
-                Controller = controller.Address,
-                Name = options.AgentName,
-                WorkDirectory = Path.Combine(workDirectory, "agent"),
-                CpuSlots = options.CpuSlots,
-                ThreadsPerJob = options.ThreadsPerJob,
-                WorkerPath = options.WorkerPath,
-                JoinToken = security.JoinToken,
-            },
-            TimeProvider.System,
-            loggerFactory.CreateLogger<GridAgent>());
-        var grid = new EmbeddedGrid(controller, agent, loggerFactory);
-        grid._agentRun = agent.RunAsync(grid._stopping.Token);
+                agent.Controller = controller.Address;
+                agent.Name = options.AgentName;
+                agent.WorkDirectory = Path.Combine(workDirectory, "agent");
+                agent.CpuSlots = options.CpuSlots;
+                agent.ThreadsPerJob = options.ThreadsPerJob;
+                agent.WorkerPath = options.WorkerPath;
+                agent.JoinToken = security.JoinToken;
+            })
+            .BuildServiceProvider();
+        var grid = new EmbeddedGrid(controller, agentServices);
+        grid._agentRun = grid.Agent.RunAsync(grid._stopping.Token);
         return grid;
     }
 
@@ -76,10 +78,9 @@ public sealed class EmbeddedGrid : IAsyncDisposable
     {
         await _stopping.CancelAsync();
         await _agentRun;
-        await Agent.DisposeAsync();
+        await _agentServices.DisposeAsync();
         await _controller.StopAsync(CancellationToken.None);
         await _controller.DisposeAsync();
-        _loggerFactory.Dispose();
         _stopping.Dispose();
     }
 }

@@ -15,15 +15,16 @@ namespace GridTrain.Agent.Checkpoints;
 /// </summary>
 internal sealed partial class JobStorage : IAsyncDisposable
 {
-    private readonly HttpClient? _http;
+    /// <summary>The <see cref="IHttpClientFactory"/> client Drive calls go through.</summary>
+    public const string DriveHttpClient = "GridTrain.Drive";
+
     private readonly DatasetCache? _datasets;
 
-    private JobStorage(ICheckpointStore store, CheckpointUploader? uploader, DatasetCache? datasets, HttpClient? http)
+    private JobStorage(ICheckpointStore store, CheckpointUploader? uploader, DatasetCache? datasets)
     {
         Store = store;
         Uploader = uploader;
         _datasets = datasets;
-        _http = http;
     }
 
     public ICheckpointStore Store { get; }
@@ -31,28 +32,29 @@ internal sealed partial class JobStorage : IAsyncDisposable
     /// <summary>Null for the local store (the spool is the store).</summary>
     public CheckpointUploader? Uploader { get; }
 
-    public static JobStorage Create(AgentOptions options, TimeProvider time, ILogger logger)
+    /// <summary>The storage <paramref name="options"/> ask for; Drive calls go through <paramref name="httpClients"/>' <see cref="DriveHttpClient"/>.</summary>
+    /// <exception cref="InvalidOperationException">The Drive credentials cannot be used (the message names the source, never the secret).</exception>
+    public static JobStorage Create(AgentOptions options, IHttpClientFactory httpClients, TimeProvider time, ILogger logger)
     {
         var driveConfigured = options.CheckpointStore == "gdrive"
             || !string.IsNullOrEmpty(options.Drive.CredentialsFile)
             || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(DriveCredentials.JsonVariable));
         if (!driveConfigured)
         {
-            return new JobStorage(new DirectoryCheckpointStore(), null, null, null);
+            return new JobStorage(new DirectoryCheckpointStore(), null, null);
         }
 
-        var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-        var client = new DriveClient(http, DriveCredentials.Load(options.Drive), options.Drive);
+        var client = new DriveClient(httpClients.CreateClient(DriveHttpClient), DriveCredentials.Load(options.Drive), options.Drive);
         var retry = DriveRetry.Create(options.Drive, time, (ex, delay) => Log.DriveRetry(logger, ex.Message, delay));
         var datasets = new DatasetCache(client, retry, Path.Combine(options.WorkDirectory, "datasets"));
         if (options.CheckpointStore != "gdrive")
         {
-            return new JobStorage(new DirectoryCheckpointStore(), null, datasets, http);
+            return new JobStorage(new DirectoryCheckpointStore(), null, datasets);
         }
 
         var store = new DriveCheckpointStore(client, retry);
         var uploader = new CheckpointUploader(store, Path.Combine(options.WorkDirectory, "uploads"), logger);
-        return new JobStorage(store, uploader, datasets, http);
+        return new JobStorage(store, uploader, datasets);
     }
 
     /// <summary>Whether starting this job needs downloads first (a stored checkpoint, a Drive dataset or TorchScript module).</summary>
@@ -102,8 +104,6 @@ internal sealed partial class JobStorage : IAsyncDisposable
         {
             await Uploader.DisposeAsync();
         }
-
-        _http?.Dispose();
     }
 
     private static partial class Log

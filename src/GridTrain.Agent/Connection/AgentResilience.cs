@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Polly;
 using Polly.Retry;
 
@@ -9,9 +8,6 @@ internal static class AgentResilience
 {
     private static readonly TimeSpan s_firstDelay = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Status codes worth retrying: the controller is down, restarting, or the network dropped the call.</summary>
-    public static bool IsTransient(RpcException ex) => ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown or StatusCode.Aborted or StatusCode.Cancelled;
-
     /// <param name="maxDelay">
     /// Longest wait between two attempts, asked before each wait: an agent lowers it once the controller has said how
     /// soon it declares a silent agent lost, so that a restarted controller hears from it in time.
@@ -19,17 +15,18 @@ internal static class AgentResilience
     /// <param name="time">Clock the waits run on.</param>
     /// <param name="shouldRetry">Which failures are worth another attempt.</param>
     /// <param name="onRetry">Told each failure and the wait before the next attempt (for logs and tests).</param>
-    public static ResiliencePipeline Create(Func<TimeSpan> maxDelay, TimeProvider time, Func<RpcException, bool> shouldRetry, Action<RpcException, TimeSpan>? onRetry = null) =>
+    public static ResiliencePipeline Create<TException>(Func<TimeSpan> maxDelay, TimeProvider time, Func<TException, bool> shouldRetry, Action<TException, TimeSpan>? onRetry = null)
+        where TException : Exception =>
         new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<RpcException>(shouldRetry),
+                ShouldHandle = new PredicateBuilder().Handle(shouldRetry),
                 DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(Backoff(args.AttemptNumber, maxDelay())),
                 MaxRetryAttempts = int.MaxValue,
                 OnRetry = args =>
                 {
                     // A call cancelled because the agent is stopping is not an outage worth reporting.
-                    if (args.Outcome.Exception is RpcException failure && !args.Context.CancellationToken.IsCancellationRequested)
+                    if (args.Outcome.Exception is TException failure && !args.Context.CancellationToken.IsCancellationRequested)
                     {
                         onRetry?.Invoke(failure, args.RetryDelay);
                     }

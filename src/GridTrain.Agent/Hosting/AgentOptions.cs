@@ -33,6 +33,13 @@ public sealed class AgentOptions
     /// <summary>How long a job process gets to stop after SIGTERM before it is killed. Default 5 seconds.</summary>
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long shutting down may take: job processes get <see cref="StopGracePeriod"/> of it to stop, and their last
+    /// reports the rest to reach the controller; what has not by then is saved under the work directory and reported
+    /// after the next registration. At least <see cref="StopGracePeriod"/>. Default 20 seconds (the Helm chart gives agents 30).
+    /// </summary>
+    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Deadline of each unary call to the controller. Default 10 seconds.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -93,6 +100,26 @@ public sealed class AgentOptions
             yield return $"ThreadsPerJob: must be between 0 and 256, got {ThreadsPerJob}";
         }
 
+        if (MaxReconnectDelay <= TimeSpan.Zero)
+        {
+            yield return $"MaxReconnectDelay: must be positive, got {MaxReconnectDelay}";
+        }
+
+        if (CallTimeout <= TimeSpan.Zero)
+        {
+            yield return $"CallTimeout: must be positive, got {CallTimeout}";
+        }
+
+        if (StopGracePeriod < TimeSpan.Zero)
+        {
+            yield return $"StopGracePeriod: must not be negative, got {StopGracePeriod}";
+        }
+
+        if (ShutdownGracePeriod < StopGracePeriod)
+        {
+            yield return $"ShutdownGracePeriod: must be at least StopGracePeriod ({StopGracePeriod}), got {ShutdownGracePeriod}";
+        }
+
         if (CheckpointStore is not ("local" or "gdrive"))
         {
             yield return $"CheckpointStore: must be local or gdrive, got '{CheckpointStore}' (--checkpoint-store)";
@@ -105,6 +132,13 @@ public sealed class AgentOptions
             }
         }
     }
+
+    /// <summary>
+    /// The reconnect backoff's cap: <see cref="MaxReconnectDelay"/>, but at most a third of the controller's agent
+    /// timeout once known, so that an agent retries several times before a restarted controller would declare it lost.
+    /// </summary>
+    internal TimeSpan ReconnectCap(TimeSpan? agentTimeout) =>
+        agentTimeout is { } timeout && timeout > TimeSpan.Zero && timeout / 3 < MaxReconnectDelay ? timeout / 3 : MaxReconnectDelay;
 
     internal int ResolveThreads(int requested)
     {

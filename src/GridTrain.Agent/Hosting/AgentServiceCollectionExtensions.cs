@@ -1,33 +1,80 @@
+using GridTrain.Agent.Checkpoints;
 using GridTrain.Agent.Connection;
+using GridTrain.Agent.Connection.Grpc;
 using GridTrain.Agent.Gpu;
+using GridTrain.Agent.Jobs;
+using GridTrain.Agent.Jobs.Processes;
+using GridTrain.Agent.Leases;
+using GridTrain.Agent.Reporting;
+using GridTrain.Agent.Threading;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GridTrain.Agent.Hosting;
 
-/// <summary>Wires an agent into a host.</summary>
+/// <summary>Wires an agent: the one way a <see cref="GridAgent"/> is built.</summary>
 public static class AgentServiceCollectionExtensions
 {
-    /// <summary>Adds an agent that joins the controller in <paramref name="options"/> when the host starts, with its GPUs from NVML unless an <see cref="IGpuMonitor"/> is registered.</summary>
-    public static IServiceCollection AddGridTrainAgent(this IServiceCollection services, AgentOptions options)
+    /// <summary>
+    /// Adds a <see cref="GridAgent"/>, run for the host's lifetime when there is a host, configured by <paramref name="configure"/>, with its options validated when it is
+    /// first resolved (and when a host starts). Its parts are added with <c>TryAdd</c>, so a caller may register its
+    /// own first: the clock (<see cref="TimeProvider"/>), the GPUs (<see cref="IGpuMonitor"/>, NVML by default), the
+    /// controller link (<see cref="IControllerLink"/>, gRPC by default), the job launcher (<see cref="IJobLauncher"/>).
+    /// </summary>
+    public static IServiceCollection AddGridTrainAgent(this IServiceCollection services, Action<AgentOptions> configure)
     {
+        services.AddLogging();
+        services.AddOptions<AgentOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(options);
         services.TryAddSingleton(sp => GpuMonitors.Open(sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GpuMonitors))));
-        services.TryAddSingleton(sp => new GridAgent(
-            sp.GetRequiredService<AgentOptions>(),
+
+        // One long-lived client for Drive: its handler recycles pooled connections itself, and the logging of every call is the store's, not the factory's.
+        services.AddHttpClient(JobStorage.DriveHttpClient, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
+        services.TryAddSingleton(sp => JobStorage.Create(
+            sp.GetRequiredService<IOptions<AgentOptions>>().Value,
+            sp.GetRequiredService<IHttpClientFactory>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<GridAgent>>(),
-            sp.GetRequiredService<IGpuMonitor>()));
+            sp.GetRequiredService<ILogger<JobStorage>>()));
+
+        services.TryAddSingleton<IControllerLink, GrpcControllerLink>();
+        services.TryAddSingleton<IJobLauncher, WorkerLauncher>();
+        services.TryAddSingleton<TaskGroup>();
+        services.TryAddSingleton<HeartbeatTrigger>();
+        services.TryAddSingleton<LeaseTable>();
+        services.TryAddSingleton<UnreportedStore>();
+        services.TryAddSingleton<ResultReporter>();
+        services.TryAddSingleton<CheckpointPublisher>();
+        services.TryAddSingleton<AttemptReporter>();
+        services.TryAddSingleton<JobRunner>();
+        services.TryAddSingleton<AgentConnection>();
+        services.TryAddSingleton(sp => new GridAgent(
+            sp.GetRequiredService<IOptions<AgentOptions>>(),
+            sp.GetRequiredService<AgentConnection>(),
+            sp.GetRequiredService<LeaseTable>(),
+            sp.GetRequiredService<JobRunner>(),
+            sp.GetRequiredService<CheckpointPublisher>(),
+            sp.GetRequiredService<TaskGroup>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<GridAgent>>()));
         services.AddHostedService<AgentHostedService>();
         return services;
     }
-}
 
-/// <summary>Runs the <see cref="GridAgent"/> for the host's lifetime.</summary>
-internal sealed class AgentHostedService(GridAgent agent) : BackgroundService
-{
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => agent.RunAsync(stoppingToken);
+    /// <summary>
+    /// The agent of <paramref name="services"/>, its options checked first.
+    /// </summary>
+    /// <exception cref="OptionsValidationException">The options are unusable; <c>Failures</c> lists every problem.</exception>
+    /// <exception cref="InvalidOperationException">The Drive credentials cannot be used.</exception>
+    public static GridAgent GetGridAgent(this IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<AgentOptions>>();
+        return options.Value is not null ? services.GetRequiredService<GridAgent>() : throw new InvalidOperationException("no agent options");
+    }
 }

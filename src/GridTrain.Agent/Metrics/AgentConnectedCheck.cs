@@ -1,4 +1,3 @@
-using GridTrain.Agent.Connection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace GridTrain.Agent.Metrics;

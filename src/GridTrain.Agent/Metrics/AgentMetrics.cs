@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using GridTrain.Agent.Connection;
 using GridTrain.Agent.Gpu;
 using GridTrain.Domain.Telemetry;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Net;
-using GridTrain.Agent.Connection;
 using GridTrain.Agent.Gpu;
 using GridTrain.Domain.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -33,6 +32,8 @@ public sealed class AgentTelemetryServer : IAsyncDisposable
 
     /// <summary>Readiness: the agent is connected to its controller.</summary>
     public const string ReadinessPath = "/readyz";
+
+    private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(5);
 
     private readonly WebApplication _app;
 
@@ -102,7 +103,9 @@ public sealed class AgentTelemetryServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync(CancellationToken.None);
+        // Open scrapes get a moment to finish; the server does not outlive its agent by more.
+        using var grace = new CancellationTokenSource(s_stopTimeout);
+        await _app.StopAsync(grace.Token);
         await _app.DisposeAsync();
     }
 }

@@ -1,7 +1,7 @@
-using GridTrain.Agent.Connection;
+using GridTrain.Agent;
 using GridTrain.Agent.Gpu;
 using GridTrain.Agent.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GridTrain.IntegrationTests.Infrastructure;
 
@@ -10,14 +10,24 @@ public sealed class ScriptedAgent : IAsyncDisposable
 {
     private readonly string _root;
     private readonly CancellationTokenSource _stop = new();
+    private readonly ServiceProvider _services;
     private readonly Task _run;
 
     private ScriptedAgent(ScriptedController controller, string name, IGpuMonitor? gpus)
     {
         Controller = controller;
         _root = Directory.CreateTempSubdirectory($"gridtrain-{name}-").FullName;
-        var options = new AgentOptions { Controller = controller.Address, Name = name, WorkDirectory = _root, JoinToken = TestCredentials.JoinToken };
-        Agent = new GridAgent(options, TimeProvider.System, NullLogger<GridAgent>.Instance, gpus);
+        _services = new ServiceCollection()
+            .AddSingleton(gpus ?? new NoGpus())
+            .AddGridTrainAgent(options =>
+            {
+                options.Controller = controller.Address;
+                options.Name = name;
+                options.WorkDirectory = _root;
+                options.JoinToken = TestCredentials.JoinToken;
+            })
+            .BuildServiceProvider();
+        Agent = _services.GetGridAgent();
         _run = Agent.RunAsync(_stop.Token);
     }
 
@@ -34,7 +44,7 @@ public sealed class ScriptedAgent : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _run;
-        await Agent.DisposeAsync();
+        await _services.DisposeAsync();
         await Controller.DisposeAsync();
         _stop.Dispose();
         Directory.Delete(_root, recursive: true);

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
-using GridTrain.Agent.Connection;
+using GridTrain.Agent;
 using GridTrain.Agent.Gpu;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Metrics;
@@ -32,6 +32,7 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
         new GpuDevice(1, "GPU-66666666-7777-8888-9999-000000000000", "NVIDIA L4", 24L << 30));
 
     private ControllerServer _controller = null!;
+    private ServiceProvider _agentServices = null!;
     private GridAgent _agent = null!;
     private AgentTelemetryServer _telemetry = null!;
     private GridTrainClient _client = null!;
@@ -45,8 +46,18 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
             metricsListen: new IPEndPoint(IPAddress.Loopback, 0));
         await _controller.StartAsync(CancellationToken.None);
         _client = new GridTrainClient(_controller.Address);
-        var options = new AgentOptions { Controller = _controller.Address, Name = "gpu-node", WorkDirectory = Path.Combine(_root, "agent"), CpuSlots = 0, JoinToken = TestCredentials.JoinToken };
-        _agent = new GridAgent(options, TimeProvider.System, NullLogger<GridAgent>.Instance, _gpus);
+        _agentServices = new ServiceCollection()
+            .AddSingleton<IGpuMonitor>(_gpus)
+            .AddGridTrainAgent(options =>
+            {
+                options.Controller = _controller.Address;
+                options.Name = "gpu-node";
+                options.WorkDirectory = Path.Combine(_root, "agent");
+                options.CpuSlots = 0;
+                options.JoinToken = TestCredentials.JoinToken;
+            })
+            .BuildServiceProvider();
+        _agent = _agentServices.GetGridAgent();
         _telemetry = await AgentTelemetryServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), _agent, _gpus, TimeProvider.System, null, CancellationToken.None);
         _agentRun = _agent.RunAsync(_stop.Token);
     }
@@ -56,7 +67,7 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
         await _stop.CancelAsync();
         await _agentRun;
         await _telemetry.DisposeAsync();
-        await _agent.DisposeAsync();
+        await _agentServices.DisposeAsync();
         _client.Dispose();
         await _controller.DisposeAsync();
         Directory.Delete(_root, recursive: true);

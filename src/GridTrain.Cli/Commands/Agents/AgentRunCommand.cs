@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Net;
-using GridTrain.Agent.Connection;
+using GridTrain.Agent;
 using GridTrain.Agent.Gpu;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Metrics;
 using GridTrain.Checkpoints.Drive;
 using GridTrain.Cli.Commands.Controller;
 using GridTrain.Cli.Errors;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace GridTrain.Cli.Commands.Agents;
 
@@ -56,38 +58,38 @@ internal static class AgentRunCommand
         var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads, joinTokenFile, clientCertificate, clientKey, metricsListen, store, driveRoot, sharedDrive, driveCredentials, driveEndpoint };
         command.SetAction(async (parseResult, ct) =>
         {
-            var options = new AgentOptions
-            {
-                Controller = controller.Resolve(parseResult),
-                Name = parseResult.GetValue(name) ?? defaults.Name,
-                WorkDirectory = Path.GetFullPath(parseResult.GetValue(workDirectory) ?? defaults.WorkDirectory),
-                CpuSlots = parseResult.GetValue(cpuSlots) ?? defaults.CpuSlots,
-                ThreadsPerJob = parseResult.GetValue(threads) ?? defaults.ThreadsPerJob,
-                JoinToken = Controller.SecurityFlags.ReadSecret(parseResult.GetValue(joinTokenFile), joinTokenFile.Name, context.GetEnvironmentVariable("GRIDTRAIN_JOIN_TOKEN")),
-                CaFile = controller.ResolveCaFile(parseResult),
-                ClientCertificateFile = parseResult.GetValue(clientCertificate) is { } certificate ? Path.GetFullPath(certificate) : null,
-                ClientKeyFile = parseResult.GetValue(clientKey) is { } key ? Path.GetFullPath(key) : null,
-                CheckpointStore = parseResult.GetValue(store) ?? Environment("GRIDTRAIN_CHECKPOINT_STORE") ?? defaults.CheckpointStore,
-                Drive = new DriveOptions
+            await using var services = new ServiceCollection()
+                .AddLogging(builder => builder.AddGridTrainConsole(LogLevel.Information))
+                .AddSingleton(context.Time)
+                .AddGridTrainAgent(options =>
                 {
-                    RootFolderId = parseResult.GetValue(driveRoot) ?? Environment("GRIDTRAIN_DRIVE_ROOT_FOLDER") ?? "",
-                    SharedDriveId = parseResult.GetValue(sharedDrive) ?? Environment("GRIDTRAIN_DRIVE_SHARED_DRIVE") ?? "",
-                    CredentialsFile = parseResult.GetValue(driveCredentials) ?? Environment("GRIDTRAIN_DRIVE_CREDENTIALS") ?? "",
-                    Endpoint = parseResult.GetValue(driveEndpoint) ?? defaults.Drive.Endpoint,
-                },
-            };
-            var problems = options.Validate().ToList();
-            if (problems.Count > 0)
-            {
-                throw new CliException(string.Join("; ", problems), ExitCodes.Usage);
-            }
-
-            using var logging = LoggerFactory.Create(builder => builder.AddGridTrainConsole(LogLevel.Information));
-            using var gpus = GpuMonitors.Open(logging.CreateLogger(typeof(GpuMonitors)));
-            GridAgent created;
+                    options.Controller = controller.Resolve(parseResult);
+                    options.Name = parseResult.GetValue(name) ?? defaults.Name;
+                    options.WorkDirectory = Path.GetFullPath(parseResult.GetValue(workDirectory) ?? defaults.WorkDirectory);
+                    options.CpuSlots = parseResult.GetValue(cpuSlots) ?? defaults.CpuSlots;
+                    options.ThreadsPerJob = parseResult.GetValue(threads) ?? defaults.ThreadsPerJob;
+                    options.JoinToken = Controller.SecurityFlags.ReadSecret(parseResult.GetValue(joinTokenFile), joinTokenFile.Name, context.GetEnvironmentVariable("GRIDTRAIN_JOIN_TOKEN"));
+                    options.CaFile = controller.ResolveCaFile(parseResult);
+                    options.ClientCertificateFile = parseResult.GetValue(clientCertificate) is { } certificate ? Path.GetFullPath(certificate) : null;
+                    options.ClientKeyFile = parseResult.GetValue(clientKey) is { } key ? Path.GetFullPath(key) : null;
+                    options.CheckpointStore = parseResult.GetValue(store) ?? Environment("GRIDTRAIN_CHECKPOINT_STORE") ?? defaults.CheckpointStore;
+                    options.Drive = new DriveOptions
+                    {
+                        RootFolderId = parseResult.GetValue(driveRoot) ?? Environment("GRIDTRAIN_DRIVE_ROOT_FOLDER") ?? "",
+                        SharedDriveId = parseResult.GetValue(sharedDrive) ?? Environment("GRIDTRAIN_DRIVE_SHARED_DRIVE") ?? "",
+                        CredentialsFile = parseResult.GetValue(driveCredentials) ?? Environment("GRIDTRAIN_DRIVE_CREDENTIALS") ?? "",
+                        Endpoint = parseResult.GetValue(driveEndpoint) ?? defaults.Drive.Endpoint,
+                    };
+                })
+                .BuildServiceProvider();
+            GridAgent agent;
             try
             {
-                created = new GridAgent(options, context.Time, logging.CreateLogger<GridAgent>(), gpus);
+                agent = services.GetGridAgent();
+            }
+            catch (OptionsValidationException ex)
+            {
+                throw new CliException(string.Join("; ", ex.Failures), ExitCodes.Usage);
             }
             catch (InvalidOperationException ex)
             {
@@ -95,7 +97,8 @@ internal static class AgentRunCommand
                 throw new CliException(ex.Message, ExitCodes.Usage);
             }
 
-            await using var agent = created;
+            var options = services.GetRequiredService<IOptions<AgentOptions>>().Value;
+            var gpus = services.GetRequiredService<IGpuMonitor>();
             await using var telemetry = await StartTelemetryAsync(parseResult.GetValue(metricsListen), agent, gpus, context.Time, ct);
             await context.Out.WriteLineAsync($"agent {options.Name} joining {options.Controller!.ToString().TrimEnd('/')}; work directory {options.WorkDirectory}");
             if (telemetry is not null)

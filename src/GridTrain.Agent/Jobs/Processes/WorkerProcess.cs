@@ -3,33 +3,38 @@ using System.Text.Json;
 using System.Threading.Channels;
 using GridTrain.Domain.Jobs;
 
-namespace GridTrain.Agent.Jobs;
+namespace GridTrain.Agent.Jobs.Processes;
 
 /// <summary>
 /// One job's child process: started with a <see cref="WorkerRequest"/> file, limited to its GPUs and threads,
 /// reporting <see cref="TrainingEvent"/>s on standard output. Its other output becomes log events.
 /// </summary>
-internal sealed class JobProcess : IDisposable
+internal sealed class WorkerProcess : IJobProcess
 {
     private const int StderrTailLines = 20;
 
     private readonly Process _process;
     private readonly Channel<TrainingEvent> _events = Channel.CreateUnbounded<TrainingEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Queue<string> _stderrTail = new();
-    private readonly TaskCompletionSource<JobExit> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeProvider _time;
+    private Task<JobExit> _exit = null!;
     private TrainingEvent? _terminal;
     private string? _stopReason;
 
-    private JobProcess(Process process) => _process = process;
+    private WorkerProcess(Process process, TimeProvider time)
+    {
+        _process = process;
+        _time = time;
+    }
 
     public ChannelReader<TrainingEvent> Events => _events.Reader;
 
     /// <summary>Completes when the process has exited and its output is fully read.</summary>
-    public Task<JobExit> Exited => _exit.Task;
+    public Task<JobExit> Exited => _exit;
 
     public int ProcessId => _process.Id;
 
-    public static JobProcess Start(WorkerRequest request, IReadOnlyList<int> gpuIndexes, string workerPath, string requestPath)
+    public static WorkerProcess Start(WorkerRequest request, IReadOnlyList<int> gpuIndexes, string workerPath, string requestPath, TimeProvider time)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(requestPath)!);
         File.WriteAllText(requestPath, JsonSerializer.Serialize(request, WorkerProtocol.JsonOptions));
@@ -57,9 +62,9 @@ internal sealed class JobProcess : IDisposable
         startInfo.Environment["DOTNET_gcServer"] = "0";
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
-        var job = new JobProcess(process);
+        var job = new WorkerProcess(process, time);
         process.Start();
-        _ = job.PumpAsync();
+        job._exit = job.PumpAsync();
         return job;
     }
 
@@ -69,7 +74,7 @@ internal sealed class JobProcess : IDisposable
         _stopReason ??= reason;
 
         // Not _process.HasExited: the agent disposes the process once it has exited, and a release can race with that.
-        if (_exit.Task.IsCompleted)
+        if (_exit.IsCompleted)
         {
             return;
         }
@@ -77,7 +82,7 @@ internal sealed class JobProcess : IDisposable
         try
         {
             Signals.Terminate(_process.Id);
-            await _exit.Task.WaitAsync(grace);
+            await _exit.WaitAsync(grace, _time);
         }
         catch (TimeoutException)
         {
@@ -109,7 +114,7 @@ internal sealed class JobProcess : IDisposable
         _process.Dispose();
     }
 
-    private async Task PumpAsync()
+    private async Task<JobExit> PumpAsync()
     {
         var stdout = ReadStdoutAsync();
         var stderr = ReadStderrAsync();
@@ -122,7 +127,7 @@ internal sealed class JobProcess : IDisposable
             tail = [.. _stderrTail];
         }
 
-        _exit.TrySetResult(new JobExit(_process.ExitCode, _terminal, _stopReason, tail));
+        return new JobExit(_process.ExitCode, _terminal, _stopReason, tail);
     }
 
     private async Task ReadStdoutAsync()

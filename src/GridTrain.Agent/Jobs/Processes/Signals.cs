@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace GridTrain.Agent.Jobs;
+namespace GridTrain.Agent.Jobs.Processes;
 
 /// <summary>POSIX signals to child processes.</summary>
 internal static partial class Signals

@@ -1,9 +1,9 @@
 using GridTrain.Domain.Jobs;
 
-namespace GridTrain.Agent.Jobs;
+namespace GridTrain.Agent.Jobs.Processes;
 
 /// <summary>How a job process ended: exit code, its last training event, why the agent stopped it (if it did), its last error lines.</summary>
-internal sealed record JobExit(int ExitCode, TrainingEvent? Terminal, string? StopReason, IReadOnlyList<string> StderrTail)
+public sealed record JobExit(int ExitCode, TrainingEvent? Terminal, string? StopReason, IReadOnlyList<string> StderrTail)
 {
     /// <summary>Turns the exit into the job's result. A process killed by a signal the agent did not send is an infrastructure failure.</summary>
     public JobResult ToResult()

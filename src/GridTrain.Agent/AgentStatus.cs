@@ -1,6 +1,6 @@
 using GridTrain.Domain.Jobs;
 
-namespace GridTrain.Agent.Connection;
+namespace GridTrain.Agent;
 
 /// <summary>What an agent holds and runs at one moment.</summary>
 internal sealed record AgentStatus(IReadOnlyList<HeldSessionStatus> Sessions, IReadOnlyList<RunningJobStatus> Jobs);

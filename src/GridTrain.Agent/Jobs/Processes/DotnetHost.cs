@@ -1,4 +1,4 @@
-namespace GridTrain.Agent.Jobs;
+namespace GridTrain.Agent.Jobs.Processes;
 
 /// <summary>Finds the <c>dotnet</c> host that runs framework-dependent job processes.</summary>
 internal static class DotnetHost

@@ -1,9 +1,10 @@
 using System.Threading.Channels;
 using Grpc.Core;
 using GridTrain.Agent.Connection;
+using GridTrain.Agent.Connection.Grpc;
 using Microsoft.Extensions.Time.Testing;
 
-namespace GridTrain.Domain.Tests;
+namespace GridTrain.Agent.Tests;
 
 /// <summary>The agent's reconnect policy, driven by a fake clock: it backs off, never hot-loops, and never waits longer than its cap.</summary>
 public sealed class AgentBackoffTests
@@ -15,7 +16,7 @@ public sealed class AgentBackoffTests
         var maxDelay = TimeSpan.FromSeconds(5);
         var waits = Channel.CreateUnbounded<TimeSpan>();
         var attempts = 0;
-        var pipeline = AgentResilience.Create(() => maxDelay, time, AgentResilience.IsTransient, (_, delay) => waits.Writer.TryWrite(delay));
+        var pipeline = AgentResilience.Create<RpcException>(() => maxDelay, time, GrpcFailures.IsTransient, (_, delay) => waits.Writer.TryWrite(delay));
         using var stop = new CancellationTokenSource();
 
         var reconnecting = pipeline.ExecuteAsync(
@@ -60,6 +61,6 @@ public sealed class AgentBackoffTests
     [InlineData(StatusCode.PermissionDenied, false)]
     public void IsTransient_OnlyOutagesAreRetried(StatusCode code, bool transient)
     {
-        Assert.Equal(transient, AgentResilience.IsTransient(new RpcException(new Status(code, ""))));
+        Assert.Equal(transient, GrpcFailures.IsTransient(new RpcException(new Status(code, ""))));
     }
 }

@@ -1,0 +1,102 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using GridTrain.Agent.Connection;
+using GridTrain.Domain.Grid;
+using GridTrain.Domain.Jobs;
+
+namespace GridTrain.Agent.Tests.Fakes;
+
+/// <summary>
+/// A controller in memory, driven by the test: it records what the agent says, pushes the commands the test writes,
+/// answers heartbeats as the test decides, and can go unreachable. No sockets.
+/// </summary>
+internal sealed class ScriptedLink : IControllerLink
+{
+    private volatile bool _unreachable;
+
+    /// <summary>Commands for the agent, delivered in the order written.</summary>
+    public Channel<AgentCommand> Commands { get; } = Channel.CreateUnbounded<AgentCommand>();
+
+    public Channel<AgentRegistrationRequest> Registrations { get; } = Channel.CreateUnbounded<AgentRegistrationRequest>();
+
+    public Channel<AgentHoldings> Heartbeats { get; } = Channel.CreateUnbounded<AgentHoldings>();
+
+    public Channel<(string JobId, long LeaseEpoch, IReadOnlyList<ReportedEvent> Events)> Events { get; } = Channel.CreateUnbounded<(string, long, IReadOnlyList<ReportedEvent>)>();
+
+    public Channel<(string JobId, long LeaseEpoch, JobResult Result)> Results { get; } = Channel.CreateUnbounded<(string, long, JobResult)>();
+
+    /// <summary>Every event report the agent tried to send, delivered or not.</summary>
+    public Channel<(string JobId, long LeaseEpoch, IReadOnlyList<ReportedEvent> Events)> EventsTried { get; } = Channel.CreateUnbounded<(string, long, IReadOnlyList<ReportedEvent>)>();
+
+    /// <summary>How a heartbeat is answered; by default with nothing to stop or release.</summary>
+    public Func<AgentHoldings, Task<AgentInstructions>> Answer { get; set; } = _ => Task.FromResult(new AgentInstructions([], []));
+
+    /// <summary>How event reports are answered; by default committed.</summary>
+    public Func<string, long, ReportOutcome> EventOutcome { get; set; } = (_, _) => ReportOutcome.Committed;
+
+    /// <summary>
+    /// While set, registrations fail as unreachable and reports wait (as the gRPC link's retries do) until cancelled;
+    /// what was received before stays recorded.
+    /// </summary>
+    public bool Unreachable
+    {
+        get => _unreachable;
+        set => _unreachable = value;
+    }
+
+    public Task<ControllerRegistration> RegisterAsync(AgentRegistrationRequest request, CancellationToken cancellationToken)
+    {
+        if (_unreachable)
+        {
+            throw new ControllerUnreachableException("Unavailable", "scripted outage");
+        }
+
+        Registrations.Writer.TryWrite(request);
+        return Task.FromResult(new ControllerRegistration("agent-1", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30), new AgentInstructions([], [])));
+    }
+
+    public async Task<AgentInstructions> HeartbeatAsync(AgentHoldings holdings, CancellationToken cancellationToken)
+    {
+        Heartbeats.Writer.TryWrite(holdings);
+        return await Answer(holdings).WaitAsync(cancellationToken);
+    }
+
+    public async IAsyncEnumerable<AgentCommand> ReceiveCommandsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var command in Commands.Reader.ReadAllAsync(cancellationToken))
+        {
+            yield return command;
+        }
+    }
+
+    public async Task<ReportOutcome> ReportEventsAsync(string jobId, long leaseEpoch, IReadOnlyList<ReportedEvent> events, CancellationToken cancellationToken)
+    {
+        EventsTried.Writer.TryWrite((jobId, leaseEpoch, events));
+        await WhileUnreachableAsync(cancellationToken);
+        Events.Writer.TryWrite((jobId, leaseEpoch, events));
+        return EventOutcome(jobId, leaseEpoch);
+    }
+
+    public async Task<ReportOutcome> ReportResultAsync(string jobId, long leaseEpoch, JobResult result, CancellationToken cancellationToken)
+    {
+        await WhileUnreachableAsync(cancellationToken);
+        Results.Writer.TryWrite((jobId, leaseEpoch, result));
+        return ReportOutcome.Committed;
+    }
+
+    public int EncodedSize(TrainingEvent data) => 100;
+
+    public ValueTask DisposeAsync()
+    {
+        Commands.Writer.TryComplete();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task WhileUnreachableAsync(CancellationToken cancellationToken)
+    {
+        if (_unreachable)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+    }
+}
