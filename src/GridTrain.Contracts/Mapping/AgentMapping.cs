@@ -1,5 +1,6 @@
 using GridTrain.Domain.Agents;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using Wire = GridTrain.Protos.V1;
 
 namespace GridTrain.Contracts.Mapping;
@@ -29,7 +30,7 @@ public static class AgentMapping
         Gpus = { inventory.Gpus.Select(g => new Wire.GpuDevice { Index = g.Index, Uuid = g.Uuid, Model = g.Model, MemoryBytes = g.MemoryBytes }) },
     };
 
-    public static Wire.Agent ToProto(this AgentView view) => new()
+    public static Wire.Agent ToProto(this AgentOverview view) => new()
     {
         Id = view.Agent.Id,
         Name = view.Agent.Name,
@@ -45,7 +46,7 @@ public static class AgentMapping
         DrainDeadline = view.Agent.DrainDeadline.ToTimestamp(),
     };
 
-    public static Wire.AgentCommand ToProto(this AgentCommand command) => command switch
+    public static Wire.AgentCommand ToProto(this AgentDirective command) => command switch
     {
         AssignSession a => new Wire.AgentCommand { AssignSession = new Wire.AssignSession { SessionId = a.SessionId, LeaseEpoch = a.LeaseEpoch, GpuIndexes = { a.GpuIndexes } } },
         ReleaseSession r => new Wire.AgentCommand { ReleaseSession = new Wire.ReleaseSession { SessionId = r.SessionId, Reason = r.Reason } },
@@ -66,8 +67,8 @@ public static class AgentMapping
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown command"),
     };
 
-    public static IReadOnlyList<HeldSession> ToDomain(this IEnumerable<Wire.SessionLease> sessions) =>
-        [.. sessions.Select(s => new HeldSession(s.SessionId, s.LeaseEpoch, s.HasGpuUtilization ? s.GpuUtilization : null))];
+    public static IReadOnlyList<HeldSessionReport> ToDomain(this IEnumerable<Wire.SessionLease> sessions) =>
+        [.. sessions.Select(s => new HeldSessionReport(s.SessionId, s.LeaseEpoch, s.HasGpuUtilization ? s.GpuUtilization : null))];
 
     public static IReadOnlyList<RunningJobReport> ToDomain(this IEnumerable<Wire.RunningJob> jobs) =>
         [.. jobs.Select(j => new RunningJobReport(j.JobId, j.LeaseEpoch))];

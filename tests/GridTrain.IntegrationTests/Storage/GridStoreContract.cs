@@ -1,6 +1,7 @@
 using GridTrain.Controller.Storage;
 using GridTrain.Domain.Agents;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Security;
 using GridTrain.Domain.Sessions;

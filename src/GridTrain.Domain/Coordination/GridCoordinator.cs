@@ -1,3 +1,4 @@
+using GridTrain.Domain.AgentProtocol;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using GridTrain.Domain.Agents;
@@ -8,7 +9,7 @@ using GridTrain.Domain.Storage;
 using GridTrain.Domain.Telemetry;
 using Microsoft.Extensions.Logging;
 
-namespace GridTrain.Domain.Grid;
+namespace GridTrain.Domain.Coordination;
 
 /// <summary>
 /// The controller's decisions: sessions, jobs, agents and scheduling. Operations are serialized; each runs
@@ -26,7 +27,7 @@ public sealed partial class GridCoordinator
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ChangeNotifier _notifier = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Channel<AgentCommand>> _commandStreams = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Channel<AgentDirective>> _commandStreams = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _startedAt;
     private const int MaxDeferredPasses = 32;
     private long _queueOrder;

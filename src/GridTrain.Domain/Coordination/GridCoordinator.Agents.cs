@@ -1,9 +1,10 @@
+using GridTrain.Domain.AgentProtocol;
 using System.Threading.Channels;
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Sessions;
 
-namespace GridTrain.Domain.Grid;
+namespace GridTrain.Domain.Coordination;
 
 public sealed partial class GridCoordinator
 {
@@ -19,7 +20,7 @@ public sealed partial class GridCoordinator
         string name,
         Inventory inventory,
         string version,
-        IReadOnlyList<HeldSession> sessions,
+        IReadOnlyList<HeldSessionReport> sessions,
         IReadOnlyList<RunningJobReport> runningJobs,
         CancellationToken cancellationToken)
     {
@@ -75,7 +76,7 @@ public sealed partial class GridCoordinator
     /// Most heartbeats change nothing: they only read, outside the operation gate, so thousands of agents do not
     /// queue behind each other. A heartbeat that confirms a placement (a session in Starting) takes the gate.
     /// </remarks>
-    public async Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSession> sessions, IReadOnlyList<RunningJobReport> runningJobs, CancellationToken cancellationToken)
+    public async Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs, CancellationToken cancellationToken)
     {
         RequireId(agentId, "agent_id");
         var view = new GridTransaction(_store, _time.GetUtcNow(), cancellationToken);
@@ -103,7 +104,7 @@ public sealed partial class GridCoordinator
         }, cancellationToken);
     }
 
-    private static async ValueTask<bool> ConfirmsPlacementAsync(GridTransaction view, string agentId, IReadOnlyList<HeldSession> sessions)
+    private static async ValueTask<bool> ConfirmsPlacementAsync(GridTransaction view, string agentId, IReadOnlyList<HeldSessionReport> sessions)
     {
         foreach (var held in sessions)
         {
@@ -121,13 +122,13 @@ public sealed partial class GridCoordinator
     /// Opens the agent's command stream, replacing any earlier one. Everything the agent should hold or run
     /// is sent first, so a reconnecting agent catches up; it ignores what it already has.
     /// </summary>
-    public Task<ChannelReader<AgentCommand>> OpenCommandStreamAsync(string agentId, CancellationToken cancellationToken)
+    public Task<ChannelReader<AgentDirective>> OpenCommandStreamAsync(string agentId, CancellationToken cancellationToken)
     {
         RequireId(agentId, "agent_id");
         return RunAsync(async tx =>
         {
             await RequireLiveAgentAsync(tx, agentId);
-            var stream = Channel.CreateUnbounded<AgentCommand>(new UnboundedChannelOptions { SingleReader = true });
+            var stream = Channel.CreateUnbounded<AgentDirective>(new UnboundedChannelOptions { SingleReader = true });
             if (_commandStreams.Remove(agentId, out var previous))
             {
                 previous.Writer.TryComplete();
@@ -149,7 +150,7 @@ public sealed partial class GridCoordinator
     }
 
     /// <summary>Closes the agent's command stream if <paramref name="reader"/> is still the current one.</summary>
-    public async Task CloseCommandStreamAsync(string agentId, ChannelReader<AgentCommand> reader)
+    public async Task CloseCommandStreamAsync(string agentId, ChannelReader<AgentDirective> reader)
     {
         await _gate.WaitAsync(CancellationToken.None);
         try
@@ -316,8 +317,8 @@ public sealed partial class GridCoordinator
     }
 
     /// <summary>Agents with what they have left.</summary>
-    public Task<IReadOnlyList<AgentView>> ListAgentsAsync(CancellationToken cancellationToken) =>
-        RunReadAsync<IReadOnlyList<AgentView>>(async tx =>
+    public Task<IReadOnlyList<AgentOverview>> ListAgentsAsync(CancellationToken cancellationToken) =>
+        RunReadAsync<IReadOnlyList<AgentOverview>>(async tx =>
         {
             var held = (await tx.ListSessionsAsync()).Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
             return (await tx.ListAgentsAsync())
@@ -345,7 +346,7 @@ public sealed partial class GridCoordinator
         await AfterJobAsync(tx, session, failed);
     }
 
-    private async ValueTask<AgentInstructions> InstructionsAsync(GridTransaction tx, string agentId, IReadOnlyList<HeldSession> sessions, IReadOnlyList<RunningJobReport> runningJobs)
+    private async ValueTask<AgentInstructions> InstructionsAsync(GridTransaction tx, string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs)
     {
         var stop = new List<string>();
         foreach (var running in runningJobs)

@@ -1,4 +1,5 @@
-namespace GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+namespace GridTrain.Domain.Coordination;
 
 /// <summary>Timing and retry rules of the controller.</summary>
 public sealed class GridOptions

@@ -4,8 +4,8 @@ using GridTrain.Protos.V1;
 
 namespace GridTrain.Cli.Commands.Agents;
 
-/// <summary><c>gridtrain agent ls|run|gpus|cordon|drain</c>.</summary>
-internal static class AgentCommand
+/// <summary>The command group <c>gridtrain agent ls|run|gpus|cordon|drain</c>.</summary>
+internal static class AgentCommandGroup
 {
     public static Command Create(CliContext context) => new("agent", "Agents: the machines of the grid")
     {

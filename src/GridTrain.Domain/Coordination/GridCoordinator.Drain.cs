@@ -1,12 +1,13 @@
+using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Telemetry;
 
-namespace GridTrain.Domain.Grid;
+namespace GridTrain.Domain.Coordination;
 
 public sealed partial class GridCoordinator
 {
     /// <summary>Stops (or with <paramref name="cordon"/> false, resumes) placing new sessions on an agent.</summary>
-    public Task<AgentView> CordonAgentAsync(string agentId, bool cordon, CancellationToken cancellationToken)
+    public Task<AgentOverview> CordonAgentAsync(string agentId, bool cordon, CancellationToken cancellationToken)
     {
         RequireId(agentId, "agent_id");
         return RunAsync(async tx =>
@@ -28,7 +29,7 @@ public sealed partial class GridCoordinator
     /// session goes back to the queue (a new lease on another agent) and the job resumes there. Sessions whose jobs
     /// have not confirmed by <paramref name="deadline"/> move anyway, from their latest committed checkpoint.
     /// </summary>
-    public Task<AgentView> DrainAgentAsync(string agentId, TimeSpan deadline, CancellationToken cancellationToken)
+    public Task<AgentOverview> DrainAgentAsync(string agentId, TimeSpan deadline, CancellationToken cancellationToken)
     {
         RequireId(agentId, "agent_id");
         if (deadline <= TimeSpan.Zero || deadline > TimeSpan.FromDays(1))
@@ -50,14 +51,14 @@ public sealed partial class GridCoordinator
         }, cancellationToken);
     }
 
-    private async ValueTask<AgentView> ViewAsync(GridTransaction tx, Agent agent) =>
+    private async ValueTask<AgentOverview> ViewAsync(GridTransaction tx, Agent agent) =>
         View(agent, (await tx.ListSessionsAsync()).Where(s => s.HoldsResources && s.AgentId == agent.Id));
 
-    private AgentView View(Agent agent, IEnumerable<Sessions.Session> held)
+    private AgentOverview View(Agent agent, IEnumerable<Sessions.Session> held)
     {
         var sessions = held.ToList();
         var capacity = Capacity(agent, sessions);
-        return new AgentView(
+        return new AgentOverview(
             agent,
             [.. capacity.FreeGpus.Select(g => g.Index)],
             capacity.FreeCpuSlots,

@@ -1,9 +1,10 @@
+using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Scheduling;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Telemetry;
 
-namespace GridTrain.Domain.Grid;
+namespace GridTrain.Domain.Coordination;
 
 public sealed partial class GridCoordinator
 {

@@ -1,4 +1,5 @@
-namespace GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+namespace GridTrain.Domain.Coordination;
 
 /// <summary>
 /// Wakes watchers of a key (a job's or a session's event stream). Take the wait task before reading,

@@ -1,6 +1,7 @@
+using GridTrain.Domain.AgentProtocol;
 using System.Security.Cryptography;
 
-namespace GridTrain.Domain.Grid;
+namespace GridTrain.Domain.Coordination;
 
 /// <summary>Makes ids for sessions, jobs and agents.</summary>
 public interface IIdGenerator

@@ -1,10 +1,11 @@
+using GridTrain.Domain.AgentProtocol;
 using System.Collections.Concurrent;
 using GridTrain.Domain.Eviction;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Telemetry;
 
-namespace GridTrain.Domain.Grid;
+namespace GridTrain.Domain.Coordination;
 
 public sealed partial class GridCoordinator
 {
@@ -76,7 +77,7 @@ public sealed partial class GridCoordinator
     /// threshold under this lease starts the window, any reading at or above it (or none) ends it. Kept in memory, like
     /// client activity: after a controller restart the window starts again, which only delays an eviction.
     /// </summary>
-    private void NoteGpuUtilization(HeldSession held, DateTimeOffset now)
+    private void NoteGpuUtilization(HeldSessionReport held, DateTimeOffset now)
     {
         if (_options.GpuStallThreshold <= 0)
         {

@@ -1,7 +1,8 @@
+using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Sessions;
 
-namespace GridTrain.Domain.Grid;
+namespace GridTrain.Domain.Coordination;
 
 public sealed partial class GridCoordinator
 {

@@ -1,10 +1,11 @@
+using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Eviction;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Telemetry;
 
-namespace GridTrain.Domain.Grid;
+namespace GridTrain.Domain.Coordination;
 
 public sealed partial class GridCoordinator
 {

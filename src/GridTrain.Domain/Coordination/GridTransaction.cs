@@ -1,10 +1,11 @@
+using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Storage;
 using GridTrain.Domain.Telemetry;
 
-namespace GridTrain.Domain.Grid;
+namespace GridTrain.Domain.Coordination;
 
 /// <summary>
 /// One operation's view of the grid: reads see its own writes; writes, events, agent commands and
@@ -22,7 +23,7 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
-    public List<(string AgentId, AgentCommand Command)> Commands { get; } = [];
+    public List<(string AgentId, AgentDirective Command)> Commands { get; } = [];
 
     public HashSet<string> Notifications { get; } = new(StringComparer.Ordinal);
 
@@ -110,7 +111,7 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
         return Put(job);
     }
 
-    public void Send(string agentId, AgentCommand command) => Commands.Add((agentId, command));
+    public void Send(string agentId, AgentDirective command) => Commands.Add((agentId, command));
 
     public void Measure(Action<GridInstruments> record) => Measurements.Add(record);
 
