@@ -1,16 +1,16 @@
-using GridTrain.Domain.AgentProtocol;
 using System.Threading.Channels;
+using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Scheduling;
 using GridTrain.Domain.Sessions;
+using GridTrain.Domain.Telemetry;
 
 namespace GridTrain.Domain.Coordination;
 
+/// <summary>The agent protocol: registration, heartbeats, directive streams, reports, liveness and draining.</summary>
 public sealed partial class GridCoordinator
 {
-    /// <summary>When an unconfirmed placement's assignment was last sent again, by session and lease epoch (only touched under the gate).</summary>
-    private readonly Dictionary<(string SessionId, long Epoch), DateTimeOffset> _placementResentAt = [];
-
     /// <summary>
     /// Registers an agent, or re-registers one that restarted or was cut off. Jobs it still runs under a
     /// current lease are kept; the rest are stopped. Jobs the grid believes run there but the agent no
@@ -24,23 +24,8 @@ public sealed partial class GridCoordinator
         IReadOnlyList<RunningJobReport> runningJobs,
         CancellationToken cancellationToken)
     {
-        var problems = inventory.Validate().ToList();
-        if (!AgentNames.IsValid(name))
-        {
-            problems.Insert(0, $"name: must be {AgentNames.Rule}, got '{(name.Length > 64 ? name[..64] + "…" : name)}'");
-        }
-
-        if (version.Length > 64)
-        {
-            problems.Add($"version: at most 64 characters, got {version.Length}");
-        }
-
-        if (problems.Count > 0)
-        {
-            throw GridException.Invalid(problems);
-        }
-
-        return RunAsync(async tx =>
+        GridRequests.ValidateRegistration(name, inventory, version);
+        return _runner.RunAsync(async tx =>
         {
             var existing = (await tx.ListAgentsAsync()).FirstOrDefault(a => a.Name == name);
             var agent = tx.Put(new Agent
@@ -55,8 +40,8 @@ public sealed partial class GridCoordinator
                 Cordoned = existing?.Cordoned ?? false,
                 DrainDeadline = existing?.DrainDeadline,
             });
-            _lastSeen[agent.Id] = tx.Now;
-            Log.AgentRegistered(_logger, agent.Id, name, existing is not null);
+            _liveness.Seen(agent.Id, tx.Now);
+            CoordinatorLog.AgentRegistered(_logger, agent.Id, name, existing is not null);
 
             var running = runningJobs.Select(j => j.JobId).ToHashSet(StringComparer.Ordinal);
             foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agent.Id && s.HoldsResources))
@@ -78,19 +63,19 @@ public sealed partial class GridCoordinator
     /// </remarks>
     public async Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs, CancellationToken cancellationToken)
     {
-        RequireId(agentId, "agent_id");
-        var view = new GridTransaction(_store, _time.GetUtcNow(), cancellationToken);
-        var agent = await RequireLiveAgentAsync(view, agentId);
-        if (!await ConfirmsPlacementAsync(view, agentId, sessions))
+        GridRequests.RequireId(agentId, "agent_id");
+        var view = _runner.View(cancellationToken);
+        var agent = await LeaseFencing.RequireLiveAgentAsync(view, agentId);
+        if (!await LeaseFencing.ConfirmsPlacementAsync(view, agentId, sessions))
         {
-            _lastSeen[agent.Id] = view.Now;
+            _liveness.Seen(agent.Id, view.Now);
             return await InstructionsAsync(view, agentId, sessions, runningJobs);
         }
 
-        return await RunAsync(async tx =>
+        return await _runner.RunAsync(async tx =>
         {
-            await RequireLiveAgentAsync(tx, agentId);
-            _lastSeen[agentId] = tx.Now;
+            await LeaseFencing.RequireLiveAgentAsync(tx, agentId);
+            _liveness.Seen(agentId, tx.Now);
             foreach (var held in sessions)
             {
                 if (await tx.FindSessionAsync(held.SessionId) is { State: SessionState.Starting } session
@@ -104,77 +89,43 @@ public sealed partial class GridCoordinator
         }, cancellationToken);
     }
 
-    private static async ValueTask<bool> ConfirmsPlacementAsync(GridTransaction view, string agentId, IReadOnlyList<HeldSessionReport> sessions)
-    {
-        foreach (var held in sessions)
-        {
-            if (await view.FindSessionAsync(held.SessionId) is { State: SessionState.Starting } session
-                && session.AgentId == agentId && session.LeaseEpoch == held.LeaseEpoch)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>
-    /// Opens the agent's command stream, replacing any earlier one. Everything the agent should hold or run
+    /// Opens the agent's directive stream, replacing any earlier one. Everything the agent should hold or run
     /// is sent first, so a reconnecting agent catches up; it ignores what it already has.
     /// </summary>
     public Task<ChannelReader<AgentDirective>> OpenCommandStreamAsync(string agentId, CancellationToken cancellationToken)
     {
-        RequireId(agentId, "agent_id");
-        return RunAsync(async tx =>
+        GridRequests.RequireId(agentId, "agent_id");
+        return _runner.RunAsync(async tx =>
         {
-            await RequireLiveAgentAsync(tx, agentId);
-            var stream = Channel.CreateUnbounded<AgentDirective>(new UnboundedChannelOptions { SingleReader = true });
-            if (_commandStreams.Remove(agentId, out var previous))
-            {
-                previous.Writer.TryComplete();
-            }
-
-            _commandStreams[agentId] = stream;
-            tx.RequestScheduling();
+            await LeaseFencing.RequireLiveAgentAsync(tx, agentId);
+            var catchUp = new List<AgentDirective>();
             foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agentId && s.HoldsResources))
             {
-                stream.Writer.TryWrite(new AssignSession(session.Id, session.LeaseEpoch, session.GpuIndexes));
-                foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running))
-                {
-                    stream.Writer.TryWrite(ToStartCommand(job, session));
-                }
+                catchUp.Add(new AssignSession(session.Id, session.LeaseEpoch, session.GpuIndexes));
+                catchUp.AddRange((await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running).Select(job => ToStartDirective(job, session)));
             }
 
-            return stream.Reader;
+            tx.RequestScheduling();
+            return _directives.Open(agentId, catchUp);
         }, cancellationToken);
     }
 
-    /// <summary>Closes the agent's command stream if <paramref name="reader"/> is still the current one.</summary>
-    public async Task CloseCommandStreamAsync(string agentId, ChannelReader<AgentDirective> reader)
+    /// <summary>Closes the agent's directive stream if <paramref name="reader"/> is still the current one.</summary>
+    public Task CloseCommandStreamAsync(string agentId, ChannelReader<AgentDirective> reader)
     {
-        await _gate.WaitAsync(CancellationToken.None);
-        try
-        {
-            if (_commandStreams.TryGetValue(agentId, out var current) && current.Reader == reader)
-            {
-                _commandStreams.Remove(agentId);
-                current.Writer.TryComplete();
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        _directives.Close(agentId, reader);
+        return Task.CompletedTask;
     }
 
     /// <summary>Stores a running job's events. Events the controller already has (a retried report) are skipped.</summary>
     public Task<long> ReportJobEventsAsync(string agentId, string jobId, long leaseEpoch, IReadOnlyList<ReportedEvent> events, CancellationToken cancellationToken)
     {
-        RequireId(agentId, "agent_id");
-        RequireId(jobId, "job_id");
-        return RunAsync(async tx =>
+        GridRequests.RequireId(agentId, "agent_id");
+        GridRequests.RequireId(jobId, "job_id");
+        return _runner.RunAsync(async tx =>
         {
-            var (_, job) = await FencedJobAsync(tx, agentId, jobId, leaseEpoch);
+            var (_, job) = await LeaseFencing.FencedJobAsync(tx, agentId, jobId, leaseEpoch);
             if (job.State != JobState.Running)
             {
                 return job.AgentSequence;
@@ -202,16 +153,12 @@ public sealed partial class GridCoordinator
     /// </summary>
     public Task ReportJobResultAsync(string agentId, string jobId, long leaseEpoch, JobResult result, CancellationToken cancellationToken)
     {
-        RequireId(agentId, "agent_id");
-        RequireId(jobId, "job_id");
-        if (result.State is not (JobState.Succeeded or JobState.Failed or JobState.Cancelled))
+        GridRequests.RequireId(agentId, "agent_id");
+        GridRequests.RequireId(jobId, "job_id");
+        GridRequests.ValidateResult(result);
+        return _runner.RunAsync(async tx =>
         {
-            throw new GridException(GridError.InvalidArgument, $"result.state: must be SUCCEEDED, FAILED or CANCELLED, got {result.State}");
-        }
-
-        return RunAsync(async tx =>
-        {
-            var (session, job) = await FencedJobAsync(tx, agentId, jobId, leaseEpoch);
+            var (session, job) = await LeaseFencing.FencedJobAsync(tx, agentId, jobId, leaseEpoch);
             if (job.State != JobState.Running)
             {
                 return;
@@ -220,7 +167,7 @@ public sealed partial class GridCoordinator
             if (session.EvictingReason is { } evicting && result.State != JobState.Succeeded)
             {
                 // Stopped for an eviction: the job checkpointed; it resumes when the session does.
-                await FinishEvictionAsync(tx, session, evicting);
+                await _evictions.FinishAsync(tx, session, evicting);
                 return;
             }
 
@@ -233,72 +180,35 @@ public sealed partial class GridCoordinator
             await AfterJobAsync(tx, session, FinishJob(tx, session, job, result));
             if ((await tx.GetSessionAsync(session.Id)) is { EvictingReason: { } reason, HoldsResources: true } evictingSession)
             {
-                await FinishEvictionAsync(tx, evictingSession, reason);
+                await _evictions.FinishAsync(tx, evictingSession, reason);
             }
         }, cancellationToken);
     }
 
     /// <summary>
     /// The periodic pass: marks agents silent for longer than the agent timeout as lost and reschedules their sessions,
-    /// then applies idle and lifetime eviction.
+    /// sends unconfirmed placements again, then applies idle and lifetime eviction.
     /// </summary>
-    public Task SweepAsync(CancellationToken cancellationToken) => RunAsync(async tx =>
+    public Task SweepAsync(CancellationToken cancellationToken) => _runner.RunAsync(async tx =>
     {
         await DetectLostAgentsAsync(tx);
         await ResendUnconfirmedPlacementsAsync(tx);
         await ForgetStaleGpuReadingsAsync(tx);
-        await EvictAsync(tx);
+        await _evictions.SweepAsync(tx);
     }, cancellationToken);
-
-    /// <summary>
-    /// A live agent that has not confirmed a placement within the agent timeout never took it (its assignment was lost
-    /// with a command stream, or the agent dropped it): the assignment is sent again, once per agent timeout. The agent
-    /// treats a repeated assignment as the one it already has.
-    /// </summary>
-    private async ValueTask ResendUnconfirmedPlacementsAsync(GridTransaction tx)
-    {
-        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.State == SessionState.Starting && s.AgentId is not null))
-        {
-            var waited = tx.Now - session.UpdatedAt;
-            var lastSent = _placementResentAt.TryGetValue((session.Id, session.LeaseEpoch), out var resent) ? resent : session.UpdatedAt;
-            if (waited < _options.AgentTimeout || tx.Now - lastSent < _options.AgentTimeout || !_commandStreams.ContainsKey(session.AgentId!))
-            {
-                continue;
-            }
-
-            _placementResentAt[(session.Id, session.LeaseEpoch)] = tx.Now;
-            Log.PlacementResent(_logger, session.Id, session.AgentId!, session.LeaseEpoch, waited);
-            tx.Send(session.AgentId!, new AssignSession(session.Id, session.LeaseEpoch, session.GpuIndexes));
-        }
-
-        // Placements confirmed, moved or ended since need no memory.
-        foreach (var key in _placementResentAt.Keys)
-        {
-            if (await tx.FindSessionAsync(key.SessionId) is not { State: SessionState.Starting } current || current.LeaseEpoch != key.Epoch)
-            {
-                _placementResentAt.Remove(key);
-            }
-        }
-    }
 
     private async ValueTask DetectLostAgentsAsync(GridTransaction tx)
     {
         foreach (var agent in (await tx.ListAgentsAsync()).Where(a => a.State == AgentState.Ready))
         {
-            // After a controller restart every agent gets a full timeout to reconnect.
-            var lastSeen = _lastSeen.TryGetValue(agent.Id, out var seen) ? seen : _startedAt;
-            if (tx.Now - lastSeen <= _options.AgentTimeout)
+            if (_liveness.SilenceBeyondTimeout(agent.Id, tx.Now) is not { } silence)
             {
                 continue;
             }
 
-            Log.AgentLost(_logger, agent.Id, agent.Name, tx.Now - lastSeen);
+            CoordinatorLog.AgentLost(_logger, agent.Id, agent.Name, silence);
             tx.Put(agent with { State = AgentState.Lost });
-            if (_commandStreams.Remove(agent.Id, out var stream))
-            {
-                stream.Writer.TryComplete();
-            }
-
+            _directives.Drop(agent.Id);
             foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agent.Id && s.HoldsResources))
             {
                 foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running))
@@ -316,34 +226,41 @@ public sealed partial class GridCoordinator
         }
     }
 
-    /// <summary>Agents with what they have left.</summary>
-    public Task<IReadOnlyList<AgentOverview>> ListAgentsAsync(CancellationToken cancellationToken) =>
-        RunReadAsync<IReadOnlyList<AgentOverview>>(async tx =>
-        {
-            var held = (await tx.ListSessionsAsync()).Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
-            return (await tx.ListAgentsAsync())
-                .OrderBy(a => a.Name, StringComparer.Ordinal)
-                .Select(a => View(a, held[a.Id]))
-                .ToList();
-        }, cancellationToken);
-
-    private async ValueTask RetryOrFailAsync(GridTransaction tx, Session session, Job job, string reason)
+    /// <summary>Sends again the assignments live agents have not confirmed within the agent timeout (see <see cref="PlacementResends"/>).</summary>
+    private async ValueTask ResendUnconfirmedPlacementsAsync(GridTransaction tx)
     {
-        if (job.Attempt < _options.MaxJobAttempts)
+        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.State == SessionState.Starting && s.AgentId is not null))
         {
-            Log.JobRetried(_logger, job.Id, job.Attempt, reason);
-            var requeued = tx.AppendEvent(job.Requeue(), new JobStateChanged(JobState.Queued, $"{reason}; retrying (attempt {job.Attempt + 1} of {_options.MaxJobAttempts})"));
-            var current = await tx.GetSessionAsync(session.Id);
-            if (current.State == SessionState.Busy)
+            if (!_resends.IsDue(session.Id, session.LeaseEpoch, session.UpdatedAt, tx.Now) || !_directives.IsOpen(session.AgentId!))
             {
-                tx.Put(current.MarkReady($"job {requeued.Id} requeued", tx.Now), current);
+                continue;
             }
 
-            return;
+            _resends.Resent(session.Id, session.LeaseEpoch, tx.Now);
+            CoordinatorLog.PlacementResent(_logger, session.Id, session.AgentId!, session.LeaseEpoch, tx.Now - session.UpdatedAt);
+            tx.Send(session.AgentId!, new AssignSession(session.Id, session.LeaseEpoch, session.GpuIndexes));
         }
 
-        var failed = FinishJob(tx, session, job, JobResult.Failed($"{reason}; gave up after {job.Attempt} attempts"));
-        await AfterJobAsync(tx, session, failed);
+        // Placements confirmed, moved or ended since need no memory.
+        foreach (var (sessionId, epoch) in _resends.Tracked())
+        {
+            if (await tx.FindSessionAsync(sessionId) is not { State: SessionState.Starting } current || current.LeaseEpoch != epoch)
+            {
+                _resends.Forget(sessionId, epoch);
+            }
+        }
+    }
+
+    /// <summary>Drops GPU readings of sessions that no longer hold that lease.</summary>
+    private async ValueTask ForgetStaleGpuReadingsAsync(GridTransaction tx)
+    {
+        foreach (var (sessionId, epoch) in _activity.LowGpuReadings())
+        {
+            if (await tx.FindSessionAsync(sessionId) is not { HoldsResources: true } session || session.LeaseEpoch != epoch)
+            {
+                _activity.ForgetGpuReading(sessionId);
+            }
+        }
     }
 
     private async ValueTask<AgentInstructions> InstructionsAsync(GridTransaction tx, string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs)
@@ -369,40 +286,10 @@ public sealed partial class GridCoordinator
             }
             else
             {
-                NoteGpuUtilization(held, tx.Now);
+                _activity.NoteGpuUtilization(held.SessionId, held.LeaseEpoch, held.GpuUtilization, tx.Now);
             }
         }
 
         return new AgentInstructions(stop, release);
-    }
-
-    private async ValueTask<Agents.Agent> RequireLiveAgentAsync(GridTransaction tx, string agentId)
-    {
-        var agent = await tx.FindAgentAsync(agentId) ?? throw GridException.NotFound("agent", agentId);
-        if (agent.State == AgentState.Lost)
-        {
-            throw new GridException(GridError.NotFound, $"agent '{agentId}' was declared lost; register again");
-        }
-
-        return agent;
-    }
-
-    /// <summary>The job and its session, if the report comes from the agent holding the session's current lease.</summary>
-    private async ValueTask<(Session Session, Job Job)> FencedJobAsync(GridTransaction tx, string agentId, string jobId, long leaseEpoch)
-    {
-        await RequireLiveAgentAsync(tx, agentId);
-        var job = await tx.GetJobAsync(jobId);
-        var session = await tx.GetSessionAsync(job.SessionId);
-        if (job.IsFinished)
-        {
-            return (session, job);
-        }
-
-        if (session.AgentId != agentId || session.LeaseEpoch != leaseEpoch || job.LeaseEpoch != leaseEpoch)
-        {
-            throw new GridException(GridError.FailedPrecondition, $"stale lease: job {jobId} runs under epoch {job.LeaseEpoch} on {session.AgentId ?? "no agent"}, report carried epoch {leaseEpoch} from {agentId}; stop the job");
-        }
-
-        return (session, job);
     }
 }

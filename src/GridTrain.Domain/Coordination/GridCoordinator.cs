@@ -1,8 +1,8 @@
 using GridTrain.Domain.AgentProtocol;
-using System.Collections.Concurrent;
-using System.Threading.Channels;
 using GridTrain.Domain.Agents;
+using GridTrain.Domain.Eviction;
 using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Quotas;
 using GridTrain.Domain.Scheduling;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Storage;
@@ -12,28 +12,29 @@ using Microsoft.Extensions.Logging;
 namespace GridTrain.Domain.Coordination;
 
 /// <summary>
-/// The controller's decisions: sessions, jobs, agents and scheduling. Operations are serialized; each runs
-/// in a <see cref="GridTransaction"/> whose writes are saved atomically before any agent command is sent or
-/// any watcher is woken, so nothing is announced that a restart could lose.
+/// The controller's decisions: sessions, jobs, agents and scheduling. Operations are serialized by a
+/// <see cref="GridTransactionRunner"/>: each runs in a <see cref="GridTransaction"/> whose writes are saved atomically
+/// before any directive is sent to an agent or any watcher is woken, so nothing is announced that a restart could lose.
+/// What is kept in memory rather than stored has its own collaborator: <see cref="AgentLiveness"/>,
+/// <see cref="AgentDirectiveBus"/>, <see cref="SessionActivity"/> and <see cref="PlacementResends"/>.
 /// </summary>
 public sealed partial class GridCoordinator
 {
+    /// <summary>Owner of sessions created without a user (until authentication names one).</summary>
+    public const string DefaultOwner = "local";
+
     private readonly IGridStore _store;
-    private readonly TimeProvider _time;
     private readonly IIdGenerator _ids;
     private readonly GridOptions _options;
     private readonly ILogger<GridCoordinator> _logger;
-    private readonly GridInstruments _instruments;
-    private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ChangeNotifier _notifier = new();
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Channel<AgentDirective>> _commandStreams = new(StringComparer.Ordinal);
-    private readonly DateTimeOffset _startedAt;
-    private const int MaxDeferredPasses = 32;
+    private readonly AgentDirectiveBus _directives = new();
+    private readonly GridTransactionRunner _runner;
+    private readonly AgentLiveness _liveness;
+    private readonly SessionActivity _activity;
+    private readonly PlacementResends _resends;
+    private readonly Evictions _evictions;
     private long _queueOrder;
-    private int _waiting;
-    private bool _schedulingOwed;
-    private int _deferredPasses;
 
     /// <param name="store">Where the grid's state is kept.</param>
     /// <param name="time">The clock.</param>
@@ -50,12 +51,14 @@ public sealed partial class GridCoordinator
         }
 
         _store = store;
-        _time = time;
         _ids = ids;
         _options = options;
         _logger = logger;
-        _instruments = instruments ?? new GridInstruments();
-        _startedAt = time.GetUtcNow();
+        _runner = new GridTransactionRunner(store, time, _directives, _notifier, instruments ?? new GridInstruments(), ScheduleAsync);
+        _liveness = new AgentLiveness(time, options.AgentTimeout);
+        _activity = new SessionActivity(time, options.GpuStallThreshold);
+        _resends = new PlacementResends(options.AgentTimeout);
+        _evictions = new Evictions(options, _activity, logger);
     }
 
     public GridOptions Options => _options;
@@ -63,76 +66,85 @@ public sealed partial class GridCoordinator
     /// <summary>Wakes when a job's or session's event stream grows. See <see cref="ChangeNotifier"/>.</summary>
     public ChangeNotifier Changes => _notifier;
 
-    private async Task<T> RunAsync<T>(Func<GridTransaction, ValueTask<T>> operation, CancellationToken cancellationToken)
+    /// <summary>A user's GPU use against their quota.</summary>
+    public Task<QuotaUsage> GetQuotaAsync(string owner, CancellationToken cancellationToken) =>
+        _runner.ReadAsync(async tx => QuotaPolicy.Measure(owner, await tx.ListSessionsAsync(), _options.Quota, tx.Now), cancellationToken);
+
+    /// <summary>The grid's state for gauges: counts by state, the queue, and every live session and agent.</summary>
+    /// <remarks>
+    /// Reads outside the operation gate, as heartbeats do, so metrics never make an operation wait. An operation that
+    /// commits while it reads may show in some counts and not yet in others; the next snapshot catches up.
+    /// </remarks>
+    public async Task<GridSnapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _waiting);
-        try
-        {
-            await _gate.WaitAsync(cancellationToken);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _waiting);
-        }
-
-        try
-        {
-            var tx = new GridTransaction(_store, _time.GetUtcNow(), cancellationToken);
-            var result = await operation(tx);
-
-            // Scheduling passes are coalesced under load: while more operations wait, the pass is left to the last
-            // of them (or every MaxDeferredPasses-th), which then places everything pending at once.
-            _schedulingOwed |= tx.NeedsScheduling;
-            if (_schedulingOwed && (Volatile.Read(ref _waiting) == 0 || ++_deferredPasses >= MaxDeferredPasses))
-            {
-                _schedulingOwed = false;
-                _deferredPasses = 0;
-                await ScheduleAsync(tx);
-            }
-
-            if (!tx.Changes.IsEmpty)
-            {
-                await _store.SaveAsync(tx.Changes, CancellationToken.None);
-            }
-
-            foreach (var record in tx.Measurements)
-            {
-                record(_instruments);
-            }
-
-            foreach (var (agentId, command) in tx.Commands)
-            {
-                if (_commandStreams.TryGetValue(agentId, out var stream))
-                {
-                    stream.Writer.TryWrite(command);
-                }
-            }
-
-            foreach (var key in tx.Notifications)
-            {
-                _notifier.Notify(key);
-            }
-
-            return result;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        var tx = _runner.View(cancellationToken);
+        return SnapshotBuilder.Build(
+            tx.Now,
+            await tx.ListSessionsAsync(),
+            await tx.ListJobsAsync(null),
+            await tx.ListAgentsAsync(),
+            _evictions.WithDefaults,
+            (session, jobs) => _evictions.Explain(session, jobs, tx.Now),
+            agent => _liveness.LastSeen(agent.Id) ?? _liveness.StartedAt);
     }
 
-    private Task RunAsync(Func<GridTransaction, ValueTask> operation, CancellationToken cancellationToken) =>
-        RunAsync<bool>(async tx =>
+    /// <summary>Agents with what they have left.</summary>
+    public Task<IReadOnlyList<AgentOverview>> ListAgentsAsync(CancellationToken cancellationToken) =>
+        _runner.ReadAsync<IReadOnlyList<AgentOverview>>(async tx =>
         {
-            await operation(tx);
-            return true;
+            var held = (await tx.ListSessionsAsync()).Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
+            return (await tx.ListAgentsAsync())
+                .OrderBy(a => a.Name, StringComparer.Ordinal)
+                .Select(a => Overview(a, held[a.Id]))
+                .ToList();
         }, cancellationToken);
 
-    /// <summary>Places pending sessions, then starts the head job of every ready session.</summary>
+    /// <summary>Stops (or with <paramref name="cordon"/> false, resumes) placing new sessions on an agent.</summary>
+    public Task<AgentOverview> CordonAgentAsync(string agentId, bool cordon, CancellationToken cancellationToken)
+    {
+        GridRequests.RequireId(agentId, "agent_id");
+        return _runner.RunAsync(async tx =>
+        {
+            var agent = await tx.FindAgentAsync(agentId) ?? throw GridException.NotFound("agent", agentId);
+            agent = tx.Put(agent with { Cordoned = cordon, DrainDeadline = cordon ? agent.DrainDeadline : null });
+            if (!cordon)
+            {
+                // Capacity came back: let the scheduler look again.
+                tx.RequestScheduling();
+            }
+
+            return await OverviewAsync(tx, agent);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Cordons an agent and moves its sessions elsewhere: each running job is asked to checkpoint and stop, then its
+    /// session goes back to the queue (a new lease on another agent) and the job resumes there. Sessions whose jobs
+    /// have not confirmed by <paramref name="deadline"/> move anyway, from their latest committed checkpoint.
+    /// </summary>
+    public Task<AgentOverview> DrainAgentAsync(string agentId, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        GridRequests.RequireId(agentId, "agent_id");
+        GridRequests.ValidateDrainDeadline(deadline);
+        return _runner.RunAsync(async tx =>
+        {
+            var agent = await tx.FindAgentAsync(agentId) ?? throw GridException.NotFound("agent", agentId);
+            var graceEndsAt = tx.Now + deadline;
+            agent = tx.Put(agent with { Cordoned = true, DrainDeadline = graceEndsAt });
+            foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agentId && s.HoldsResources && s.EvictingReason is null))
+            {
+                await _evictions.BeginAsync(tx, session, EvictionCause.Drain, $"agent {agent.Name} draining", moves: true, graceEndsAt);
+            }
+
+            return await OverviewAsync(tx, agent);
+        }, cancellationToken);
+    }
+
+    /// <summary>Places pending sessions (within their owners' quotas), then starts the head job of every ready session.</summary>
     private async ValueTask ScheduleAsync(GridTransaction tx)
     {
         var sessions = await tx.ListSessionsAsync();
-        var pending = WithinQuota([.. sessions.Where(s => s.State == SessionState.Pending)], sessions, tx.Now);
+        var pending = QuotaPolicy.Admit([.. sessions.Where(s => s.State == SessionState.Pending)], sessions, _options.Quota, tx.Now);
         if (pending.Count > 0)
         {
             var capacities = await CapacitiesAsync(tx, sessions);
@@ -144,7 +156,7 @@ public sealed partial class GridCoordinator
                 var queuedFor = tx.Now - before.UpdatedAt;
                 tx.Measure(instruments => instruments.LeaseGranted(queuedFor));
                 tx.Send(placed.AgentId!, new AssignSession(placed.Id, placed.LeaseEpoch, placed.GpuIndexes));
-                Log.SessionPlaced(_logger, placed.Id, placed.AgentId!, placed.LeaseEpoch);
+                CoordinatorLog.SessionPlaced(_logger, placed.Id, placed.AgentId!, placed.LeaseEpoch);
             }
 
             if (_options.Preemption)
@@ -167,35 +179,79 @@ public sealed partial class GridCoordinator
         }
     }
 
+    /// <summary>
+    /// For each pending session that did not fit, highest priority first, makes room by moving lower-priority sessions:
+    /// they checkpoint, stop and requeue (their jobs resume later). Nothing new is preempted while an earlier
+    /// move (a preemption or a drain) is still freeing resources.
+    /// </summary>
+    private async ValueTask PreemptAsync(GridTransaction tx, IReadOnlyList<Session> unplaced)
+    {
+        var sessions = await tx.ListSessionsAsync();
+        if (unplaced.Count == 0 || sessions.Any(s => s.EvictingReason is not null && s.EvictionMoves))
+        {
+            return;
+        }
+
+        var running = (await tx.ListJobsAsync(null)).Where(j => j.State == JobState.Running).ToDictionary(j => j.SessionId, StringComparer.Ordinal);
+        var candidates = sessions
+            .Where(s => s.HoldsResources && s.EvictingReason is null)
+            .Select(s => new PreemptionCandidate(s, running.TryGetValue(s.Id, out var job) ? job.StepsSinceCheckpoint : 0))
+            .ToList();
+        var agents = (await tx.ListAgentsAsync()).Where(a => a.State == AgentState.Ready && !a.Cordoned).ToDictionary(a => a.Id, StringComparer.Ordinal);
+        var capacities = await CapacitiesAsync(tx, sessions);
+
+        foreach (var pending in unplaced.OrderByDescending(s => s.Priority).ThenBy(s => s.QueueOrder))
+        {
+            var eligible = capacities.Where(c => agents.TryGetValue(c.AgentId, out var agent) && AgentCapacity.Offers(agent, pending.Resources));
+            var victims = Preemption.ChooseVictims(pending, eligible, candidates);
+            if (victims.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (var victim in victims)
+            {
+                CoordinatorLog.SessionPreempted(_logger, victim.Id, pending.Id);
+                await _evictions.BeginAsync(tx, victim, EvictionCause.Preempted, $"preempted by {pending.Id} (priority {pending.Priority})", moves: true);
+            }
+
+            return;
+        }
+    }
+
     private void StartJobOn(GridTransaction tx, Session session, Job job)
     {
         var started = job.Start(session.LeaseEpoch, tx.Now);
         started = tx.AppendEvent(started, new JobStateChanged(JobState.Running, started.Attempt > 1 ? $"attempt {started.Attempt} on {session.AgentId}" : $"started on {session.AgentId}"));
         tx.Put(session.MarkBusy($"running {job.Id}", tx.Now), session);
-        tx.Send(session.AgentId!, ToStartCommand(started, session));
+        tx.Send(session.AgentId!, ToStartDirective(started, session));
     }
 
-    private static StartJob ToStartCommand(Job job, Session session) =>
+    private static StartJob ToStartDirective(Job job, Session session) =>
         new(job.Id, session.Id, session.LeaseEpoch, job.Attempt, job.Spec, session.GpuIndexes, job.ResumedFrom);
 
+    /// <summary>What each ready, uncordoned agent with an open directive stream has left.</summary>
     private async ValueTask<List<AgentCapacity>> CapacitiesAsync(GridTransaction tx, IReadOnlyList<Session> sessions)
     {
         var held = sessions.Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
         return (await tx.ListAgentsAsync())
-            .Where(a => a.State == AgentState.Ready && !a.Cordoned && _commandStreams.ContainsKey(a.Id))
-            .Select(a => Capacity(a, held[a.Id]))
+            .Where(a => a.State == AgentState.Ready && !a.Cordoned && _directives.IsOpen(a.Id))
+            .Select(a => AgentCapacity.Of(a, held[a.Id]))
             .ToList();
     }
 
-    private static AgentCapacity Capacity(Agent agent, IEnumerable<Session> held)
+    private async ValueTask<AgentOverview> OverviewAsync(GridTransaction tx, Agent agent) =>
+        Overview(agent, (await tx.ListSessionsAsync()).Where(s => s.HoldsResources && s.AgentId == agent.Id));
+
+    private AgentOverview Overview(Agent agent, IEnumerable<Session> held)
     {
         var sessions = held.ToList();
-        var usedGpus = sessions.SelectMany(s => s.GpuIndexes).ToHashSet();
-        var usedCpuSlots = sessions.Count(s => s.Resources.Runtime == Runtime.Cpu);
-        return new AgentCapacity(
-            agent.Id,
-            agent.Inventory.Gpus.Where(g => !usedGpus.Contains(g.Index)).ToList(),
-            Math.Max(0, agent.Inventory.CpuSlots - usedCpuSlots),
-            agent.Inventory.Gpus.Count);
+        var capacity = AgentCapacity.Of(agent, sessions);
+        return new AgentOverview(
+            agent,
+            [.. capacity.FreeGpus.Select(g => g.Index)],
+            capacity.FreeCpuSlots,
+            [.. sessions.Select(s => s.Id)],
+            _liveness.LastSeen(agent.Id) ?? agent.LastHeartbeatAt);
     }
 }

@@ -8,7 +8,7 @@ using GridTrain.Domain.Telemetry;
 namespace GridTrain.Domain.Coordination;
 
 /// <summary>
-/// One operation's view of the grid: reads see its own writes; writes, events, agent commands and
+/// One operation's view of the grid: reads see its own writes; writes, events, agent directives and
 /// watcher wake-ups are collected and take effect together on commit.
 /// </summary>
 internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, CancellationToken cancellationToken)
@@ -23,7 +23,7 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
-    public List<(string AgentId, AgentDirective Command)> Commands { get; } = [];
+    public List<(string AgentId, AgentDirective Directive)> Directives { get; } = [];
 
     public HashSet<string> Notifications { get; } = new(StringComparer.Ordinal);
 
@@ -111,7 +111,7 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
         return Put(job);
     }
 
-    public void Send(string agentId, AgentDirective command) => Commands.Add((agentId, command));
+    public void Send(string agentId, AgentDirective directive) => Directives.Add((agentId, directive));
 
     public void Measure(Action<GridInstruments> record) => Measurements.Add(record);
 

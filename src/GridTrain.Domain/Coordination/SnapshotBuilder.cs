@@ -1,4 +1,3 @@
-using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Eviction;
 using GridTrain.Domain.Jobs;
@@ -7,31 +6,34 @@ using GridTrain.Domain.Telemetry;
 
 namespace GridTrain.Domain.Coordination;
 
-public sealed partial class GridCoordinator
+/// <summary>Builds the grid's state for gauges from what the store holds and what the coordinator keeps in memory.</summary>
+internal static class SnapshotBuilder
 {
-    /// <summary>The grid's state for gauges: counts by state, the queue, and every live session and agent.</summary>
-    /// <remarks>
-    /// Reads outside the operation gate, as heartbeats do, so metrics never make an operation wait. An operation that
-    /// commits while it reads may show in some counts and not yet in others; the next snapshot catches up.
-    /// </remarks>
-    public async Task<GridSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    /// <param name="now">The time of the snapshot.</param>
+    /// <param name="sessions">Every session.</param>
+    /// <param name="jobs">Every job.</param>
+    /// <param name="agents">Every agent.</param>
+    /// <param name="withDefaults">The session with its eviction defaults applied.</param>
+    /// <param name="explain">Why a session (with defaults) is or is not idle.</param>
+    /// <param name="lastSeen">When an agent was last heard from.</param>
+    public static GridSnapshot Build(
+        DateTimeOffset now,
+        IReadOnlyList<Session> sessions,
+        IReadOnlyList<Job> jobs,
+        IReadOnlyList<Agent> agents,
+        Func<Session, Session> withDefaults,
+        Func<Session, IReadOnlyList<Job>, IdleExplanation> explain,
+        Func<Agent, DateTimeOffset> lastSeen)
     {
-        var tx = new GridTransaction(_store, _time.GetUtcNow(), cancellationToken);
-        var sessions = await tx.ListSessionsAsync();
-        var jobs = await tx.ListJobsAsync(null);
-        var agents = await tx.ListAgentsAsync();
         var agentNames = agents.ToDictionary(a => a.Id, a => a.Name, StringComparer.Ordinal);
         var jobsBySession = jobs.ToLookup(j => j.SessionId, StringComparer.Ordinal);
-
         var live = new List<SessionSnapshot>();
         foreach (var session in sessions.Where(s => s.State == SessionState.Pending || s.HoldsResources))
         {
             var sessionJobs = jobsBySession[session.Id].ToList();
             var checkpointAt = sessionJobs.Where(j => j.LatestCheckpointAt is not null).Select(j => j.LatestCheckpointAt).Max();
-            var current = WithEvictionDefaults(session);
-            var explanation = session.HoldsResources
-                ? Explain(current, sessionJobs, tx.Now)
-                : null;
+            var current = withDefaults(session);
+            var explanation = session.HoldsResources ? explain(current, sessionJobs) : null;
             live.Add(new SessionSnapshot(
                 session.Id,
                 session.State,
@@ -44,7 +46,7 @@ public sealed partial class GridCoordinator
         }
 
         return new GridSnapshot(
-            tx.Now,
+            now,
             Enum.GetValues<SessionState>().ToDictionary(state => state, state => sessions.Count(s => s.State == state)),
             new Dictionary<string, int>(StringComparer.Ordinal)
             {
@@ -55,9 +57,6 @@ public sealed partial class GridCoordinator
             sessions.Count(s => s.State == SessionState.Pending),
             jobs.Count(j => j.State == JobState.Queued),
             live,
-            agents
-                .Where(a => a.State != AgentState.Lost)
-                .Select(a => new AgentSnapshot(a.Name, a.State, _lastSeen.TryGetValue(a.Id, out var seen) ? seen : _startedAt))
-                .ToList());
+            [.. agents.Where(a => a.State != AgentState.Lost).Select(a => new AgentSnapshot(a.Name, a.State, lastSeen(a)))]);
     }
 }
