@@ -39,7 +39,7 @@ internal sealed class GridHarness
 
     public static JobSpec Spec() => new()
     {
-        Model = new ModelSpec { Name = "mlp" },
+        Model = new ModelSpec { Name = ModelKind.Mlp },
         Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = 64 } },
     };
 

@@ -1,13 +1,15 @@
 using GridTrain.Domain;
-using Jobs = GridTrain.Domain.Jobs;
-using Wire = GridTrain.Protos.V1;
+using GridTrain.Domain.Jobs;
 
 namespace GridTrain.Contracts.Mapping;
 
-/// <summary>Job specs between the wire and the domain. Shape problems (missing messages) are reported by field.</summary>
+/// <summary>
+/// Job specs between the wire and the domain. Shape problems (missing messages) and unknown choices (a model, optimizer,
+/// schedule, metric, normalization or device the domain has no member for) are reported by field, every one at once.
+/// </summary>
 public static class SpecMapping
 {
-    public static Jobs.JobSpec ToDomain(this Wire.JobSpec? spec, string field = "spec")
+    public static JobSpec ToDomain(this Protos.V1.JobSpec? spec, string field = "spec")
     {
         if (spec is null)
         {
@@ -30,55 +32,55 @@ public static class SpecMapping
             throw GridException.Invalid(problems);
         }
 
-        var h = spec.Hyperparameters ?? new Wire.Hyperparameters();
-        var c = spec.Checkpoint ?? new Wire.CheckpointPolicy();
-        return new Jobs.JobSpec
+        var h = spec.Hyperparameters ?? new Protos.V1.Hyperparameters();
+        var c = spec.Checkpoint ?? new Protos.V1.CheckpointPolicy();
+        var mapped = new JobSpec
         {
-            Model = new Jobs.ModelSpec
+            Model = new ModelSpec
             {
-                Name = spec.Model!.Name,
+                Name = Choice<ModelKind>.Parse(spec.Model!.Name, null, $"{field}.model.name", "model", problems),
                 HiddenSizes = [.. spec.Model.HiddenSizes],
                 TorchScript = spec.Model.Torchscript is { } script
-                    ? new Jobs.TorchScriptSpec { Path = NullIfEmpty(script.Path), Module = script.Module.IsEmpty ? null : script.Module.ToByteArray(), DriveFileId = NullIfEmpty(script.DriveFileId) }
+                    ? new TorchScriptSpec { Path = NullIfEmpty(script.Path), Module = script.Module.IsEmpty ? null : script.Module.ToByteArray(), DriveFileId = NullIfEmpty(script.DriveFileId) }
                     : null,
             },
-            Data = new Jobs.DataSpec
+            Data = new DataSpec
             {
-                IdxDirectory = spec.Data!.SourceCase == Wire.DataSpec.SourceOneofCase.IdxDirectory ? spec.Data.IdxDirectory : null,
+                IdxDirectory = spec.Data!.SourceCase == Protos.V1.DataSpec.SourceOneofCase.IdxDirectory ? spec.Data.IdxDirectory : null,
                 Synthetic = spec.Data.Synthetic is { } s
-                    ? new Jobs.SyntheticDataSpec { TrainExamples = s.TrainExamples, TestExamples = s.TestExamples, ImageSize = s.ImageSize, Classes = s.Classes }
+                    ? new SyntheticDataSpec { TrainExamples = s.TrainExamples, TestExamples = s.TestExamples, ImageSize = s.ImageSize, Classes = s.Classes }
                     : null,
-                DriveFolderId = spec.Data.SourceCase == Wire.DataSpec.SourceOneofCase.DriveFolderId ? spec.Data.DriveFolderId : null,
+                DriveFolderId = spec.Data.SourceCase == Protos.V1.DataSpec.SourceOneofCase.DriveFolderId ? spec.Data.DriveFolderId : null,
                 Csv = spec.Data.Csv is { } csv
-                    ? new Jobs.CsvDataSpec
+                    ? new CsvDataSpec
                     {
                         TrainPath = csv.TrainPath,
                         TestPath = NullIfEmpty(csv.TestPath),
                         LabelColumn = csv.LabelColumn,
                         FeatureColumns = [.. csv.FeatureColumns],
-                        Normalization = csv.Normalization,
+                        Normalization = Choice<CsvNormalization>.Parse(csv.Normalization, JobSpecDefaults.Normalization, $"{field}.data.csv.normalization", "normalization", problems),
                         TestFraction = csv.TestFraction,
                     }
                     : null,
-                Augmentation = spec.Data.Augmentation is { } a ? new Jobs.AugmentationSpec { HorizontalFlip = a.HorizontalFlip, CropPadding = a.CropPadding } : null,
+                Augmentation = spec.Data.Augmentation is { } a ? new AugmentationSpec { HorizontalFlip = a.HorizontalFlip, CropPadding = a.CropPadding } : null,
                 TrainLimit = spec.Data.TrainLimit,
                 TestLimit = spec.Data.TestLimit,
             },
-            Hyperparameters = new Jobs.Hyperparameters
+            Hyperparameters = new Hyperparameters
             {
-                Optimizer = h.Optimizer,
+                Optimizer = Choice<OptimizerKind>.Parse(h.Optimizer, JobSpecDefaults.Optimizer, $"{field}.hyperparameters.optimizer", "optimizer", problems),
                 LearningRate = h.LearningRate,
                 BatchSize = h.BatchSize,
                 Epochs = h.Epochs,
                 MaxSteps = h.MaxSteps,
-                Seed = spec.Hyperparameters is null ? 1 : h.Seed,
+                Seed = spec.Hyperparameters is null ? JobSpecDefaults.Seed : h.Seed,
                 Momentum = h.Momentum,
                 Nesterov = h.Nesterov,
                 WeightDecay = h.WeightDecay,
                 Schedule = h.Schedule is { } schedule
-                    ? new Jobs.LearningRateSchedule
+                    ? new LearningRateSchedule
                     {
-                        Name = schedule.Name,
+                        Name = Choice<ScheduleKind>.Parse(schedule.Name, JobSpecDefaults.Schedule, $"{field}.hyperparameters.schedule.name", "schedule", problems),
                         StepEpochs = schedule.StepEpochs,
                         Gamma = schedule.Gamma,
                         WarmupSteps = schedule.WarmupSteps,
@@ -87,26 +89,27 @@ public static class SpecMapping
                     : null,
                 GradientClipNorm = h.GradientClipNorm,
                 EarlyStopping = h.EarlyStopping is { } stopping
-                    ? new Jobs.EarlyStoppingSpec { Metric = stopping.Metric, Patience = stopping.Patience, MinDelta = stopping.MinDelta }
+                    ? new EarlyStoppingSpec { Metric = Choice<EvaluationMetric>.Parse(stopping.Metric, JobSpecDefaults.Metric, $"{field}.hyperparameters.early_stopping.metric", "metric", problems), Patience = stopping.Patience, MinDelta = stopping.MinDelta }
                     : null,
             },
-            Checkpoint = new Jobs.CheckpointPolicy { EverySteps = c.EverySteps, KeepLast = c.KeepLast },
+            Checkpoint = new CheckpointPolicy { EverySteps = c.EverySteps, KeepLast = c.KeepLast },
             Threads = spec.Threads,
             DisplayName = spec.DisplayName,
-            Device = spec.Device,
+            Device = Choice<DeviceKind>.Parse(spec.Device, JobSpecDefaults.Device, $"{field}.device", "device", problems),
         };
+        return problems.Count > 0 ? throw GridException.Invalid(problems) : mapped;
     }
 
-    public static Wire.JobSpec ToProto(this Jobs.JobSpec spec)
+    public static Protos.V1.JobSpec ToProto(this JobSpec spec)
     {
-        var data = new Wire.DataSpec { TrainLimit = spec.Data.TrainLimit, TestLimit = spec.Data.TestLimit };
+        var data = new Protos.V1.DataSpec { TrainLimit = spec.Data.TrainLimit, TestLimit = spec.Data.TestLimit };
         if (spec.Data.IdxDirectory is { } idx)
         {
             data.IdxDirectory = idx;
         }
         else if (spec.Data.Synthetic is { } s)
         {
-            data.Synthetic = new Wire.SyntheticData { TrainExamples = s.TrainExamples, TestExamples = s.TestExamples, ImageSize = s.ImageSize, Classes = s.Classes };
+            data.Synthetic = new Protos.V1.SyntheticData { TrainExamples = s.TrainExamples, TestExamples = s.TestExamples, ImageSize = s.ImageSize, Classes = s.Classes };
         }
         else if (spec.Data.DriveFolderId is { } folder)
         {
@@ -115,26 +118,26 @@ public static class SpecMapping
 
         if (spec.Data.Csv is { } csv)
         {
-            data.Csv = new Wire.CsvData
+            data.Csv = new Protos.V1.CsvData
             {
                 TrainPath = csv.TrainPath,
                 TestPath = csv.TestPath ?? "",
                 LabelColumn = csv.LabelColumn,
                 FeatureColumns = { csv.FeatureColumns },
-                Normalization = csv.Normalization,
+                Normalization = Choice<CsvNormalization>.NameOf(csv.Normalization),
                 TestFraction = csv.TestFraction,
             };
         }
 
         if (spec.Data.Augmentation is { } augmentation)
         {
-            data.Augmentation = new Wire.Augmentation { HorizontalFlip = augmentation.HorizontalFlip, CropPadding = augmentation.CropPadding };
+            data.Augmentation = new Protos.V1.Augmentation { HorizontalFlip = augmentation.HorizontalFlip, CropPadding = augmentation.CropPadding };
         }
 
-        var model = new Wire.ModelSpec { Name = spec.Model.Name, HiddenSizes = { spec.Model.HiddenSizes } };
+        var model = new Protos.V1.ModelSpec { Name = Choice<ModelKind>.NameOf(spec.Model.Name), HiddenSizes = { spec.Model.HiddenSizes } };
         if (spec.Model.TorchScript is { } script)
         {
-            model.Torchscript = new Wire.TorchScriptModel
+            model.Torchscript = new Protos.V1.TorchScriptModel
             {
                 Path = script.Path ?? "",
                 Module = script.Module is { } bytes ? Google.Protobuf.ByteString.CopyFrom(bytes) : Google.Protobuf.ByteString.Empty,
@@ -144,13 +147,13 @@ public static class SpecMapping
 
         var h = spec.Hyperparameters;
 
-        return new Wire.JobSpec
+        return new Protos.V1.JobSpec
         {
             Model = model,
             Data = data,
-            Hyperparameters = new Wire.Hyperparameters
+            Hyperparameters = new Protos.V1.Hyperparameters
             {
-                Optimizer = spec.Hyperparameters.Optimizer,
+                Optimizer = Choice<OptimizerKind>.NameOf(spec.Hyperparameters.Optimizer),
                 LearningRate = spec.Hyperparameters.LearningRate,
                 BatchSize = spec.Hyperparameters.BatchSize,
                 Epochs = spec.Hyperparameters.Epochs,
@@ -160,9 +163,9 @@ public static class SpecMapping
                 Nesterov = h.Nesterov,
                 WeightDecay = h.WeightDecay,
                 Schedule = h.Schedule is { } schedule
-                    ? new Wire.LearningRateSchedule
+                    ? new Protos.V1.LearningRateSchedule
                     {
-                        Name = schedule.Name,
+                        Name = Choice<ScheduleKind>.NameOf(schedule.Name),
                         StepEpochs = schedule.StepEpochs,
                         Gamma = schedule.Gamma,
                         WarmupSteps = schedule.WarmupSteps,
@@ -171,13 +174,13 @@ public static class SpecMapping
                     : null,
                 GradientClipNorm = h.GradientClipNorm,
                 EarlyStopping = h.EarlyStopping is { } stopping
-                    ? new Wire.EarlyStopping { Metric = stopping.Metric, Patience = stopping.Patience, MinDelta = stopping.MinDelta }
+                    ? new Protos.V1.EarlyStopping { Metric = Choice<EvaluationMetric>.NameOf(stopping.Metric), Patience = stopping.Patience, MinDelta = stopping.MinDelta }
                     : null,
             },
-            Checkpoint = new Wire.CheckpointPolicy { EverySteps = spec.Checkpoint.EverySteps, KeepLast = spec.Checkpoint.KeepLast },
+            Checkpoint = new Protos.V1.CheckpointPolicy { EverySteps = spec.Checkpoint.EverySteps, KeepLast = spec.Checkpoint.KeepLast },
             Threads = spec.Threads,
             DisplayName = spec.DisplayName,
-            Device = spec.Device,
+            Device = Choice<DeviceKind>.NameOf(spec.Device),
         };
     }
 
