@@ -1,14 +1,13 @@
-using Jobs = GridTrain.Domain.Jobs;
-using Wire = GridTrain.Protos.V1;
+using GridTrain.Domain.Jobs;
 
 namespace GridTrain.Contracts.Mapping;
 
 /// <summary>Jobs to the wire.</summary>
 public static class JobMapping
 {
-    public static Wire.Job ToProto(this Jobs.Job job)
+    public static Protos.V1.Job ToProto(this Job job)
     {
-        var message = new Wire.Job
+        var message = new Protos.V1.Job
         {
             Id = job.Id,
             SessionId = job.SessionId,

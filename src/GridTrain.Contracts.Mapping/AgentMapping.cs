@@ -1,14 +1,13 @@
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Coordination;
-using Wire = GridTrain.Protos.V1;
 
 namespace GridTrain.Contracts.Mapping;
 
 /// <summary>Agents, inventories and agent commands between the wire and the domain.</summary>
 public static class AgentMapping
 {
-    public static Inventory ToDomain(this Wire.Inventory? inventory)
+    public static Inventory ToDomain(this Protos.V1.Inventory? inventory)
     {
         if (inventory is null)
         {
@@ -22,19 +21,19 @@ public static class AgentMapping
             inventory.CpuSlots);
     }
 
-    public static Wire.Inventory ToProto(this Inventory inventory) => new()
+    public static Protos.V1.Inventory ToProto(this Inventory inventory) => new()
     {
         CpuCores = inventory.CpuCores,
         MemoryBytes = inventory.MemoryBytes,
         CpuSlots = inventory.CpuSlots,
-        Gpus = { inventory.Gpus.Select(g => new Wire.GpuDevice { Index = g.Index, Uuid = g.Uuid, Model = g.Model, MemoryBytes = g.MemoryBytes }) },
+        Gpus = { inventory.Gpus.Select(g => new Protos.V1.GpuDevice { Index = g.Index, Uuid = g.Uuid, Model = g.Model, MemoryBytes = g.MemoryBytes }) },
     };
 
-    public static Wire.Agent ToProto(this AgentOverview view) => new()
+    public static Protos.V1.Agent ToProto(this AgentOverview view) => new()
     {
         Id = view.Agent.Id,
         Name = view.Agent.Name,
-        State = view.Agent.State == AgentState.Ready ? Wire.AgentState.Ready : Wire.AgentState.Lost,
+        State = view.Agent.State == AgentState.Ready ? Protos.V1.AgentState.Ready : Protos.V1.AgentState.Lost,
         Inventory = view.Agent.Inventory.ToProto(),
         FreeGpuIndexes = { view.FreeGpuIndexes },
         FreeCpuSlots = view.FreeCpuSlots,
@@ -46,13 +45,13 @@ public static class AgentMapping
         DrainDeadline = view.Agent.DrainDeadline.ToTimestamp(),
     };
 
-    public static Wire.AgentCommand ToProto(this AgentDirective command) => command switch
+    public static Protos.V1.AgentCommand ToProto(this AgentDirective command) => command switch
     {
-        AssignSession a => new Wire.AgentCommand { AssignSession = new Wire.AssignSession { SessionId = a.SessionId, LeaseEpoch = a.LeaseEpoch, GpuIndexes = { a.GpuIndexes } } },
-        ReleaseSession r => new Wire.AgentCommand { ReleaseSession = new Wire.ReleaseSession { SessionId = r.SessionId, Reason = r.Reason } },
-        StartJob s => new Wire.AgentCommand
+        AssignSession a => new Protos.V1.AgentCommand { AssignSession = new Protos.V1.AssignSession { SessionId = a.SessionId, LeaseEpoch = a.LeaseEpoch, GpuIndexes = { a.GpuIndexes } } },
+        ReleaseSession r => new Protos.V1.AgentCommand { ReleaseSession = new Protos.V1.ReleaseSession { SessionId = r.SessionId, Reason = r.Reason } },
+        StartJob s => new Protos.V1.AgentCommand
         {
-            StartJob = new Wire.StartJob
+            StartJob = new Protos.V1.StartJob
             {
                 JobId = s.JobId,
                 SessionId = s.SessionId,
@@ -63,13 +62,13 @@ public static class AgentMapping
                 ResumeFrom = s.ResumeFrom ?? "",
             },
         },
-        CancelJob c => new Wire.AgentCommand { CancelJob = new Wire.CancelJob { JobId = c.JobId, Reason = c.Reason } },
+        CancelJob c => new Protos.V1.AgentCommand { CancelJob = new Protos.V1.CancelJob { JobId = c.JobId, Reason = c.Reason } },
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown command"),
     };
 
-    public static IReadOnlyList<HeldSessionReport> ToDomain(this IEnumerable<Wire.SessionLease> sessions) =>
+    public static IReadOnlyList<HeldSessionReport> ToDomain(this IEnumerable<Protos.V1.SessionLease> sessions) =>
         [.. sessions.Select(s => new HeldSessionReport(s.SessionId, s.LeaseEpoch, s.HasGpuUtilization ? s.GpuUtilization : null))];
 
-    public static IReadOnlyList<RunningJobReport> ToDomain(this IEnumerable<Wire.RunningJob> jobs) =>
+    public static IReadOnlyList<RunningJobReport> ToDomain(this IEnumerable<Protos.V1.RunningJob> jobs) =>
         [.. jobs.Select(j => new RunningJobReport(j.JobId, j.LeaseEpoch))];
 }

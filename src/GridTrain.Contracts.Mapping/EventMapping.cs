@@ -1,13 +1,12 @@
 using GridTrain.Domain;
-using Jobs = GridTrain.Domain.Jobs;
-using Wire = GridTrain.Protos.V1;
+using GridTrain.Domain.Jobs;
 
 namespace GridTrain.Contracts.Mapping;
 
 /// <summary>Job events and results between the wire and the domain.</summary>
 public static class EventMapping
 {
-    public static Wire.JobEvent ToProto(this Jobs.JobEvent jobEvent)
+    public static Protos.V1.JobEvent ToProto(this JobEvent jobEvent)
     {
         var message = jobEvent.Data.ToProtoEvent();
         message.Sequence = jobEvent.Sequence;
@@ -16,38 +15,38 @@ public static class EventMapping
     }
 
     /// <summary>A domain event as a wire event without sequence or time.</summary>
-    public static Wire.JobEvent ToProtoEvent(this Jobs.TrainingEvent data) => data switch
+    public static Protos.V1.JobEvent ToProtoEvent(this TrainingEvent data) => data switch
     {
-        Jobs.JobStateChanged s => new Wire.JobEvent { StateChanged = new Wire.JobStateChanged { State = s.State.ToProto(), Reason = s.Reason } },
-        Jobs.ProgressReported p => new Wire.JobEvent { Progress = p.ToProto() },
-        Jobs.EpochEvaluated e => new Wire.JobEvent { Epoch = new Wire.EpochEvaluated { Epoch = e.Epoch, TrainLoss = e.TrainLoss, TestLoss = e.TestLoss, TestAccuracy = e.TestAccuracy } },
-        Jobs.CheckpointWritten c => new Wire.JobEvent { Checkpoint = new Wire.CheckpointWritten { Step = c.Step, Uri = c.Uri } },
-        Jobs.LogWritten l => new Wire.JobEvent { Log = new Wire.LogLine { Stream = l.Stream, Text = l.Text } },
-        Jobs.TensorBoardWritten t => new Wire.JobEvent
+        JobStateChanged s => new Protos.V1.JobEvent { StateChanged = new Protos.V1.JobStateChanged { State = s.State.ToProto(), Reason = s.Reason } },
+        ProgressReported p => new Protos.V1.JobEvent { Progress = p.ToProto() },
+        EpochEvaluated e => new Protos.V1.JobEvent { Epoch = new Protos.V1.EpochEvaluated { Epoch = e.Epoch, TrainLoss = e.TrainLoss, TestLoss = e.TestLoss, TestAccuracy = e.TestAccuracy } },
+        CheckpointWritten c => new Protos.V1.JobEvent { Checkpoint = new Protos.V1.CheckpointWritten { Step = c.Step, Uri = c.Uri } },
+        LogWritten l => new Protos.V1.JobEvent { Log = new Protos.V1.LogLine { Stream = l.Stream, Text = l.Text } },
+        TensorBoardWritten t => new Protos.V1.JobEvent
         {
-            Tensorboard = new Wire.TensorBoardChunk { File = t.File, Offset = t.Offset, Data = Google.Protobuf.ByteString.CopyFrom(t.Data) },
+            Tensorboard = new Protos.V1.TensorBoardChunk { File = t.File, Offset = t.Offset, Data = Google.Protobuf.ByteString.CopyFrom(t.Data) },
         },
-        Jobs.TrainingFailed f => new Wire.JobEvent { Log = new Wire.LogLine { Stream = "stderr", Text = f.Reason } },
-        Jobs.TrainingFinished f => new Wire.JobEvent { Log = new Wire.LogLine { Stream = "stdout", Text = $"finished after {f.Steps} steps" } },
+        TrainingFailed f => new Protos.V1.JobEvent { Log = new Protos.V1.LogLine { Stream = "stderr", Text = f.Reason } },
+        TrainingFinished f => new Protos.V1.JobEvent { Log = new Protos.V1.LogLine { Stream = "stdout", Text = $"finished after {f.Steps} steps" } },
         _ => throw new ArgumentOutOfRangeException(nameof(data), data.GetType().Name, "unknown event"),
     };
 
     /// <summary>An event reported by an agent; unknown or empty kinds are refused naming the index.</summary>
-    public static Jobs.TrainingEvent ToDomain(this Wire.JobEvent message, int index) => message.KindCase switch
+    public static TrainingEvent ToDomain(this Protos.V1.JobEvent message, int index) => message.KindCase switch
     {
-        Wire.JobEvent.KindOneofCase.Progress => new Jobs.ProgressReported(
+        Protos.V1.JobEvent.KindOneofCase.Progress => new ProgressReported(
             message.Progress.Step, message.Progress.TotalSteps, message.Progress.Epoch, message.Progress.Loss, message.Progress.SamplesPerSecond, message.Progress.EtaSeconds),
-        Wire.JobEvent.KindOneofCase.Epoch => new Jobs.EpochEvaluated(message.Epoch.Epoch, message.Epoch.TrainLoss, message.Epoch.TestLoss, message.Epoch.TestAccuracy),
-        Wire.JobEvent.KindOneofCase.Checkpoint => new Jobs.CheckpointWritten(message.Checkpoint.Step, message.Checkpoint.Uri),
-        Wire.JobEvent.KindOneofCase.Log => new Jobs.LogWritten(message.Log.Stream, message.Log.Text),
-        Wire.JobEvent.KindOneofCase.Tensorboard => TensorBoardToDomain(message.Tensorboard, index),
+        Protos.V1.JobEvent.KindOneofCase.Epoch => new EpochEvaluated(message.Epoch.Epoch, message.Epoch.TrainLoss, message.Epoch.TestLoss, message.Epoch.TestAccuracy),
+        Protos.V1.JobEvent.KindOneofCase.Checkpoint => new CheckpointWritten(message.Checkpoint.Step, message.Checkpoint.Uri),
+        Protos.V1.JobEvent.KindOneofCase.Log => new LogWritten(message.Log.Stream, message.Log.Text),
+        Protos.V1.JobEvent.KindOneofCase.Tensorboard => TensorBoardToDomain(message.Tensorboard, index),
         _ => throw new GridException(GridError.InvalidArgument, $"events[{index}]: must be progress, epoch, checkpoint, log or tensorboard, got {message.KindCase}"),
     };
 
     /// <summary>Largest TensorBoard chunk an agent may report, in bytes.</summary>
     public const int MaxTensorBoardChunkBytes = 256 * 1024;
 
-    private static Jobs.TensorBoardWritten TensorBoardToDomain(Wire.TensorBoardChunk chunk, int index)
+    private static TensorBoardWritten TensorBoardToDomain(Protos.V1.TensorBoardChunk chunk, int index)
     {
         // The name becomes a file name on the machine that runs `gridtrain job tensorboard`: a plain name only.
         if (chunk.File.Length is 0 or > 255 || chunk.File != Path.GetFileName(chunk.File) || chunk.File is "." or "..")
@@ -60,10 +59,10 @@ public static class EventMapping
             throw new GridException(GridError.InvalidArgument, $"events[{index}].tensorboard: offset must not be negative and data at most {MaxTensorBoardChunkBytes} bytes");
         }
 
-        return new Jobs.TensorBoardWritten(chunk.File, chunk.Offset, chunk.Data.ToByteArray());
+        return new TensorBoardWritten(chunk.File, chunk.Offset, chunk.Data.ToByteArray());
     }
 
-    public static Wire.TrainingProgress ToProto(this Jobs.ProgressReported p) => new()
+    public static Protos.V1.TrainingProgress ToProto(this ProgressReported p) => new()
     {
         Step = p.Step,
         TotalSteps = p.TotalSteps,
@@ -73,9 +72,9 @@ public static class EventMapping
         EtaSeconds = p.EtaSeconds,
     };
 
-    public static Wire.JobResult ToProto(this Jobs.JobResult result)
+    public static Protos.V1.JobResult ToProto(this JobResult result)
     {
-        var message = new Wire.JobResult
+        var message = new Protos.V1.JobResult
         {
             State = result.State.ToProto(),
             Reason = result.Reason,
@@ -102,14 +101,14 @@ public static class EventMapping
     }
 
     /// <summary>A result reported by an agent.</summary>
-    public static Jobs.JobResult ToDomain(this Wire.JobResult? message)
+    public static JobResult ToDomain(this Protos.V1.JobResult? message)
     {
         if (message is null)
         {
             throw new GridException(GridError.InvalidArgument, "result: required");
         }
 
-        return new Jobs.JobResult
+        return new JobResult
         {
             State = message.State.ToDomain("result.state"),
             Reason = message.Reason,
@@ -126,23 +125,23 @@ public static class EventMapping
         };
     }
 
-    public static Wire.JobState ToProto(this Jobs.JobState state) => state switch
+    public static Protos.V1.JobState ToProto(this JobState state) => state switch
     {
-        Jobs.JobState.Queued => Wire.JobState.Queued,
-        Jobs.JobState.Running => Wire.JobState.Running,
-        Jobs.JobState.Succeeded => Wire.JobState.Succeeded,
-        Jobs.JobState.Failed => Wire.JobState.Failed,
-        Jobs.JobState.Cancelled => Wire.JobState.Cancelled,
-        _ => Wire.JobState.Unspecified,
+        JobState.Queued => Protos.V1.JobState.Queued,
+        JobState.Running => Protos.V1.JobState.Running,
+        JobState.Succeeded => Protos.V1.JobState.Succeeded,
+        JobState.Failed => Protos.V1.JobState.Failed,
+        JobState.Cancelled => Protos.V1.JobState.Cancelled,
+        _ => Protos.V1.JobState.Unspecified,
     };
 
-    public static Jobs.JobState ToDomain(this Wire.JobState state, string field) => state switch
+    public static JobState ToDomain(this Protos.V1.JobState state, string field) => state switch
     {
-        Wire.JobState.Queued => Jobs.JobState.Queued,
-        Wire.JobState.Running => Jobs.JobState.Running,
-        Wire.JobState.Succeeded => Jobs.JobState.Succeeded,
-        Wire.JobState.Failed => Jobs.JobState.Failed,
-        Wire.JobState.Cancelled => Jobs.JobState.Cancelled,
+        Protos.V1.JobState.Queued => JobState.Queued,
+        Protos.V1.JobState.Running => JobState.Running,
+        Protos.V1.JobState.Succeeded => JobState.Succeeded,
+        Protos.V1.JobState.Failed => JobState.Failed,
+        Protos.V1.JobState.Cancelled => JobState.Cancelled,
         _ => throw new GridException(GridError.InvalidArgument, $"{field}: unknown job state {(int)state}"),
     };
 }

@@ -1,15 +1,14 @@
 using Google.Protobuf.WellKnownTypes;
 using GridTrain.Domain;
 using GridTrain.Domain.Eviction;
-using Sessions = GridTrain.Domain.Sessions;
-using Wire = GridTrain.Protos.V1;
+using GridTrain.Domain.Sessions;
 
 namespace GridTrain.Contracts.Mapping;
 
 /// <summary>Sessions between the wire and the domain.</summary>
 public static class SessionMapping
 {
-    public static Wire.Session ToProto(this Sessions.Session session) => new()
+    public static Protos.V1.Session ToProto(this Session session) => new()
     {
         Id = session.Id,
         State = session.State.ToProto(),
@@ -30,7 +29,7 @@ public static class SessionMapping
         Owner = session.Owner,
     };
 
-    public static Wire.Quota ToProto(this GridTrain.Domain.Quotas.QuotaUsage usage) => new()
+    public static Protos.V1.Quota ToProto(this GridTrain.Domain.Quotas.QuotaUsage usage) => new()
     {
         Owner = usage.Owner,
         ConcurrentGpus = usage.ConcurrentGpus,
@@ -40,7 +39,7 @@ public static class SessionMapping
         Window = Duration.FromTimeSpan(usage.Window),
     };
 
-    public static Wire.IdleExplanation ToProto(this IdleExplanation explanation, string sessionId) => new()
+    public static Protos.V1.IdleExplanation ToProto(this IdleExplanation explanation, string sessionId) => new()
     {
         SessionId = sessionId,
         Idle = explanation.Idle,
@@ -67,26 +66,26 @@ public static class SessionMapping
         return duration.ToTimeSpan();
     }
 
-    public static Wire.SessionEvent ToProto(this Sessions.SessionChange change) => new()
+    public static Protos.V1.SessionEvent ToProto(this SessionChange change) => new()
     {
         Sequence = change.Sequence,
         Time = change.Time.ToTimestamp(),
         State = change.State.ToProto(),
         AgentId = change.AgentId ?? "",
         Reason = change.Reason,
-        Kind = change.Kind == Sessions.SessionChangeKind.EvictionWarning ? Wire.SessionEventKind.EvictionWarning : Wire.SessionEventKind.StateChanged,
+        Kind = change.Kind == SessionChangeKind.EvictionWarning ? Protos.V1.SessionEventKind.EvictionWarning : Protos.V1.SessionEventKind.StateChanged,
         EvictionDeadline = change.EvictionDeadline.ToTimestamp(),
     };
 
-    public static Wire.ResourceRequest ToProto(this Sessions.ResourceRequest resources) => new()
+    public static Protos.V1.ResourceRequest ToProto(this ResourceRequest resources) => new()
     {
-        Runtime = resources.Runtime == Sessions.Runtime.Gpu ? Wire.Runtime.Gpu : Wire.Runtime.Cpu,
+        Runtime = resources.Runtime == Runtime.Gpu ? Protos.V1.Runtime.Gpu : Protos.V1.Runtime.Cpu,
         GpuCount = resources.GpuCount,
         GpuModel = resources.GpuModel,
     };
 
     /// <summary>The request's resources; a missing message or unknown runtime is refused naming <paramref name="field"/>.</summary>
-    public static Sessions.ResourceRequest ToDomain(this Wire.ResourceRequest? resources, string field)
+    public static ResourceRequest ToDomain(this Protos.V1.ResourceRequest? resources, string field)
     {
         if (resources is null)
         {
@@ -95,13 +94,13 @@ public static class SessionMapping
 
         var runtime = resources.Runtime switch
         {
-            Wire.Runtime.Cpu => Sessions.Runtime.Cpu,
-            Wire.Runtime.Gpu => Sessions.Runtime.Gpu,
-            Wire.Runtime.Unspecified => throw new GridException(GridError.InvalidArgument, $"{field}.runtime: required; use RUNTIME_CPU or RUNTIME_GPU"),
+            Protos.V1.Runtime.Cpu => Runtime.Cpu,
+            Protos.V1.Runtime.Gpu => Runtime.Gpu,
+            Protos.V1.Runtime.Unspecified => throw new GridException(GridError.InvalidArgument, $"{field}.runtime: required; use RUNTIME_CPU or RUNTIME_GPU"),
             _ => throw new GridException(GridError.InvalidArgument, $"{field}.runtime: unknown runtime {(int)resources.Runtime}; use RUNTIME_CPU or RUNTIME_GPU"),
         };
-        return new Sessions.ResourceRequest(runtime, resources.GpuCount, resources.GpuModel);
+        return new ResourceRequest(runtime, resources.GpuCount, resources.GpuModel);
     }
 
-    public static Wire.SessionState ToProto(this Sessions.SessionState state) => (Wire.SessionState)(int)state;
+    public static Protos.V1.SessionState ToProto(this SessionState state) => (Protos.V1.SessionState)(int)state;
 }
