@@ -1,10 +1,9 @@
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.AgentProtocol;
-using GridTrain.Domain.Coordination;
 
 namespace GridTrain.Contracts.Mapping;
 
-/// <summary>Agents, inventories and agent commands between the wire and the domain.</summary>
+/// <summary>Agents, inventories and agent directives between the wire and the domain.</summary>
 public static class AgentMapping
 {
     public static Inventory ToDomain(this Protos.V1.Inventory? inventory)

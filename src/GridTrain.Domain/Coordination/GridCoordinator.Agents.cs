@@ -8,7 +8,7 @@ using GridTrain.Domain.Telemetry;
 
 namespace GridTrain.Domain.Coordination;
 
-/// <summary>The agent protocol: registration, heartbeats, directive streams, reports, liveness and draining.</summary>
+/// <summary>The agent protocol: registration, heartbeats, directive streams, reports, and the periodic liveness sweep.</summary>
 public sealed partial class GridCoordinator
 {
     /// <summary>
