@@ -21,7 +21,7 @@ internal static class GridTrainCli
         {
             SessionCommand.Create(context),
             JobCommand.Create(context),
-            AgentCommand.Create(context),
+            AgentCommandGroup.Create(context),
             ControllerCommand.Create(context),
             DemoCommand.Create(context),
             QuotaCommand.Create(context),

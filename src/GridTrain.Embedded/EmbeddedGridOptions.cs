@@ -1,5 +1,6 @@
 using System.Net;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using Microsoft.Extensions.Logging;
 
 namespace GridTrain.Embedded;

@@ -1,6 +1,7 @@
 using GridTrain.Agent.Connection;
 using GridTrain.Agent.Tests.Fakes;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 
 namespace GridTrain.Agent.Tests;
 

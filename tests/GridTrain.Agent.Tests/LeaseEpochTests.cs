@@ -1,6 +1,7 @@
 using GridTrain.Agent.Connection;
 using GridTrain.Agent.Tests.Fakes;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 
 namespace GridTrain.Agent.Tests;

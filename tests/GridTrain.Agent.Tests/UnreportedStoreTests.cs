@@ -1,6 +1,7 @@
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Reporting;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Sessions;
 
@@ -216,7 +217,7 @@ public sealed class GridCoordinatorTests
             "a1",
             new Agents.Inventory(8, 1L << 30, [], 1),
             "test",
-            [new HeldSession(start.SessionId, start.LeaseEpoch)],
+            [new HeldSessionReport(start.SessionId, start.LeaseEpoch)],
             [new RunningJobReport(start.JobId, start.LeaseEpoch)],
             default);
 

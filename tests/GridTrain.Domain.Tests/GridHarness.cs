@@ -1,7 +1,8 @@
 using System.Threading.Channels;
 using GridTrain.Controller.Storage;
 using GridTrain.Domain.Agents;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Telemetry;
@@ -38,7 +39,7 @@ internal sealed class GridHarness
 
     public static JobSpec Spec() => new()
     {
-        Model = new ModelSpec { Name = "mlp" },
+        Model = new ModelSpec { Name = ModelKind.Mlp },
         Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = 64 } },
     };
 
@@ -51,7 +52,7 @@ internal sealed class GridHarness
 }
 
 /// <summary>An agent as the coordinator sees it: an id and a command stream; it confirms what it is given.</summary>
-internal sealed class TestAgent(GridHarness harness, string id, ChannelReader<AgentCommand> commands)
+internal sealed class TestAgent(GridHarness harness, string id, ChannelReader<AgentDirective> commands)
 {
     private readonly Dictionary<string, long> _held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _running = new(StringComparer.Ordinal);
@@ -59,9 +60,9 @@ internal sealed class TestAgent(GridHarness harness, string id, ChannelReader<Ag
     public string Id { get; } = id;
 
     /// <summary>Commands received since the last call, applied to what the agent holds and runs.</summary>
-    public List<AgentCommand> Receive()
+    public List<AgentDirective> Receive()
     {
-        var received = new List<AgentCommand>();
+        var received = new List<AgentDirective>();
         while (commands.TryRead(out var command))
         {
             received.Add(command);
@@ -88,12 +89,12 @@ internal sealed class TestAgent(GridHarness harness, string id, ChannelReader<Ag
     /// <summary>Heartbeats with what the agent holds and runs; <paramref name="gpuUtilization"/> is every held session's GPU reading.</summary>
     public Task<AgentInstructions> HeartbeatAsync(double? gpuUtilization = null) => harness.Grid.HeartbeatAsync(
         Id,
-        [.. _held.Select(h => new HeldSession(h.Key, h.Value, gpuUtilization))],
+        [.. _held.Select(h => new HeldSessionReport(h.Key, h.Value, gpuUtilization))],
         [.. _running.Select(r => new RunningJobReport(r.Key, r.Value))],
         CancellationToken.None);
 
     /// <summary>Receives assignments and confirms them, as a real agent's next heartbeat would.</summary>
-    public async Task<List<AgentCommand>> SyncAsync()
+    public async Task<List<AgentDirective>> SyncAsync()
     {
         var received = Receive();
         await HeartbeatAsync();

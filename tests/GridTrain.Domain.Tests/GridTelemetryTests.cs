@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using GridTrain.Domain.Agents;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Telemetry;

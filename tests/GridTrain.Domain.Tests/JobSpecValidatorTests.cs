@@ -9,13 +9,13 @@ public sealed class JobSpecValidatorTests
     {
         var result = JobSpecValidator.Validate(new JobSpec
         {
-            Model = new ModelSpec { Name = "cnn" },
+            Model = new ModelSpec { Name = ModelKind.Cnn },
             Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = 100, ImageSize = 0, Classes = 0 } },
-            Hyperparameters = new Hyperparameters { Optimizer = "", BatchSize = 0, Epochs = 0 },
+            Hyperparameters = new Hyperparameters { BatchSize = 0, Epochs = 0 },
         });
 
         var spec = Assert.IsType<JobSpec>(result.Value);
-        Assert.Equal("adam", spec.Hyperparameters.Optimizer);
+        Assert.Equal(OptimizerKind.Adam, spec.Hyperparameters.Optimizer);
         Assert.Equal(0.001, spec.Hyperparameters.LearningRate);
         Assert.Equal(64, spec.Hyperparameters.BatchSize);
         Assert.Equal(1, spec.Hyperparameters.Epochs);
@@ -27,14 +27,12 @@ public sealed class JobSpecValidatorTests
     [Fact]
     public void Validate_SgdWithoutLearningRate_Gets001()
     {
-        var spec = JobSpecValidator.Validate(Valid() with { Hyperparameters = new Hyperparameters { Optimizer = "sgd" } }).Value!;
+        var spec = JobSpecValidator.Validate(Valid() with { Hyperparameters = new Hyperparameters { Optimizer = OptimizerKind.Sgd } }).Value!;
 
         Assert.Equal(0.01, spec.Hyperparameters.LearningRate);
     }
 
     [Theory]
-    [InlineData("model", "spec.model.name: unknown model 'transformer'")]
-    [InlineData("optimizer", "spec.hyperparameters.optimizer: unknown optimizer 'lion'")]
     [InlineData("batch", "spec.hyperparameters.batch_size: must be between 1 and 65536, got -1")]
     [InlineData("epochs", "spec.hyperparameters.epochs: must be between 1 and 100000, got -3")]
     [InlineData("data", "spec.data: set exactly one of idx_directory, csv, synthetic and drive_folder_id")]
@@ -43,7 +41,6 @@ public sealed class JobSpecValidatorTests
     [InlineData("relative", "spec.data.idx_directory: must be an absolute path, got 'data/../x'")]
     [InlineData("threads", "spec.threads: must be between 0 and 256, got 1000")]
     [InlineData("lr", "spec.hyperparameters.learning_rate: must be a positive number, got NaN")]
-    [InlineData("device", "spec.device: unknown device 'tpu'; use one of auto, cpu, cuda")]
     [InlineData("torchscript", "spec.model.torchscript: set exactly one of path")]
     [InlineData("torchscript-both", "spec.model.torchscript: set exactly one of path")]
     [InlineData("torchscript-relative", "spec.model.torchscript.path: must be an absolute path, got 'm.pt'")]
@@ -52,24 +49,19 @@ public sealed class JobSpecValidatorTests
     [InlineData("torchscript-large", "spec.model.torchscript.module: at most 3145728 bytes, got 3145729")]
     [InlineData("torchscript-other", "spec.model.torchscript: only for model torchscript, not 'cnn'")]
     [InlineData("csv-path", "spec.data.csv.train_path: must be an absolute path, got 'train.csv'")]
-    [InlineData("csv-normalization", "spec.data.csv.normalization: unknown normalization 'zscore'; use one of minmax, none, standard")]
     [InlineData("csv-fraction", "spec.data.csv.test_fraction: must be in [0, 0.9], got 0.95")]
     [InlineData("csv-augmentation", "spec.data.augmentation: only for image data")]
     [InlineData("crop", "spec.data.augmentation.crop_padding: must be between 0 and 64, got 65")]
     [InlineData("nesterov", "spec.hyperparameters.nesterov: needs optimizer sgd with momentum > 0")]
     [InlineData("weight-decay", "spec.hyperparameters.weight_decay: must be a non-negative number, got -1")]
     [InlineData("clip", "spec.hyperparameters.gradient_clip_norm: must be a non-negative number")]
-    [InlineData("schedule", "spec.hyperparameters.schedule.name: unknown schedule 'onecycle'; use one of constant, cosine, step")]
     [InlineData("gamma", "spec.hyperparameters.schedule.gamma: must be in (0, 1], got 2")]
     [InlineData("warmup", "spec.hyperparameters.schedule.warmup_steps: must not be negative, got -1")]
-    [InlineData("metric", "spec.hyperparameters.early_stopping.metric: unknown metric 'f1'; use one of test_accuracy, test_loss")]
     [InlineData("patience", "spec.hyperparameters.early_stopping.patience: must be between 1 and 100000, got -2")]
     public void Validate_BadField_ErrorNamesTheField(string field, string expected)
     {
         var spec = field switch
         {
-            "model" => Valid() with { Model = new ModelSpec { Name = "transformer" } },
-            "optimizer" => Valid() with { Hyperparameters = new Hyperparameters { Optimizer = "lion" } },
             "batch" => Valid() with { Hyperparameters = new Hyperparameters { BatchSize = -1 } },
             "epochs" => Valid() with { Hyperparameters = new Hyperparameters { Epochs = -3 } },
             "data" => Valid() with { Data = new DataSpec() },
@@ -78,26 +70,22 @@ public sealed class JobSpecValidatorTests
             "relative" => Valid() with { Data = new DataSpec { IdxDirectory = "data/../x" } },
             "threads" => Valid() with { Threads = 1000 },
             "lr" => Valid() with { Hyperparameters = new Hyperparameters { LearningRate = double.NaN } },
-            "device" => Valid() with { Device = "tpu" },
-            "torchscript" => Valid() with { Model = new ModelSpec { Name = "torchscript" } },
-            "torchscript-both" => Valid() with { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { Path = "/m.pt", Module = [1] } } },
-            "torchscript-relative" => Valid() with { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { Path = "m.pt" } } },
-            "torchscript-path-and-drive" => Valid() with { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { Path = "/m.pt", DriveFileId = "1AbC_d-9" } } },
-            "torchscript-bad-drive-id" => Valid() with { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { DriveFileId = "../m.pt" } } },
-            "torchscript-large" => Valid() with { Model = new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { Module = new byte[TorchScriptSpec.MaxModuleBytes + 1] } } },
-            "torchscript-other" => Valid() with { Model = new ModelSpec { Name = "cnn", TorchScript = new TorchScriptSpec { Path = "/m.pt" } } },
+            "torchscript" => Valid() with { Model = new ModelSpec { Name = ModelKind.TorchScript } },
+            "torchscript-both" => Valid() with { Model = new ModelSpec { Name = ModelKind.TorchScript, TorchScript = new TorchScriptSpec { Path = "/m.pt", Module = [1] } } },
+            "torchscript-relative" => Valid() with { Model = new ModelSpec { Name = ModelKind.TorchScript, TorchScript = new TorchScriptSpec { Path = "m.pt" } } },
+            "torchscript-path-and-drive" => Valid() with { Model = new ModelSpec { Name = ModelKind.TorchScript, TorchScript = new TorchScriptSpec { Path = "/m.pt", DriveFileId = "1AbC_d-9" } } },
+            "torchscript-bad-drive-id" => Valid() with { Model = new ModelSpec { Name = ModelKind.TorchScript, TorchScript = new TorchScriptSpec { DriveFileId = "../m.pt" } } },
+            "torchscript-large" => Valid() with { Model = new ModelSpec { Name = ModelKind.TorchScript, TorchScript = new TorchScriptSpec { Module = new byte[TorchScriptSpec.MaxModuleBytes + 1] } } },
+            "torchscript-other" => Valid() with { Model = new ModelSpec { Name = ModelKind.Cnn, TorchScript = new TorchScriptSpec { Path = "/m.pt" } } },
             "csv-path" => Valid() with { Data = new DataSpec { Csv = new CsvDataSpec { TrainPath = "train.csv" } } },
-            "csv-normalization" => Valid() with { Data = new DataSpec { Csv = new CsvDataSpec { TrainPath = "/t.csv", Normalization = "zscore" } } },
             "csv-fraction" => Valid() with { Data = new DataSpec { Csv = new CsvDataSpec { TrainPath = "/t.csv", TestFraction = 0.95 } } },
             "csv-augmentation" => Valid() with { Data = new DataSpec { Csv = new CsvDataSpec { TrainPath = "/t.csv" }, Augmentation = new AugmentationSpec { HorizontalFlip = true } } },
             "crop" => Valid() with { Data = Valid().Data with { Augmentation = new AugmentationSpec { CropPadding = 65 } } },
-            "nesterov" => Valid() with { Hyperparameters = new Hyperparameters { Optimizer = "adam", Nesterov = true } },
+            "nesterov" => Valid() with { Hyperparameters = new Hyperparameters { Optimizer = OptimizerKind.Adam, Nesterov = true } },
             "weight-decay" => Valid() with { Hyperparameters = new Hyperparameters { WeightDecay = -1 } },
             "clip" => Valid() with { Hyperparameters = new Hyperparameters { GradientClipNorm = double.PositiveInfinity } },
-            "schedule" => Valid() with { Hyperparameters = new Hyperparameters { Schedule = new LearningRateSchedule { Name = "onecycle" } } },
-            "gamma" => Valid() with { Hyperparameters = new Hyperparameters { Schedule = new LearningRateSchedule { Name = "step", Gamma = 2 } } },
+            "gamma" => Valid() with { Hyperparameters = new Hyperparameters { Schedule = new LearningRateSchedule { Name = ScheduleKind.Step, Gamma = 2 } } },
             "warmup" => Valid() with { Hyperparameters = new Hyperparameters { Schedule = new LearningRateSchedule { WarmupSteps = -1 } } },
-            "metric" => Valid() with { Hyperparameters = new Hyperparameters { EarlyStopping = new EarlyStoppingSpec { Metric = "f1" } } },
             "patience" => Valid() with { Hyperparameters = new Hyperparameters { EarlyStopping = new EarlyStoppingSpec { Patience = -2 } } },
             _ => throw new ArgumentOutOfRangeException(nameof(field)),
         };
@@ -113,7 +101,7 @@ public sealed class JobSpecValidatorTests
     {
         var result = JobSpecValidator.Validate(Valid() with
         {
-            Model = new ModelSpec { Name = "x", HiddenSizes = [0] },
+            Model = new ModelSpec { Name = (ModelKind)99, HiddenSizes = [0] },
             Hyperparameters = new Hyperparameters { BatchSize = -1, Momentum = 1.5 },
         });
 
@@ -125,28 +113,27 @@ public sealed class JobSpecValidatorTests
     {
         var spec = JobSpecValidator.Validate(Valid() with
         {
-            Device = "",
-            Data = new DataSpec { Csv = new CsvDataSpec { TrainPath = "/data/t.csv", TestPath = "", Normalization = "" } },
+            Data = new DataSpec { Csv = new CsvDataSpec { TrainPath = "/data/t.csv", TestPath = "" } },
             Hyperparameters = new Hyperparameters
             {
-                Optimizer = "adamw",
-                Schedule = new LearningRateSchedule { Name = "" },
-                EarlyStopping = new EarlyStoppingSpec { Metric = "" },
+                Optimizer = OptimizerKind.AdamW,
+                Schedule = new LearningRateSchedule(),
+                EarlyStopping = new EarlyStoppingSpec(),
             },
         }).Value!;
 
-        Assert.Equal("auto", spec.Device);
-        Assert.Equal("standard", spec.Data.Csv!.Normalization);
+        Assert.Equal(DeviceKind.Auto, spec.Device);
+        Assert.Equal(CsvNormalization.Standard, spec.Data.Csv!.Normalization);
         Assert.Equal(0.2, spec.Data.Csv.TestFraction);
         Assert.Null(spec.Data.Csv.TestPath);
         Assert.Equal(0.01, spec.Hyperparameters.WeightDecay);
-        Assert.Equal(new LearningRateSchedule { Name = "constant", StepEpochs = 1, Gamma = 0.1 }, spec.Hyperparameters.Schedule);
-        Assert.Equal(new EarlyStoppingSpec { Metric = "test_loss", Patience = 3 }, spec.Hyperparameters.EarlyStopping);
+        Assert.Equal(new LearningRateSchedule { Name = ScheduleKind.Constant, StepEpochs = 1, Gamma = 0.1 }, spec.Hyperparameters.Schedule);
+        Assert.Equal(new EarlyStoppingSpec { Metric = EvaluationMetric.TestLoss, Patience = 3 }, spec.Hyperparameters.EarlyStopping);
     }
 
     internal static JobSpec Valid() => new()
     {
-        Model = new ModelSpec { Name = "mlp" },
+        Model = new ModelSpec { Name = ModelKind.Mlp },
         Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = 64 } },
     };
 }

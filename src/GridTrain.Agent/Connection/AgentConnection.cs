@@ -5,7 +5,8 @@ using GridTrain.Agent.Jobs;
 using GridTrain.Agent.Leases;
 using GridTrain.Agent.Reporting;
 using GridTrain.Agent.Threading;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -129,7 +130,7 @@ internal sealed partial class AgentConnection(
         throw new ControllerUnreachableException("Unavailable", "the controller closed the command stream");
     }
 
-    private async Task HandleAsync(AgentCommand command)
+    private async Task HandleAsync(AgentDirective command)
     {
         switch (command)
         {

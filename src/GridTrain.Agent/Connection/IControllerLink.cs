@@ -1,4 +1,5 @@
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 
 namespace GridTrain.Agent.Connection;
@@ -21,7 +22,7 @@ public interface IControllerLink : IAsyncDisposable
     Task<AgentInstructions> HeartbeatAsync(AgentHoldings holdings, CancellationToken cancellationToken);
 
     /// <summary>The commands for this agent, in the order the controller sent them; ends (throws) when the stream does.</summary>
-    IAsyncEnumerable<AgentCommand> ReceiveCommandsAsync(CancellationToken cancellationToken);
+    IAsyncEnumerable<AgentDirective> ReceiveCommandsAsync(CancellationToken cancellationToken);
 
     /// <summary>Reports a batch of a job attempt's events, numbered by the agent from 1 per attempt.</summary>
     Task<ReportOutcome> ReportEventsAsync(string jobId, long leaseEpoch, IReadOnlyList<ReportedEvent> events, CancellationToken cancellationToken);
@@ -41,7 +42,7 @@ public interface IControllerLink : IAsyncDisposable
 public sealed record AgentRegistrationRequest(string Name, string Version, Domain.Agents.Inventory Inventory, AgentHoldings Holdings);
 
 /// <summary>The leases an agent holds and the job attempts it runs, at the moment a request is built.</summary>
-public sealed record AgentHoldings(IReadOnlyList<HeldSession> Sessions, IReadOnlyList<RunningJobReport> Jobs)
+public sealed record AgentHoldings(IReadOnlyList<HeldSessionReport> Sessions, IReadOnlyList<RunningJobReport> Jobs)
 {
     public static AgentHoldings None { get; } = new([], []);
 }

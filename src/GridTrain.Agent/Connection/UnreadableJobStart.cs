@@ -1,4 +1,5 @@
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 
 namespace GridTrain.Agent.Connection;
 
@@ -6,4 +7,4 @@ namespace GridTrain.Agent.Connection;
 /// <param name="JobId">The job, as sent.</param>
 /// <param name="LeaseEpoch">The lease it was sent under.</param>
 /// <param name="Problem">What could not be read.</param>
-public sealed record UnreadableJobStart(string JobId, long LeaseEpoch, string Problem) : AgentCommand;
+public sealed record UnreadableJobStart(string JobId, long LeaseEpoch, string Problem) : AgentDirective;

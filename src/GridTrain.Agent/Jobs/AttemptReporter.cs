@@ -1,7 +1,8 @@
 using GridTrain.Agent.Checkpoints;
 using GridTrain.Agent.Connection;
 using GridTrain.Agent.Reporting;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 using Microsoft.Extensions.Logging;
 

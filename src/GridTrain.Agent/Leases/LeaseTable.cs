@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using GridTrain.Agent.Gpu;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 
 namespace GridTrain.Agent.Leases;
 
@@ -25,8 +26,8 @@ internal sealed class LeaseTable(IGpuMonitor gpus)
         _sessions.TryGetValue(sessionId, out var held) && held.LeaseEpoch <= upToEpoch && _sessions.TryRemove(new KeyValuePair<string, SessionHold>(sessionId, held));
 
     /// <summary>The leases held now, each with its GPUs' mean utilization when they can be read (for GPU stall detection).</summary>
-    public IReadOnlyList<HeldSession> Leases() =>
-        [.. _sessions.Values.Select(held => new HeldSession(held.SessionId, held.LeaseEpoch, MeanUtilization(held.GpuIndexes)))];
+    public IReadOnlyList<HeldSessionReport> Leases() =>
+        [.. _sessions.Values.Select(held => new HeldSessionReport(held.SessionId, held.LeaseEpoch, MeanUtilization(held.GpuIndexes)))];
 
     /// <summary>Mean utilization of the GPUs; null without GPUs or when any of them cannot be read.</summary>
     private double? MeanUtilization(IReadOnlyList<int> gpuIndexes)

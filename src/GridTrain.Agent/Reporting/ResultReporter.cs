@@ -1,5 +1,6 @@
 using GridTrain.Agent.Connection;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,5 @@
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 
 namespace GridTrain.Agent.Reporting;

@@ -40,8 +40,8 @@ public sealed class DriveClient
     /// <summary>Creates a folder.</summary>
     public async Task<DriveFile> CreateFolderAsync(string name, string parentId, IReadOnlyDictionary<string, string>? appProperties, CancellationToken cancellationToken)
     {
-        var metadata = Metadata(name, parentId, appProperties, DriveFile.FolderMimeType, id: null);
-        return await SendForFileAsync(() => new HttpRequestMessage(HttpMethod.Post, Query(_files, ("fields", FileFields))) { Content = JsonContent.Create(metadata) }, cancellationToken);
+        var metadata = DriveMessages.Metadata(name, parentId, appProperties, DriveFile.FolderMimeType, id: null);
+        return await SendForFileAsync(() => new HttpRequestMessage(HttpMethod.Post, DriveMessages.Query(_files, ("fields", FileFields))) { Content = JsonContent.Create(metadata) }, cancellationToken);
     }
 
     /// <summary>All files matching a Drive query (<c>q</c>), following <c>nextPageToken</c>.</summary>
@@ -63,7 +63,7 @@ public sealed class DriveClient
                 parameters.Add(("pageToken", pageToken));
             }
 
-            var uri = Query(_files, [.. parameters]);
+            var uri = DriveMessages.Query(_files, [.. parameters]);
             using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), cancellationToken);
             var page = await response.Content.ReadFromJsonAsync<FileList>(s_json, cancellationToken) ?? new FileList();
             files.AddRange(page.Files ?? []);
@@ -75,14 +75,14 @@ public sealed class DriveClient
     }
 
     public async Task<DriveFile> GetAsync(string fileId, CancellationToken cancellationToken) =>
-        await SendForFileAsync(() => new HttpRequestMessage(HttpMethod.Get, Query(FileUri(fileId), ("fields", FileFields))), cancellationToken);
+        await SendForFileAsync(() => new HttpRequestMessage(HttpMethod.Get, DriveMessages.Query(FileUri(fileId), ("fields", FileFields))), cancellationToken);
 
     /// <summary>Deletes a file; one already gone is fine.</summary>
     public async Task DeleteAsync(string fileId, CancellationToken cancellationToken)
     {
         try
         {
-            using var _ = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, Query(FileUri(fileId))), cancellationToken);
+            using var _ = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, DriveMessages.Query(FileUri(fileId))), cancellationToken);
         }
         catch (DriveException ex) when (ex.Status == HttpStatusCode.NotFound)
         {
@@ -92,7 +92,7 @@ public sealed class DriveClient
     /// <summary>File ids reserved for creates that may be retried (a repeated create with the same id answers 409).</summary>
     public async Task<IReadOnlyList<string>> GenerateIdsAsync(int count, CancellationToken cancellationToken)
     {
-        var uri = Query(new Uri(_files + "/generateIds"), ("count", count.ToString(CultureInfo.InvariantCulture)), ("space", "drive"));
+        var uri = DriveMessages.Query(new Uri(_files + "/generateIds"), ("count", count.ToString(CultureInfo.InvariantCulture)), ("space", "drive"));
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), cancellationToken);
         var ids = await response.Content.ReadFromJsonAsync<GeneratedIds>(s_json, cancellationToken);
         return ids?.Ids ?? [];
@@ -101,7 +101,7 @@ public sealed class DriveClient
     /// <summary>Uploads a small file in one multipart request. <paramref name="id"/> (from <see cref="GenerateIdsAsync"/>) makes a retry safe.</summary>
     public async Task<DriveFile> UploadSmallAsync(string name, string parentId, IReadOnlyDictionary<string, string> appProperties, byte[] content, string id, CancellationToken cancellationToken)
     {
-        var metadata = Metadata(name, parentId, appProperties, "application/json", id);
+        var metadata = DriveMessages.Metadata(name, parentId, appProperties, "application/json", id);
         try
         {
             return await SendForFileAsync(
@@ -112,7 +112,7 @@ public sealed class DriveClient
                         new StringContent(metadata.ToJsonString(), Encoding.UTF8, "application/json"),
                         new ByteArrayContent(content) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } },
                     };
-                    return new HttpRequestMessage(HttpMethod.Post, Query(_uploads, ("uploadType", "multipart"), ("fields", FileFields))) { Content = body };
+                    return new HttpRequestMessage(HttpMethod.Post, DriveMessages.Query(_uploads, ("uploadType", "multipart"), ("fields", FileFields))) { Content = body };
                 },
                 cancellationToken);
         }
@@ -126,9 +126,9 @@ public sealed class DriveClient
     /// <summary>Starts a resumable upload and returns its session URI.</summary>
     public async Task<Uri> StartResumableAsync(string name, string parentId, IReadOnlyDictionary<string, string> appProperties, long size, CancellationToken cancellationToken)
     {
-        var metadata = Metadata(name, parentId, appProperties, "application/octet-stream", id: null);
+        var metadata = DriveMessages.Metadata(name, parentId, appProperties, "application/octet-stream", id: null);
         using var response = await SendAsync(
-            () => new HttpRequestMessage(HttpMethod.Post, Query(_uploads, ("uploadType", "resumable"), ("fields", FileFields)))
+            () => new HttpRequestMessage(HttpMethod.Post, DriveMessages.Query(_uploads, ("uploadType", "resumable"), ("fields", FileFields)))
             {
                 Content = JsonContent.Create(metadata),
                 Headers = { { "X-Upload-Content-Type", "application/octet-stream" }, { "X-Upload-Content-Length", size.ToString(CultureInfo.InvariantCulture) } },
@@ -159,7 +159,7 @@ public sealed class DriveClient
             if (response.StatusCode == (HttpStatusCode)308)
             {
                 // No Range header: nothing stored yet. Otherwise bytes 0..N are.
-                var committed = response.Headers.TryGetValues("Range", out var ranges) && ParseRangeEnd(ranges.First()) is { } end ? end + 1 : 0;
+                var committed = response.Headers.TryGetValues("Range", out var ranges) && DriveMessages.ParseRangeEnd(ranges.First()) is { } end ? end + 1 : 0;
                 return new UploadState(committed, null);
             }
 
@@ -176,7 +176,7 @@ public sealed class DriveClient
     /// <summary>Downloads bytes [<paramref name="offset"/>, offset + count) of a file (a 206 range answer).</summary>
     public async Task<byte[]> DownloadRangeAsync(string fileId, long offset, long count, CancellationToken cancellationToken)
     {
-        var uri = Query(FileUri(fileId), ("alt", "media"));
+        var uri = DriveMessages.Query(FileUri(fileId), ("alt", "media"));
         using var response = await SendAsync(
             () => new HttpRequestMessage(HttpMethod.Get, uri) { Headers = { Range = new RangeHeaderValue(offset, offset + count - 1) } },
             cancellationToken);
@@ -227,7 +227,7 @@ public sealed class DriveClient
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             if (request.Method != HttpMethod.Put && !request.RequestUri!.Query.Contains("supportsAllDrives", StringComparison.Ordinal))
             {
-                request.RequestUri = Query(request.RequestUri!, ("supportsAllDrives", "true"));
+                request.RequestUri = DriveMessages.Query(request.RequestUri!, ("supportsAllDrives", "true"));
             }
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -249,7 +249,7 @@ public sealed class DriveClient
 
             using (response)
             {
-                var error = await ReadErrorAsync(response, cancellationToken);
+                var error = await DriveMessages.ReadErrorAsync(response, cancellationToken);
                 if (response.StatusCode == HttpStatusCode.Unauthorized && attempt == 0)
                 {
                     token = await _tokens.RefreshAsync(cancellationToken);
@@ -261,73 +261,7 @@ public sealed class DriveClient
         }
     }
 
-    private static async Task<DriveException> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        var reason = response.StatusCode.ToString();
-        var message = body.Length > 300 ? body[..300] : body;
-        try
-        {
-            if (JsonNode.Parse(body)?["error"] is JsonObject error)
-            {
-                message = error["message"]?.GetValue<string>() ?? message;
-                reason = error["errors"]?[0]?["reason"]?.GetValue<string>() ?? reason;
-            }
-        }
-        catch (JsonException)
-        {
-            // Not Drive's JSON error (a proxy's page): keep the status and the text.
-        }
-
-        return new DriveException(response.StatusCode, reason, message);
-    }
-
-    private static JsonObject Metadata(string name, string parentId, IReadOnlyDictionary<string, string>? appProperties, string mimeType, string? id)
-    {
-        var metadata = new JsonObject { ["name"] = name, ["mimeType"] = mimeType, ["parents"] = new JsonArray(parentId) };
-        if (id is not null)
-        {
-            metadata["id"] = id;
-        }
-
-        if (appProperties is not null)
-        {
-            var properties = new JsonObject();
-            foreach (var (key, value) in appProperties)
-            {
-                properties[key] = value;
-            }
-
-            metadata["appProperties"] = properties;
-        }
-
-        return metadata;
-    }
-
     private Uri FileUri(string fileId) => new(_files + "/" + Uri.EscapeDataString(fileId));
-
-    private static Uri Query(Uri uri, params (string Name, string Value)[] parameters)
-    {
-        var builder = new StringBuilder(uri.Query.Length > 1 ? uri.Query : "?");
-        foreach (var (name, value) in parameters)
-        {
-            if (builder.Length > 1)
-            {
-                builder.Append('&');
-            }
-
-            builder.Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
-        }
-
-        return new UriBuilder(uri) { Query = builder.ToString()[1..] }.Uri;
-    }
-
-    private static long? ParseRangeEnd(string range)
-    {
-        // "bytes=0-524287"
-        var dash = range.LastIndexOf('-');
-        return dash > 0 && long.TryParse(range.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var end) ? end : null;
-    }
 
     private sealed record FileList
     {

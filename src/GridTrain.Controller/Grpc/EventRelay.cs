@@ -1,4 +1,5 @@
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 
 namespace GridTrain.Controller.Grpc;
 

@@ -1,7 +1,8 @@
 using Grpc.Core;
 using GridTrain.Contracts.Mapping;
 using GridTrain.Controller.Security;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Protos.V1;
 
 namespace GridTrain.Controller.Grpc;

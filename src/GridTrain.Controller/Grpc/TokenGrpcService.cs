@@ -2,7 +2,6 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using GridTrain.Controller.Security;
 using GridTrain.Protos.V1;
-using DomainRole = GridTrain.Domain.Security.TokenRole;
 
 namespace GridTrain.Controller.Grpc;
 
@@ -14,12 +13,12 @@ internal sealed class TokenGrpcService(TokenRegistry tokens) : TokenService.Toke
         FleetGrpcService.RequireAdmin(context);
         var role = request.Role switch
         {
-            TokenRole.Unspecified or TokenRole.User => DomainRole.User,
-            TokenRole.Admin => DomainRole.Admin,
-            TokenRole.AgentJoin => DomainRole.AgentJoin,
+            TokenRole.Unspecified or TokenRole.User => Domain.Security.TokenRole.User,
+            TokenRole.Admin => Domain.Security.TokenRole.Admin,
+            TokenRole.AgentJoin => Domain.Security.TokenRole.AgentJoin,
             _ => throw RequestLimits.Invalid($"role: unknown role {(int)request.Role}; use user, admin or agent-join"),
         };
-        var user = role == DomainRole.AgentJoin && request.User.Length == 0 ? "agents" : request.User;
+        var user = role == Domain.Security.TokenRole.AgentJoin && request.User.Length == 0 ? "agents" : request.User;
         RequestLimits.UserName(user, "user");
         RequestLimits.Text(request.Description, "description", RequestLimits.MaxDescription);
         var (text, token) = await tokens.CreateAsync(user, role, request.Description, context.Caller().User, context.CancellationToken);
@@ -59,11 +58,11 @@ internal sealed class TokenGrpcService(TokenRegistry tokens) : TokenService.Toke
         RevokedAt = token.RevokedAt is { } revoked ? Timestamp.FromDateTimeOffset(revoked) : null,
     };
 
-    private static TokenRole ToProto(DomainRole role) => role switch
+    private static TokenRole ToProto(Domain.Security.TokenRole role) => role switch
     {
-        DomainRole.User => TokenRole.User,
-        DomainRole.Admin => TokenRole.Admin,
-        DomainRole.AgentJoin => TokenRole.AgentJoin,
+        Domain.Security.TokenRole.User => TokenRole.User,
+        Domain.Security.TokenRole.Admin => TokenRole.Admin,
+        Domain.Security.TokenRole.AgentJoin => TokenRole.AgentJoin,
         _ => TokenRole.Unspecified,
     };
 }

@@ -1,4 +1,5 @@
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using Microsoft.Extensions.Hosting;
 
 namespace GridTrain.Controller.Hosting;

@@ -18,8 +18,8 @@ public sealed record CsvDataSpec
     /// <summary>Header names of the feature columns; empty means every column but the label.</summary>
     public IReadOnlyList<string> FeatureColumns { get; init; } = [];
 
-    /// <summary><c>standard</c> (zero mean, unit variance), <c>minmax</c> ([0, 1]) or <c>none</c>; default <c>standard</c>. Statistics come from the training rows.</summary>
-    public string Normalization { get; init; } = "standard";
+    /// <summary>Default <see cref="CsvNormalization.Standard"/>. Statistics come from the training rows.</summary>
+    public CsvNormalization Normalization { get; init; } = JobSpecDefaults.Normalization;
 
     /// <summary>Share of rows held out for testing when there is no <see cref="TestPath"/>, in [0, 0.9]; 0 means 0.2.</summary>
     public double TestFraction { get; init; }

@@ -6,8 +6,8 @@ namespace GridTrain.Domain.Jobs;
 /// </summary>
 public sealed record EarlyStoppingSpec
 {
-    /// <summary><c>test_loss</c> (lower is better) or <c>test_accuracy</c> (higher is better); default <c>test_loss</c>.</summary>
-    public string Metric { get; init; } = "test_loss";
+    /// <summary>Default <see cref="EvaluationMetric.TestLoss"/>.</summary>
+    public EvaluationMetric Metric { get; init; } = JobSpecDefaults.Metric;
 
     /// <summary>Epochs without improvement before stopping; 0 means 3.</summary>
     public int Patience { get; init; }

@@ -1,6 +1,6 @@
 namespace GridTrain.Domain.Jobs;
 
-/// <summary>Everything needed to run one training job. Defaults are applied by <see cref="JobSpecValidator"/>.</summary>
+/// <summary>Everything needed to run one training job. Values left at 0 take their defaults (<see cref="JobSpecDefaults"/>) when validated.</summary>
 public sealed record JobSpec
 {
     public required ModelSpec Model { get; init; }
@@ -14,8 +14,8 @@ public sealed record JobSpec
     /// <summary>Intra-op threads for the job's process; 0 means the agent's per-job limit.</summary>
     public int Threads { get; init; }
 
-    /// <summary><c>auto</c> (CUDA when the agent has it, else the CPU), <c>cpu</c> or <c>cuda</c>; default <c>auto</c>.</summary>
-    public string Device { get; init; } = "auto";
+    /// <summary>Where the job's tensors live; default <see cref="DeviceKind.Auto"/>.</summary>
+    public DeviceKind Device { get; init; } = JobSpecDefaults.Device;
 
     public string DisplayName { get; init; } = "";
 }
@@ -23,7 +23,7 @@ public sealed record JobSpec
 /// <summary>The model: built-in <c>mlp</c>, <c>cnn</c> or <c>resnet</c>, or the user's own <c>torchscript</c> module.</summary>
 public sealed record ModelSpec
 {
-    public required string Name { get; init; }
+    public required ModelKind Name { get; init; }
 
     /// <summary>Hidden layer widths for <c>mlp</c>; empty means [128].</summary>
     public IReadOnlyList<int> HiddenSizes { get; init; } = [];
@@ -64,33 +64,33 @@ public sealed record SyntheticDataSpec
     /// <summary>0 means <see cref="TrainExamples"/> / 5.</summary>
     public int TestExamples { get; init; }
 
-    /// <summary>Default 28.</summary>
-    public int ImageSize { get; init; } = 28;
+    /// <summary>0 means <see cref="JobSpecDefaults.SyntheticImageSize"/>.</summary>
+    public int ImageSize { get; init; } = JobSpecDefaults.SyntheticImageSize;
 
-    /// <summary>Default 10.</summary>
-    public int Classes { get; init; } = 10;
+    /// <summary>0 means <see cref="JobSpecDefaults.SyntheticClasses"/>.</summary>
+    public int Classes { get; init; } = JobSpecDefaults.SyntheticClasses;
 }
 
 /// <summary>Optimizer and loop settings.</summary>
 public sealed record Hyperparameters
 {
-    /// <summary><c>sgd</c>, <c>adam</c> or <c>adamw</c>; default <c>adam</c>.</summary>
-    public string Optimizer { get; init; } = "adam";
+    /// <summary>Default <see cref="OptimizerKind.Adam"/>.</summary>
+    public OptimizerKind Optimizer { get; init; } = JobSpecDefaults.Optimizer;
 
-    /// <summary>0 means 0.001 for adam, 0.01 for sgd.</summary>
+    /// <summary>0 means 0.001 for adam and adamw, 0.01 for sgd.</summary>
     public double LearningRate { get; init; }
 
-    /// <summary>Default 64.</summary>
-    public int BatchSize { get; init; } = 64;
+    /// <summary>0 means <see cref="JobSpecDefaults.BatchSize"/>.</summary>
+    public int BatchSize { get; init; } = JobSpecDefaults.BatchSize;
 
-    /// <summary>Default 1.</summary>
-    public int Epochs { get; init; } = 1;
+    /// <summary>0 means <see cref="JobSpecDefaults.Epochs"/>.</summary>
+    public int Epochs { get; init; } = JobSpecDefaults.Epochs;
 
     /// <summary>Stop after this many steps; 0 means no limit.</summary>
     public long MaxSteps { get; init; }
 
-    /// <summary>Default 1.</summary>
-    public long Seed { get; init; } = 1;
+    /// <summary>Default <see cref="JobSpecDefaults.Seed"/>.</summary>
+    public long Seed { get; init; } = JobSpecDefaults.Seed;
 
     /// <summary>SGD momentum in [0, 1); default 0.</summary>
     public double Momentum { get; init; }
@@ -117,6 +117,6 @@ public sealed record CheckpointPolicy
     /// <summary>Every N steps; 0 means only at epoch ends and at the end.</summary>
     public int EverySteps { get; init; }
 
-    /// <summary>Newest checkpoints kept; default 3.</summary>
-    public int KeepLast { get; init; } = 3;
+    /// <summary>Newest checkpoints kept; 0 means <see cref="JobSpecDefaults.KeepLast"/>.</summary>
+    public int KeepLast { get; init; } = JobSpecDefaults.KeepLast;
 }

@@ -7,8 +7,8 @@ namespace GridTrain.Domain.Jobs;
 /// </summary>
 public sealed record LearningRateSchedule
 {
-    /// <summary><c>constant</c>, <c>step</c> or <c>cosine</c>; default <c>constant</c>.</summary>
-    public string Name { get; init; } = "constant";
+    /// <summary>Default <see cref="ScheduleKind.Constant"/>.</summary>
+    public ScheduleKind Name { get; init; } = JobSpecDefaults.Schedule;
 
     /// <summary>For <c>step</c>: epochs between two decays; 0 means 1.</summary>
     public int StepEpochs { get; init; }

@@ -14,4 +14,7 @@ public sealed class QuotaOptions
 
     /// <summary>Over quota: true queues the session until the quota allows it; false refuses it (RESOURCE_EXHAUSTED). Default false.</summary>
     public bool QueueWhenOverQuota { get; set; }
+
+    /// <summary>Whether any limit is set.</summary>
+    public bool IsSet => MaxConcurrentGpus > 0 || GpuHoursPerWindow > 0;
 }

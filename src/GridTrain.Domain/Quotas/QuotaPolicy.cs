@@ -38,4 +38,40 @@ public static class QuotaPolicy
 
         return null;
     }
+
+    /// <summary>Why a new session of <paramref name="owner"/> asking for <paramref name="gpus"/> GPUs does not fit now, or null when it does (or no quota is set).</summary>
+    public static string? RefusalFor(string owner, int gpus, IReadOnlyList<Session> sessions, QuotaOptions options, DateTimeOffset now)
+    {
+        if (gpus == 0 || !options.IsSet)
+        {
+            return null;
+        }
+
+        return Refusal(gpus, Measure(owner, sessions, options, now), sessions.Where(s => s.Owner == owner), now);
+    }
+
+    /// <summary>The pending sessions their owners' quotas allow now, in placement order (priority, then queue order); the rest wait.</summary>
+    public static List<Session> Admit(IReadOnlyList<Session> pending, IReadOnlyList<Session> all, QuotaOptions options, DateTimeOffset now)
+    {
+        if (!options.IsSet)
+        {
+            return [.. pending];
+        }
+
+        var granted = new Dictionary<string, int>(StringComparer.Ordinal);
+        var allowed = new List<Session>();
+        foreach (var session in pending.OrderByDescending(s => s.Priority).ThenBy(s => s.QueueOrder))
+        {
+            var gpus = session.Resources.Runtime == Runtime.Gpu ? session.Resources.GpuCount : 0;
+            var usage = Measure(session.Owner, all, options, now);
+            usage = usage with { ConcurrentGpus = usage.ConcurrentGpus + granted.GetValueOrDefault(session.Owner) };
+            if (Refusal(gpus, usage, all.Where(s => s.Owner == session.Owner), now) is null)
+            {
+                granted[session.Owner] = granted.GetValueOrDefault(session.Owner) + gpus;
+                allowed.Add(session);
+            }
+        }
+
+        return allowed;
+    }
 }

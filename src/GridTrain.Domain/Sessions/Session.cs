@@ -98,6 +98,15 @@ public sealed record Session
     public Session End(SessionState final, string reason, DateTimeOffset now) =>
         Move(final, reason, now) with { AgentId = null, GpuIndexes = [], EvictingReason = null, EvictionGraceEndsAt = null };
 
+    /// <summary>The session with unset eviction timeouts (stored before idle eviction existed) set to the deployment defaults, counted from its creation.</summary>
+    public Session WithEvictionDefaults(TimeSpan defaultIdleTimeout, TimeSpan defaultMaxLifetime) => this with
+    {
+        IdleTimeout = IdleTimeout > TimeSpan.Zero ? IdleTimeout : defaultIdleTimeout,
+        MaxLifetime = MaxLifetime > TimeSpan.Zero ? MaxLifetime : defaultMaxLifetime,
+        LifetimeStartedAt = LifetimeStartedAt == default ? CreatedAt : LifetimeStartedAt,
+        LastActivityAt = LastActivityAt == default ? CreatedAt : LastActivityAt,
+    };
+
     /// <summary>Back to the queue after an eviction; its lifetime and idle clock start again.</summary>
     public Session Resume(DateTimeOffset now) =>
         Move(SessionState.Pending, "resumed; waiting for an agent with free capacity", now) with

@@ -139,7 +139,7 @@ internal static class CsvDataLoader
         var columns = string.Join(",", spec.FeatureColumns);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"csv sha256={Convert.ToHexStringLower(hash.GetHashAndReset())} label={spec.LabelColumn} features=[{columns}] normalization={spec.Normalization} features={features} classes={classes} train={train} test={test}");
+            $"csv sha256={Convert.ToHexStringLower(hash.GetHashAndReset())} label={spec.LabelColumn} features=[{columns}] normalization={Choice<CsvNormalization>.NameOf(spec.Normalization)} features={features} classes={classes} train={train} test={test}");
     }
 
     private static LabeledImages ToTensors(float[] features, long[] labels)

@@ -1,3 +1,5 @@
+using GridTrain.Domain.Jobs;
+
 namespace GridTrain.Training.Data;
 
 /// <summary>Per-feature shift and scale fitted on the training rows: <c>(x - shift) / scale</c>.</summary>
@@ -13,15 +15,15 @@ internal sealed class FeatureNormalizer
     }
 
     /// <summary><c>standard</c>: mean and standard deviation; <c>minmax</c>: minimum and range; <c>none</c>: identity. A constant feature keeps scale 1.</summary>
-    public static FeatureNormalizer Fit(string normalization, double[][] rows)
+    public static FeatureNormalizer Fit(CsvNormalization normalization, double[][] rows)
     {
         var width = rows.Length > 0 ? rows[0].Length : 0;
         var shift = new double[width];
         var scale = Enumerable.Repeat(1.0, width).ToArray();
-        for (var f = 0; f < width && normalization != "none"; f++)
+        for (var f = 0; f < width && normalization != CsvNormalization.None; f++)
         {
             var column = rows.Select(r => r[f]).ToArray();
-            if (normalization == "minmax")
+            if (normalization == CsvNormalization.MinMax)
             {
                 shift[f] = column.Min();
                 var range = column.Max() - shift[f];

@@ -1,3 +1,4 @@
+using GridTrain.Domain.Jobs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,14 +8,14 @@ namespace GridTrain.Training;
 internal static class DeviceSelector
 {
     /// <summary><c>auto</c>: CUDA when available, else the CPU; <c>cuda</c> without CUDA is a user error.</summary>
-    public static Device Resolve(string device, Func<bool> cudaAvailable)
+    public static Device Resolve(DeviceKind device, Func<bool> cudaAvailable)
     {
         var hasCuda = cudaAvailable();
         return device switch
         {
-            "cpu" => CPU,
-            "cuda" when hasCuda => CUDA,
-            "cuda" => throw new TrainingUserException(
+            DeviceKind.Cpu => CPU,
+            DeviceKind.Cuda when hasCuda => CUDA,
+            DeviceKind.Cuda => throw new TrainingUserException(
                 "spec.device: cuda was asked for, but this agent has no usable CUDA device (torch.cuda.is_available() is false: no GPU leased to the job, or a CPU-only libtorch); use device auto or cpu, or run in a session with GPUs"),
             _ => hasCuda ? CUDA : CPU,
         };

@@ -37,10 +37,10 @@ internal sealed class LearningRates
 
         switch (_schedule.Name)
         {
-            case "step":
+            case ScheduleKind.Step:
                 var decays = stepsTaken / _stepsPerEpoch / _schedule.StepEpochs;
                 return _baseRate * Math.Pow(_schedule.Gamma, decays);
-            case "cosine":
+            case ScheduleKind.Cosine:
                 var span = Math.Max(1, _totalSteps - warmup - 1);
                 var progress = Math.Min(1.0, (double)(stepsTaken - warmup) / span);
                 return _schedule.MinLearningRate + ((_baseRate - _schedule.MinLearningRate) * (1 + Math.Cos(Math.PI * progress)) / 2);

@@ -13,12 +13,12 @@ internal sealed class MetricTracker
     public MetricTracker(EarlyStoppingSpec? earlyStopping)
     {
         _earlyStopping = earlyStopping;
-        Metric = earlyStopping?.Metric ?? "test_loss";
+        Metric = earlyStopping?.Metric ?? JobSpecDefaults.Metric;
     }
 
-    public string Metric { get; }
+    public EvaluationMetric Metric { get; }
 
-    public bool HigherIsBetter => Metric == "test_accuracy";
+    public bool HigherIsBetter => Metric == EvaluationMetric.TestAccuracy;
 
     public double ValueOf(Evaluation evaluation) => HigherIsBetter ? evaluation.Accuracy : evaluation.Loss;
 

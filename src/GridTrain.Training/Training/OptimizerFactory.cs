@@ -9,10 +9,9 @@ internal static class OptimizerFactory
 {
     public static OptimizerHelper Create(Hyperparameters h, IEnumerable<Parameter> parameters) => h.Optimizer switch
     {
-        "sgd" => torch.optim.SGD(parameters, h.LearningRate, momentum: h.Momentum, weight_decay: h.WeightDecay, nesterov: h.Nesterov),
-        "adam" => torch.optim.Adam(parameters, h.LearningRate, weight_decay: h.WeightDecay),
-        "adamw" => torch.optim.AdamW(parameters, h.LearningRate, weight_decay: h.WeightDecay),
-        _ => throw new TrainingUserException(
-            $"spec.hyperparameters.optimizer: unknown optimizer '{h.Optimizer}'; use one of {string.Join(", ", JobSpecValidator.Optimizers.Order())}"),
+        OptimizerKind.Sgd => torch.optim.SGD(parameters, h.LearningRate, momentum: h.Momentum, weight_decay: h.WeightDecay, nesterov: h.Nesterov),
+        OptimizerKind.Adam => torch.optim.Adam(parameters, h.LearningRate, weight_decay: h.WeightDecay),
+        OptimizerKind.AdamW => torch.optim.AdamW(parameters, h.LearningRate, weight_decay: h.WeightDecay),
+        _ => throw new ArgumentOutOfRangeException(nameof(h), h.Optimizer, "not an optimizer"),
     };
 }

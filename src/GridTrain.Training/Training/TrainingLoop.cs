@@ -116,7 +116,7 @@ internal sealed class TrainingLoop
             {
                 _report(new LogWritten("stdout", string.Create(
                     CultureInfo.InvariantCulture,
-                    $"early stopping after epoch {cursor.Epoch}: {_metric.Metric} has not improved for {cursor.Best.StaleEpochs} epochs (best {cursor.Best.Metric:G6} at epoch {cursor.Best.Epoch})")));
+                    $"early stopping after epoch {cursor.Epoch}: {Choice<EvaluationMetric>.NameOf(_metric.Metric)} has not improved for {cursor.Best.StaleEpochs} epochs (best {cursor.Best.Metric:G6} at epoch {cursor.Best.Epoch})")));
             }
         }
 

@@ -2,7 +2,8 @@ using GridTrain.Agent.Connection;
 using GridTrain.Agent.Gpu;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Jobs.Processes;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -120,14 +121,14 @@ internal sealed class AgentHarness : IAsyncDisposable
     /// <summary>Asks for a heartbeat now, as a change inside the agent does.</summary>
     public void PullHeartbeat() => _services.GetRequiredService<HeartbeatTrigger>().Pull();
 
-    public Task SendAsync(AgentCommand command) => Link.Commands.Writer.WriteAsync(command).AsTask();
+    public Task SendAsync(AgentDirective command) => Link.Commands.Writer.WriteAsync(command).AsTask();
 
     public static StartJob Start(string jobId, long epoch, int attempt = 1, string sessionId = "ses-1") =>
         new(jobId, sessionId, epoch, attempt, Spec(), [], null);
 
     public static JobSpec Spec() => new()
     {
-        Model = new ModelSpec { Name = "mlp" },
+        Model = new ModelSpec { Name = ModelKind.Mlp },
         Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = 100 } },
     };
 

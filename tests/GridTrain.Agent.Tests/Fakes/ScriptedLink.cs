@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using GridTrain.Agent.Connection;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 
 namespace GridTrain.Agent.Tests.Fakes;
@@ -15,7 +16,7 @@ internal sealed class ScriptedLink : IControllerLink
     private volatile bool _unreachable;
 
     /// <summary>Commands for the agent, delivered in the order written.</summary>
-    public Channel<AgentCommand> Commands { get; } = Channel.CreateUnbounded<AgentCommand>();
+    public Channel<AgentDirective> Commands { get; } = Channel.CreateUnbounded<AgentDirective>();
 
     public Channel<AgentRegistrationRequest> Registrations { get; } = Channel.CreateUnbounded<AgentRegistrationRequest>();
 
@@ -61,7 +62,7 @@ internal sealed class ScriptedLink : IControllerLink
         return await Answer(holdings).WaitAsync(cancellationToken);
     }
 
-    public async IAsyncEnumerable<AgentCommand> ReceiveCommandsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<AgentDirective> ReceiveCommandsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var command in Commands.Reader.ReadAllAsync(cancellationToken))
         {

@@ -1,7 +1,6 @@
 using GridTrain.Agent.Gpu;
 using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
-using GpuDevice = GridTrain.Domain.Agents.GpuDevice;
 
 namespace GridTrain.IntegrationTests.AgentProtocol;
 
@@ -12,9 +11,9 @@ namespace GridTrain.IntegrationTests.AgentProtocol;
 public sealed class GpuUtilizationReportTests : IAsyncLifetime
 {
     private readonly FakeGpuMonitor _gpus = new(
-        new GpuDevice(0, "GPU-aaaaaaaa-0000-0000-0000-000000000000", "NVIDIA L4", 24L << 30),
-        new GpuDevice(1, "GPU-bbbbbbbb-0000-0000-0000-000000000000", "NVIDIA L4", 24L << 30),
-        new GpuDevice(2, "GPU-cccccccc-0000-0000-0000-000000000000", "NVIDIA L4", 24L << 30));
+        new Domain.Agents.GpuDevice(0, "GPU-aaaaaaaa-0000-0000-0000-000000000000", "NVIDIA L4", 24L << 30),
+        new Domain.Agents.GpuDevice(1, "GPU-bbbbbbbb-0000-0000-0000-000000000000", "NVIDIA L4", 24L << 30),
+        new Domain.Agents.GpuDevice(2, "GPU-cccccccc-0000-0000-0000-000000000000", "NVIDIA L4", 24L << 30));
 
     private ScriptedAgent _grid = null!;
 

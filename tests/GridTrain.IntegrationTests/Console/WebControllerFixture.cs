@@ -1,7 +1,8 @@
 using System.Net;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Quotas;
 
 namespace GridTrain.IntegrationTests.Console;

@@ -7,8 +7,8 @@ using GridTrain.Agent.Metrics;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;
 using GridTrain.Controller.Metrics;
-using GpuDevice = GridTrain.Domain.Agents.GpuDevice;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,8 +28,8 @@ public sealed class AgentGpuMetricsTests : IAsyncLifetime
     private readonly string _root = Directory.CreateTempSubdirectory("gridtrain-gpu-metrics-").FullName;
     private readonly CancellationTokenSource _stop = new();
     private readonly FakeGpuMonitor _gpus = new(
-        new GpuDevice(0, "GPU-11111111-2222-3333-4444-555555555555", "NVIDIA L4", 24L << 30),
-        new GpuDevice(1, "GPU-66666666-7777-8888-9999-000000000000", "NVIDIA L4", 24L << 30));
+        new Domain.Agents.GpuDevice(0, "GPU-11111111-2222-3333-4444-555555555555", "NVIDIA L4", 24L << 30),
+        new Domain.Agents.GpuDevice(1, "GPU-66666666-7777-8888-9999-000000000000", "NVIDIA L4", 24L << 30));
 
     private ControllerServer _controller = null!;
     private ServiceProvider _agentServices = null!;

@@ -3,7 +3,8 @@ using System.Security.Cryptography;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;
 using GridTrain.Controller.Security;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
 

@@ -1,6 +1,7 @@
 using GridTrain.Controller.Storage;
 using GridTrain.Domain.Agents;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Security;
 using GridTrain.Domain.Sessions;
@@ -46,7 +47,7 @@ public abstract class GridStoreContract
         {
             Id = $"job-{id}",
             SessionId = session.Id,
-            Spec = new JobSpec { Model = new ModelSpec { Name = "mlp", HiddenSizes = [64, 32] }, Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = 10 } } },
+            Spec = new JobSpec { Model = new ModelSpec { Name = ModelKind.Mlp, HiddenSizes = [64, 32] }, Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = 10 } } },
             State = JobState.Failed,
             Attempt = 2,
             Progress = new ProgressReported(5, 10, 1, 0.5, double.NaN, 3),
@@ -122,7 +123,7 @@ public abstract class GridStoreContract
         var changes = new GridChanges();
         foreach (var (job, session) in new[] { ("a", "s1"), ("b", "s1"), ("c", "s2") })
         {
-            changes.Put(new Job { Id = $"job-{id}-{job}", SessionId = $"ses-{id}-{session}", Spec = new JobSpec { Model = new ModelSpec { Name = "mlp" }, Data = new DataSpec() }, CreatedAt = s_now });
+            changes.Put(new Job { Id = $"job-{id}-{job}", SessionId = $"ses-{id}-{session}", Spec = new JobSpec { Model = new ModelSpec { Name = ModelKind.Mlp }, Data = new DataSpec() }, CreatedAt = s_now });
         }
 
         await store.SaveAsync(changes, default);
@@ -137,7 +138,7 @@ public abstract class GridStoreContract
         var grid = Coordinator(store);
         var registration = await grid.RegisterAgentAsync($"node-{Unique()}", new Inventory(4, 1L << 30, [], 1), "test", [], [], default);
         await grid.OpenCommandStreamAsync(registration.Agent.Id, default);
-        var job = await grid.SubmitBatchJobAsync(ResourceRequest.Cpu, 0, new JobSpec { Model = new ModelSpec { Name = "mlp" }, Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = 8 } } }, default);
+        var job = await grid.SubmitBatchJobAsync(ResourceRequest.Cpu, 0, new JobSpec { Model = new ModelSpec { Name = ModelKind.Mlp }, Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = 8 } } }, default);
 
         var restarted = Coordinator(await ReopenAsync(store));
 

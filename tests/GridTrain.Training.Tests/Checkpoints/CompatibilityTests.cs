@@ -61,7 +61,7 @@ public sealed class CompatibilityTests : IDisposable
     public void Resume_OtherModelShape_IsRefused()
     {
         var first = Trainer.Run(Jobs.Request(Jobs.Synthetic(), _directory.Combine("one")), _ => { }, CancellationToken.None);
-        var wider = Jobs.Synthetic(epochs: 2) with { Model = new ModelSpec { Name = "mlp", HiddenSizes = [64] } };
+        var wider = Jobs.Synthetic(epochs: 2) with { Model = new ModelSpec { Name = ModelKind.Mlp, HiddenSizes = [64] } };
 
         var error = Assert.Throws<TrainingUserException>(() =>
             Trainer.Run(Jobs.Request(wider, _directory.Combine("two"), first.CheckpointPath), _ => { }, CancellationToken.None));

@@ -34,7 +34,7 @@ public sealed class CsvDataLoaderTests : IDisposable
     {
         var path = _directory.Combine("train.csv");
         File.WriteAllLines(path, ["id,x,y,class", "7,0,4,1", "8,5,2,0", "9,10,0,1"]);
-        var spec = new CsvDataSpec { TrainPath = path, TestPath = path, LabelColumn = "class", FeatureColumns = ["y", "x"], Normalization = "minmax" };
+        var spec = new CsvDataSpec { TrainPath = path, TestPath = path, LabelColumn = "class", FeatureColumns = ["y", "x"], Normalization = CsvNormalization.MinMax };
 
         using var data = CsvDataLoader.Load(spec, seed: 1, trainLimit: 0, testLimit: 0);
 

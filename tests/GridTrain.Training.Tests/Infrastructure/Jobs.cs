@@ -18,11 +18,11 @@ public static class Jobs
         int everySteps = 0,
         int keepLast = 3) => new()
         {
-            Model = new ModelSpec { Name = model },
+            Model = new ModelSpec { Name = Spelled<ModelKind>(model) },
             Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = trainExamples, ImageSize = imageSize, Classes = 10 } },
             Hyperparameters = new Hyperparameters
             {
-                Optimizer = optimizer,
+                Optimizer = Spelled<OptimizerKind>(optimizer),
                 LearningRate = learningRate,
                 Momentum = momentum,
                 BatchSize = batchSize,
@@ -57,4 +57,9 @@ public static class Jobs
         ResumeFrom = resumeFrom,
         Threads = 2,
     };
+
+    /// <summary>The choice spelled <paramref name="name"/>, as a job file would give it.</summary>
+    public static T Spelled<T>(string name)
+        where T : struct, Enum =>
+        Choice<T>.TryParse(name, out var value) ? value : throw new ArgumentException($"no {typeof(T).Name} is spelled '{name}'", nameof(name));
 }

@@ -13,7 +13,7 @@ public sealed class ModelFactoryTests
     [InlineData(64)]
     public void Cnn_AnyImageSize_GivesOneLogitPerClass(int size)
     {
-        using var model = ModelFactory.Create(new ModelSpec { Name = "cnn" }, new ImageShape(1, size, size), classes: 7);
+        using var model = ModelFactory.Create(new ModelSpec { Name = ModelKind.Cnn }, new ImageShape(1, size, size), classes: 7);
         using var input = torch.rand(3, 1, size, size);
 
         using var output = model.call(input);
@@ -24,7 +24,7 @@ public sealed class ModelFactoryTests
     [Fact]
     public void Cnn_FashionMnist_HasTheReferenceLayers()
     {
-        using var model = ModelFactory.Create(new ModelSpec { Name = "cnn" }, new ImageShape(1, 28, 28), classes: 10);
+        using var model = ModelFactory.Create(new ModelSpec { Name = ModelKind.Cnn }, new ImageShape(1, 28, 28), classes: 10);
 
         var shapes = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
 
@@ -38,13 +38,13 @@ public sealed class ModelFactoryTests
     [Fact]
     public void Cnn_ImageSmallerThanFourPixels_IsAUserError()
     {
-        Assert.Throws<TrainingUserException>(() => ModelFactory.Create(new ModelSpec { Name = "cnn" }, new ImageShape(1, 3, 3), classes: 10));
+        Assert.Throws<TrainingUserException>(() => ModelFactory.Create(new ModelSpec { Name = ModelKind.Cnn }, new ImageShape(1, 3, 3), classes: 10));
     }
 
     [Fact]
     public void Mlp_HiddenSizes_BuildOneLayerEach()
     {
-        using var model = ModelFactory.Create(new ModelSpec { Name = "mlp", HiddenSizes = [32, 16] }, new ImageShape(1, 8, 8), classes: 10);
+        using var model = ModelFactory.Create(new ModelSpec { Name = ModelKind.Mlp, HiddenSizes = [32, 16] }, new ImageShape(1, 8, 8), classes: 10);
 
         var shapes = model.named_parameters().Where(p => p.name.EndsWith(".weight", StringComparison.Ordinal)).Select(p => p.parameter.shape).ToList();
 
@@ -54,7 +54,7 @@ public sealed class ModelFactoryTests
     [Fact]
     public void Mlp_NoHiddenSizes_UsesOneLayerOf128()
     {
-        using var model = ModelFactory.Create(new ModelSpec { Name = "mlp" }, new ImageShape(1, 28, 28), classes: 10);
+        using var model = ModelFactory.Create(new ModelSpec { Name = ModelKind.Mlp }, new ImageShape(1, 28, 28), classes: 10);
 
         Assert.Equal([128L, 784], model.named_parameters().First().parameter.shape);
     }

@@ -20,7 +20,7 @@ public sealed class TorchScriptTests : IDisposable
 
     public static JobSpec Spec(TorchScriptSpec script, int epochs = 2) => Jobs.Synthetic(trainExamples: 600, imageSize: 8, batchSize: 32, epochs: epochs, learningRate: 0.01) with
     {
-        Model = new ModelSpec { Name = "torchscript", TorchScript = script },
+        Model = new ModelSpec { Name = ModelKind.TorchScript, TorchScript = script },
     };
 
     [Fact]

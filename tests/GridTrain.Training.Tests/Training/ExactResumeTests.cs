@@ -32,9 +32,9 @@ public sealed class ExactResumeTests : IDisposable
                 {
                     Nesterov = optimizer == "sgd",
                     WeightDecay = 0.001,
-                    Schedule = new LearningRateSchedule { Name = "cosine", WarmupSteps = 3 },
+                    Schedule = new LearningRateSchedule { Name = ScheduleKind.Cosine, WarmupSteps = 3 },
                     GradientClipNorm = 0.5,
-                    EarlyStopping = new EarlyStoppingSpec { Metric = "test_accuracy", Patience = 10 },
+                    EarlyStopping = new EarlyStoppingSpec { Metric = EvaluationMetric.TestAccuracy, Patience = 10 },
                 },
             };
         }

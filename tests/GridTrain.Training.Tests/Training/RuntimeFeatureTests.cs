@@ -20,7 +20,7 @@ public sealed class RuntimeFeatureTests : IDisposable
         Jobs.WriteCsv(path, rows: 300);
         var spec = Jobs.Synthetic(model: "mlp", batchSize: 16, epochs: 4) with
         {
-            Model = new ModelSpec { Name = "mlp", HiddenSizes = [16, 16] },
+            Model = new ModelSpec { Name = ModelKind.Mlp, HiddenSizes = [16, 16] },
             Data = new DataSpec { Csv = new CsvDataSpec { TrainPath = path, LabelColumn = "species" } },
         };
         var log = new EventLog();
@@ -50,7 +50,7 @@ public sealed class RuntimeFeatureTests : IDisposable
     public void ResNetWithAdamWCosineAndClipping_Trains()
     {
         var spec = Jobs.Synthetic(model: "resnet", trainExamples: 600, imageSize: 12, batchSize: 32, epochs: 2, optimizer: "adamw", learningRate: 0.01);
-        spec = spec with { Hyperparameters = spec.Hyperparameters with { Schedule = new LearningRateSchedule { Name = "cosine", WarmupSteps = 5 }, GradientClipNorm = 1 } };
+        spec = spec with { Hyperparameters = spec.Hyperparameters with { Schedule = new LearningRateSchedule { Name = ScheduleKind.Cosine, WarmupSteps = 5 }, GradientClipNorm = 1 } };
 
         var outcome = Trainer.Run(Jobs.Request(spec, _directory.Path), _ => { }, CancellationToken.None);
 
@@ -84,7 +84,7 @@ public sealed class RuntimeFeatureTests : IDisposable
     {
         // gamma 1e-9 after epoch 1: SGD moves the weights in epoch 1 and (almost) not at all in epochs 2 and 3.
         var spec = Jobs.Synthetic(model: "mlp", trainExamples: 128, batchSize: 32, epochs: 3, optimizer: "sgd", learningRate: 0.5);
-        spec = spec with { Hyperparameters = spec.Hyperparameters with { Schedule = new LearningRateSchedule { Name = "step", StepEpochs = 1, Gamma = 1e-9 } } };
+        spec = spec with { Hyperparameters = spec.Hyperparameters with { Schedule = new LearningRateSchedule { Name = ScheduleKind.Step, StepEpochs = 1, Gamma = 1e-9 } } };
         var log = new EventLog();
 
         Trainer.Run(Jobs.Request(spec, _directory.Path), log.Report, CancellationToken.None);
@@ -107,7 +107,7 @@ public sealed class RuntimeFeatureTests : IDisposable
     {
         // min_delta 1000: only the first epoch counts as an improvement, so patience 2 ends the run after epoch 3 of 10.
         var spec = Jobs.Synthetic(model: "mlp", trainExamples: 64, batchSize: 32, epochs: 10);
-        spec = spec with { Hyperparameters = spec.Hyperparameters with { EarlyStopping = new EarlyStoppingSpec { Metric = "test_loss", Patience = 2, MinDelta = 1000 } } };
+        spec = spec with { Hyperparameters = spec.Hyperparameters with { EarlyStopping = new EarlyStoppingSpec { Metric = EvaluationMetric.TestLoss, Patience = 2, MinDelta = 1000 } } };
         var log = new EventLog();
 
         var outcome = Trainer.Run(Jobs.Request(spec, _directory.Path), log.Report, CancellationToken.None);
@@ -133,7 +133,7 @@ public sealed class RuntimeFeatureTests : IDisposable
     public void BestModel_TracksTheBestEpochByAccuracy()
     {
         var spec = Jobs.Synthetic(model: "mlp", trainExamples: 400, batchSize: 32, epochs: 3);
-        spec = spec with { Hyperparameters = spec.Hyperparameters with { EarlyStopping = new EarlyStoppingSpec { Metric = "test_accuracy", Patience = 5 } } };
+        spec = spec with { Hyperparameters = spec.Hyperparameters with { EarlyStopping = new EarlyStoppingSpec { Metric = EvaluationMetric.TestAccuracy, Patience = 5 } } };
         var log = new EventLog();
 
         var outcome = Trainer.Run(Jobs.Request(spec, _directory.Path), log.Report, CancellationToken.None);
@@ -157,7 +157,7 @@ public sealed class RuntimeFeatureTests : IDisposable
     [Fact]
     public void CudaOnACpuOnlyMachine_IsAUserErrorNamingTheDevice()
     {
-        var spec = Jobs.Synthetic() with { Device = "cuda" };
+        var spec = Jobs.Synthetic() with { Device = DeviceKind.Cuda };
 
         var error = Assert.Throws<TrainingUserException>(() => Trainer.Run(Jobs.Request(spec, _directory.Path), _ => { }, CancellationToken.None));
 
@@ -167,8 +167,8 @@ public sealed class RuntimeFeatureTests : IDisposable
     [Fact]
     public void DeviceSelector_Auto_PicksCudaOnlyWhenAvailable()
     {
-        Assert.Equal(DeviceType.CPU, DeviceSelector.Resolve("auto", () => false).type);
-        Assert.Equal(DeviceType.CPU, DeviceSelector.Resolve("cpu", () => true).type);
+        Assert.Equal(DeviceType.CPU, DeviceSelector.Resolve(DeviceKind.Auto, () => false).type);
+        Assert.Equal(DeviceType.CPU, DeviceSelector.Resolve(DeviceKind.Cpu, () => true).type);
     }
 
     [Theory]
@@ -179,7 +179,7 @@ public sealed class RuntimeFeatureTests : IDisposable
     public void OptimizerFactory_BuildsTheNamedOptimizer(string name, bool nesterov, Type expected)
     {
         using var model = torch.nn.Linear(4, 2);
-        var h = new Hyperparameters { Optimizer = name, LearningRate = 0.1, Momentum = 0.9, Nesterov = nesterov, WeightDecay = 0.01 };
+        var h = new Hyperparameters { Optimizer = Jobs.Spelled<OptimizerKind>(name), LearningRate = 0.1, Momentum = 0.9, Nesterov = nesterov, WeightDecay = 0.01 };
 
         using var optimizer = OptimizerFactory.Create(h, model.parameters());
 

@@ -84,7 +84,7 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void Run_InvalidSpec_IsAUserErrorNamingTheField()
     {
-        var spec = Jobs.Synthetic() with { Model = new ModelSpec { Name = "resnet9000" } };
+        var spec = Jobs.Synthetic() with { Model = new ModelSpec { Name = (ModelKind)9000 } };
 
         var error = Assert.Throws<TrainingUserException>(() => Trainer.Run(Jobs.Request(spec, _directory.Path), _ => { }, CancellationToken.None));
 

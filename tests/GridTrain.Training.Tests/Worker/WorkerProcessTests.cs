@@ -47,7 +47,7 @@ public sealed class WorkerProcessTests : IDisposable
     {
         var csv = _directory.Combine("table.csv");
         Jobs.WriteCsv(csv, rows: 60, nanAtRow: "10");
-        var spec = Jobs.Synthetic(batchSize: 60) with { Data = new DataSpec { Csv = new CsvDataSpec { TrainPath = csv, TestPath = csv, Normalization = "none" } } };
+        var spec = Jobs.Synthetic(batchSize: 60) with { Data = new DataSpec { Csv = new CsvDataSpec { TrainPath = csv, TestPath = csv, Normalization = CsvNormalization.None } } };
         using var worker = WorkerProcess.Start(Jobs.Request(spec, _directory.Combine("work")), _directory.Combine("request.json"));
 
         var exitCode = await worker.WaitForExitAsync();

@@ -5,7 +5,8 @@ using Grpc.Net.Client;
 using GridTrain.Agent.Hosting;
 using GridTrain.Client;
 using GridTrain.Contracts.Mapping;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -73,7 +74,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
         return new AgentInstructions([.. response.StopJobIds], [.. response.ReleaseSessionIds]);
     }
 
-    public async IAsyncEnumerable<AgentCommand> ReceiveCommandsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<AgentDirective> ReceiveCommandsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var call = _client.ReceiveCommands(new Wire.ReceiveCommandsRequest { AgentId = _agentId ?? "" }, cancellationToken: cancellationToken);
         var commands = call.ResponseStream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -153,7 +154,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
 
     private static Task<T> CallAsync<T>(Func<AsyncUnaryCall<T>> call) => CallAsync(() => call().ResponseAsync);
 
-    private AgentCommand? ToDomain(Wire.AgentCommand command)
+    private AgentDirective? ToDomain(Wire.AgentCommand command)
     {
         switch (command.CommandCase)
         {
@@ -182,7 +183,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
         }
     }
 
-    private static Wire.SessionLease ToProto(HeldSession held)
+    private static Wire.SessionLease ToProto(HeldSessionReport held)
     {
         var lease = new Wire.SessionLease { SessionId = held.SessionId, LeaseEpoch = held.LeaseEpoch };
         if (held.GpuUtilization is { } utilization)

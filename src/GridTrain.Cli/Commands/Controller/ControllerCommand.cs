@@ -3,7 +3,8 @@ using System.Net;
 using GridTrain.Cli.Errors;
 using GridTrain.Cli.Output;
 using GridTrain.Controller.Hosting;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using Microsoft.Extensions.Logging;
 
 namespace GridTrain.Cli.Commands.Controller;

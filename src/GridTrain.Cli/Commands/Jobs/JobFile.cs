@@ -5,10 +5,9 @@ using Google.Protobuf.Reflection;
 using GridTrain.Cli.Errors;
 using GridTrain.Contracts.Mapping;
 using GridTrain.Domain;
-using GridTrain.Domain.Jobs;
+using GridTrain.Protos.V1;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
-using JobSpec = GridTrain.Protos.V1.JobSpec;
 
 namespace GridTrain.Cli.Commands.Jobs;
 
@@ -60,7 +59,7 @@ internal static class JobFile
 
         try
         {
-            var validation = JobSpecValidator.Validate(spec.ToDomain());
+            var validation = Domain.Jobs.JobSpecValidator.Validate(spec.ToDomain());
             if (!validation.IsValid)
             {
                 throw new CliException(string.Join(Environment.NewLine, validation.Errors.Select(e => $"{path}: {e}")), ExitCodes.Usage);
@@ -166,9 +165,9 @@ internal static class JobFile
         try
         {
             var length = new FileInfo(modulePath).Length;
-            if (length > TorchScriptSpec.MaxModuleBytes)
+            if (length > Domain.Jobs.TorchScriptSpec.MaxModuleBytes)
             {
-                throw Problem(file, node, fieldPath, $"{modulePath} has {length} bytes; at most {TorchScriptSpec.MaxModuleBytes} can be uploaded: put it on the agent and set model.torchscript.path");
+                throw Problem(file, node, fieldPath, $"{modulePath} has {length} bytes; at most {Domain.Jobs.TorchScriptSpec.MaxModuleBytes} can be uploaded: put it on the agent and set model.torchscript.path");
             }
 
             return JsonValue.Create(System.Convert.ToBase64String(File.ReadAllBytes(modulePath)));

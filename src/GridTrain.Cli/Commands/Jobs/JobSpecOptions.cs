@@ -1,9 +1,5 @@
 using System.CommandLine;
-using GridTrain.Domain.Jobs;
 using GridTrain.Protos.V1;
-using JobSpec = GridTrain.Protos.V1.JobSpec;
-using ModelSpec = GridTrain.Protos.V1.ModelSpec;
-using DataSpec = GridTrain.Protos.V1.DataSpec;
 
 namespace GridTrain.Cli.Commands.Jobs;
 
@@ -13,7 +9,7 @@ namespace GridTrain.Cli.Commands.Jobs;
 /// </summary>
 internal sealed class JobSpecOptions
 {
-    public ChoiceOption<string> Model { get; } = new("--model", JobSpecValidator.Models.Where(m => m != "torchscript").Order().ToDictionary(m => m, m => m))
+    public ChoiceOption<string> Model { get; } = new("--model", Domain.Jobs.Choice<Domain.Jobs.ModelKind>.Names.Where(m => m != "torchscript").ToDictionary(m => m, m => m))
     {
         Description = "Model to train: cnn (the Fashion-MNIST reference CNN), mlp or resnet (torchscript needs a job file)",
     };
@@ -34,7 +30,7 @@ internal sealed class JobSpecOptions
 
     public Option<double?> LearningRate { get; } = new NumberOption<double>("--lr") { Description = "Learning rate [default: 0.001 for adam, 0.01 for sgd]", HelpName = "X" }.Positive();
 
-    public ChoiceOption<string> Optimizer { get; } = new("--optimizer", JobSpecValidator.Optimizers.Order().ToDictionary(o => o, o => o))
+    public ChoiceOption<string> Optimizer { get; } = new("--optimizer", Domain.Jobs.Choice<Domain.Jobs.OptimizerKind>.Names.ToDictionary(o => o, o => o))
     {
         Description = "Optimizer [default: adam]",
     };

@@ -1,0 +1,106 @@
+using Google.Protobuf.WellKnownTypes;
+using GridTrain.Domain;
+using GridTrain.Domain.Eviction;
+using GridTrain.Domain.Sessions;
+
+namespace GridTrain.Contracts.Mapping;
+
+/// <summary>Sessions between the wire and the domain.</summary>
+public static class SessionMapping
+{
+    public static Protos.V1.Session ToProto(this Session session) => new()
+    {
+        Id = session.Id,
+        State = session.State.ToProto(),
+        Resources = session.Resources.ToProto(),
+        AgentId = session.AgentId ?? "",
+        GpuIndexes = { session.GpuIndexes },
+        LeaseEpoch = session.LeaseEpoch,
+        Batch = session.Batch,
+        Priority = session.Priority,
+        StateReason = session.StateReason,
+        DisplayName = session.DisplayName,
+        CreatedAt = session.CreatedAt.ToTimestamp(),
+        UpdatedAt = session.UpdatedAt.ToTimestamp(),
+        IdleTimeout = Duration.FromTimeSpan(session.IdleTimeout),
+        MaxLifetime = Duration.FromTimeSpan(session.MaxLifetime),
+        LastActivityAt = session.LastActivityAt.ToTimestamp(),
+        ExpiresAt = session.ExpiresAt.ToTimestamp(),
+        Owner = session.Owner,
+    };
+
+    public static Protos.V1.Quota ToProto(this GridTrain.Domain.Quotas.QuotaUsage usage) => new()
+    {
+        Owner = usage.Owner,
+        ConcurrentGpus = usage.ConcurrentGpus,
+        MaxConcurrentGpus = usage.MaxConcurrentGpus,
+        GpuHours = usage.GpuHours,
+        GpuHoursPerWindow = usage.GpuHoursPerWindow,
+        Window = Duration.FromTimeSpan(usage.Window),
+    };
+
+    public static Protos.V1.IdleExplanation ToProto(this IdleExplanation explanation, string sessionId) => new()
+    {
+        SessionId = sessionId,
+        Idle = explanation.Idle,
+        Reasons = { explanation.Reasons },
+        EvictionAt = explanation.EvictionAt.ToTimestamp(),
+        EvictionReason = explanation.EvictionReason ?? "",
+        ExpiresAt = explanation.ExpiresAt.ToTimestamp(),
+        LastActivityAt = explanation.LastActivityAt.ToTimestamp(),
+    };
+
+    /// <summary>An optional duration from the wire; negative or absurd values are refused naming <paramref name="field"/>.</summary>
+    public static TimeSpan? ToDomain(this Duration? duration, string field)
+    {
+        if (duration is null)
+        {
+            return null;
+        }
+
+        if (duration.Seconds < 0 || duration.Nanos < 0 || duration.Seconds > 10L * 365 * 24 * 3600)
+        {
+            throw new GridException(GridError.InvalidArgument, $"{field}: must be a positive duration, got {duration.Seconds}s");
+        }
+
+        return duration.ToTimeSpan();
+    }
+
+    public static Protos.V1.SessionEvent ToProto(this SessionChange change) => new()
+    {
+        Sequence = change.Sequence,
+        Time = change.Time.ToTimestamp(),
+        State = change.State.ToProto(),
+        AgentId = change.AgentId ?? "",
+        Reason = change.Reason,
+        Kind = change.Kind == SessionChangeKind.EvictionWarning ? Protos.V1.SessionEventKind.EvictionWarning : Protos.V1.SessionEventKind.StateChanged,
+        EvictionDeadline = change.EvictionDeadline.ToTimestamp(),
+    };
+
+    public static Protos.V1.ResourceRequest ToProto(this ResourceRequest resources) => new()
+    {
+        Runtime = resources.Runtime == Runtime.Gpu ? Protos.V1.Runtime.Gpu : Protos.V1.Runtime.Cpu,
+        GpuCount = resources.GpuCount,
+        GpuModel = resources.GpuModel,
+    };
+
+    /// <summary>The request's resources; a missing message or unknown runtime is refused naming <paramref name="field"/>.</summary>
+    public static ResourceRequest ToDomain(this Protos.V1.ResourceRequest? resources, string field)
+    {
+        if (resources is null)
+        {
+            throw new GridException(GridError.InvalidArgument, $"{field}: required (runtime cpu or gpu)");
+        }
+
+        var runtime = resources.Runtime switch
+        {
+            Protos.V1.Runtime.Cpu => Runtime.Cpu,
+            Protos.V1.Runtime.Gpu => Runtime.Gpu,
+            Protos.V1.Runtime.Unspecified => throw new GridException(GridError.InvalidArgument, $"{field}.runtime: required; use RUNTIME_CPU or RUNTIME_GPU"),
+            _ => throw new GridException(GridError.InvalidArgument, $"{field}.runtime: unknown runtime {(int)resources.Runtime}; use RUNTIME_CPU or RUNTIME_GPU"),
+        };
+        return new ResourceRequest(runtime, resources.GpuCount, resources.GpuModel);
+    }
+
+    public static Protos.V1.SessionState ToProto(this SessionState state) => (Protos.V1.SessionState)(int)state;
+}

@@ -1,0 +1,25 @@
+using GridTrain.Domain.Jobs;
+
+namespace GridTrain.Domain.AgentProtocol;
+
+/// <summary>Work the controller sends an agent.</summary>
+public abstract record AgentDirective;
+
+/// <summary>Hold resources for a session under <paramref name="LeaseEpoch"/>.</summary>
+public sealed record AssignSession(string SessionId, long LeaseEpoch, IReadOnlyList<int> GpuIndexes) : AgentDirective;
+
+/// <summary>Stop everything of a session and free its resources.</summary>
+public sealed record ReleaseSession(string SessionId, string Reason) : AgentDirective;
+
+/// <summary>Start a job's process.</summary>
+public sealed record StartJob(
+    string JobId,
+    string SessionId,
+    long LeaseEpoch,
+    int Attempt,
+    JobSpec Spec,
+    IReadOnlyList<int> GpuIndexes,
+    string? ResumeFrom) : AgentDirective;
+
+/// <summary>Stop a job's process.</summary>
+public sealed record CancelJob(string JobId, string Reason) : AgentDirective;

@@ -1,0 +1,32 @@
+using GridTrain.Domain.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace GridTrain.Domain.Coordination;
+
+/// <summary>The coordinator's decision log.</summary>
+internal static partial class CoordinatorLog
+{
+    [LoggerMessage(1, LogLevel.Debug, "Session {SessionId} placed on agent {AgentId} under lease epoch {Epoch}", EventName = "SessionPlaced")]
+    public static partial void SessionPlaced(ILogger logger, string sessionId, string agentId, long epoch);
+
+    [LoggerMessage(2, LogLevel.Information, "Job {JobId} finished {State}: {Reason}", EventName = "JobFinished")]
+    public static partial void JobFinished(ILogger logger, string jobId, JobState state, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "Agent {AgentId} ({Name}) registered; rejoining: {Rejoining}", EventName = "AgentRegistered")]
+    public static partial void AgentRegistered(ILogger logger, string agentId, string name, bool rejoining);
+
+    [LoggerMessage(4, LogLevel.Warning, "Agent {AgentId} ({Name}) lost after {Silence} of silence; rescheduling its sessions", EventName = "AgentLost")]
+    public static partial void AgentLost(ILogger logger, string agentId, string name, TimeSpan silence);
+
+    [LoggerMessage(5, LogLevel.Warning, "Job {JobId} attempt {Attempt} interrupted: {Reason}", EventName = "JobRetried")]
+    public static partial void JobRetried(ILogger logger, string jobId, int attempt, string reason);
+
+    [LoggerMessage(6, LogLevel.Information, "Evicting session {SessionId}: {Reason}", EventName = "SessionEvicting")]
+    public static partial void SessionEvicting(ILogger logger, string sessionId, string reason);
+
+    [LoggerMessage(7, LogLevel.Information, "Preempting session {SessionId} for {PendingId}", EventName = "SessionPreempted")]
+    public static partial void SessionPreempted(ILogger logger, string sessionId, string pendingId);
+
+    [LoggerMessage(8, LogLevel.Warning, "Session {SessionId} placed on agent {AgentId} under lease epoch {Epoch} is unconfirmed after {Waited}; sending the assignment again", EventName = "PlacementResent")]
+    public static partial void PlacementResent(ILogger logger, string sessionId, string agentId, long epoch, TimeSpan waited);
+}

@@ -1,0 +1,295 @@
+using System.Threading.Channels;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Agents;
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Scheduling;
+using GridTrain.Domain.Sessions;
+using GridTrain.Domain.Telemetry;
+
+namespace GridTrain.Domain.Coordination;
+
+/// <summary>The agent protocol: registration, heartbeats, directive streams, reports, and the periodic liveness sweep.</summary>
+public sealed partial class GridCoordinator
+{
+    /// <summary>
+    /// Registers an agent, or re-registers one that restarted or was cut off. Jobs it still runs under a
+    /// current lease are kept; the rest are stopped. Jobs the grid believes run there but the agent no
+    /// longer has are retried elsewhere.
+    /// </summary>
+    public Task<AgentRegistration> RegisterAgentAsync(
+        string name,
+        Inventory inventory,
+        string version,
+        IReadOnlyList<HeldSessionReport> sessions,
+        IReadOnlyList<RunningJobReport> runningJobs,
+        CancellationToken cancellationToken)
+    {
+        GridRequests.ValidateRegistration(name, inventory, version);
+        return _runner.RunAsync(async tx =>
+        {
+            var existing = (await tx.ListAgentsAsync()).FirstOrDefault(a => a.Name == name);
+            var agent = tx.Put(new Agent
+            {
+                Id = existing?.Id ?? _ids.NewId("agt"),
+                Name = name,
+                Inventory = inventory,
+                Version = version,
+                State = AgentState.Ready,
+                RegisteredAt = tx.Now,
+                LastHeartbeatAt = tx.Now,
+                Cordoned = existing?.Cordoned ?? false,
+                DrainDeadline = existing?.DrainDeadline,
+            });
+            _liveness.Seen(agent.Id, tx.Now);
+            CoordinatorLog.AgentRegistered(_logger, agent.Id, name, existing is not null);
+
+            var running = runningJobs.Select(j => j.JobId).ToHashSet(StringComparer.Ordinal);
+            foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agent.Id && s.HoldsResources))
+            {
+                foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running && !running.Contains(j.Id)))
+                {
+                    await RetryOrFailAsync(tx, session, job, $"agent {name} restarted without the job's process");
+                }
+            }
+
+            return new AgentRegistration(agent, await InstructionsAsync(tx, agent.Id, sessions, runningJobs));
+        }, cancellationToken);
+    }
+
+    /// <summary>Records that an agent is alive; confirms sessions it now holds; says what it must stop.</summary>
+    /// <remarks>
+    /// Most heartbeats change nothing: they only read, outside the operation gate, so thousands of agents do not
+    /// queue behind each other. A heartbeat that confirms a placement (a session in Starting) takes the gate.
+    /// </remarks>
+    public async Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs, CancellationToken cancellationToken)
+    {
+        GridRequests.RequireId(agentId, "agent_id");
+        var view = _runner.View(cancellationToken);
+        var agent = await LeaseFencing.RequireLiveAgentAsync(view, agentId);
+        if (!await LeaseFencing.ConfirmsPlacementAsync(view, agentId, sessions))
+        {
+            _liveness.Seen(agent.Id, view.Now);
+            return await InstructionsAsync(view, agentId, sessions, runningJobs);
+        }
+
+        return await _runner.RunAsync(async tx =>
+        {
+            await LeaseFencing.RequireLiveAgentAsync(tx, agentId);
+            _liveness.Seen(agentId, tx.Now);
+            foreach (var held in sessions)
+            {
+                if (await tx.FindSessionAsync(held.SessionId) is { State: SessionState.Starting } session
+                    && session.AgentId == agentId && session.LeaseEpoch == held.LeaseEpoch)
+                {
+                    tx.Put(session.MarkReady($"ready on {agent.Name}", tx.Now), session);
+                }
+            }
+
+            return await InstructionsAsync(tx, agentId, sessions, runningJobs);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens the agent's directive stream, replacing any earlier one. Everything the agent should hold or run
+    /// is sent first, so a reconnecting agent catches up; it ignores what it already has.
+    /// </summary>
+    public Task<ChannelReader<AgentDirective>> OpenCommandStreamAsync(string agentId, CancellationToken cancellationToken)
+    {
+        GridRequests.RequireId(agentId, "agent_id");
+        return _runner.RunAsync(async tx =>
+        {
+            await LeaseFencing.RequireLiveAgentAsync(tx, agentId);
+            var catchUp = new List<AgentDirective>();
+            foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agentId && s.HoldsResources))
+            {
+                catchUp.Add(new AssignSession(session.Id, session.LeaseEpoch, session.GpuIndexes));
+                catchUp.AddRange((await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running).Select(job => ToStartDirective(job, session)));
+            }
+
+            tx.RequestScheduling();
+            return _directives.Open(agentId, catchUp);
+        }, cancellationToken);
+    }
+
+    /// <summary>Closes the agent's directive stream if <paramref name="reader"/> is still the current one.</summary>
+    public Task CloseCommandStreamAsync(string agentId, ChannelReader<AgentDirective> reader)
+    {
+        _directives.Close(agentId, reader);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stores a running job's events. Events the controller already has (a retried report) are skipped.</summary>
+    public Task<long> ReportJobEventsAsync(string agentId, string jobId, long leaseEpoch, IReadOnlyList<ReportedEvent> events, CancellationToken cancellationToken)
+    {
+        GridRequests.RequireId(agentId, "agent_id");
+        GridRequests.RequireId(jobId, "job_id");
+        return _runner.RunAsync(async tx =>
+        {
+            var (_, job) = await LeaseFencing.FencedJobAsync(tx, agentId, jobId, leaseEpoch);
+            if (job.State != JobState.Running)
+            {
+                return job.AgentSequence;
+            }
+
+            foreach (var reported in events.Where(e => e.AgentSequence > job.AgentSequence).OrderBy(e => e.AgentSequence))
+            {
+                job = reported.Data switch
+                {
+                    ProgressReported progress => job with { Progress = progress, LastProgressAt = tx.Now },
+                    CheckpointWritten checkpoint => job with { LatestCheckpoint = checkpoint.Uri, LatestCheckpointStep = checkpoint.Step, LatestCheckpointAt = tx.Now },
+                    EpochEvaluated epoch => job with { TestAccuracy = epoch.TestAccuracy },
+                    _ => job,
+                };
+                job = tx.AppendEvent(job with { AgentSequence = reported.AgentSequence }, reported.Data);
+            }
+
+            return job.AgentSequence;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records a job's outcome. An infrastructure failure is retried (from the latest checkpoint) until
+    /// <see cref="GridOptions.MaxJobAttempts"/>; anything else is final. Reporting again changes nothing.
+    /// </summary>
+    public Task ReportJobResultAsync(string agentId, string jobId, long leaseEpoch, JobResult result, CancellationToken cancellationToken)
+    {
+        GridRequests.RequireId(agentId, "agent_id");
+        GridRequests.RequireId(jobId, "job_id");
+        GridRequests.ValidateResult(result);
+        return _runner.RunAsync(async tx =>
+        {
+            var (session, job) = await LeaseFencing.FencedJobAsync(tx, agentId, jobId, leaseEpoch);
+            if (job.State != JobState.Running)
+            {
+                return;
+            }
+
+            if (session.EvictingReason is { } evicting && result.State != JobState.Succeeded)
+            {
+                // Stopped for an eviction: the job checkpointed; it resumes when the session does.
+                await _evictions.FinishAsync(tx, session, evicting);
+                return;
+            }
+
+            if (result.State == JobState.Failed && result.Retryable)
+            {
+                await RetryOrFailAsync(tx, session, job, result.Reason);
+                return;
+            }
+
+            await AfterJobAsync(tx, session, FinishJob(tx, session, job, result));
+            if ((await tx.GetSessionAsync(session.Id)) is { EvictingReason: { } reason, HoldsResources: true } evictingSession)
+            {
+                await _evictions.FinishAsync(tx, evictingSession, reason);
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The periodic pass: marks agents silent for longer than the agent timeout as lost and reschedules their sessions,
+    /// sends unconfirmed placements again, then applies idle and lifetime eviction.
+    /// </summary>
+    public Task SweepAsync(CancellationToken cancellationToken) => _runner.RunAsync(async tx =>
+    {
+        await DetectLostAgentsAsync(tx);
+        await ResendUnconfirmedPlacementsAsync(tx);
+        await ForgetStaleGpuReadingsAsync(tx);
+        await _evictions.SweepAsync(tx);
+    }, cancellationToken);
+
+    private async ValueTask DetectLostAgentsAsync(GridTransaction tx)
+    {
+        foreach (var agent in (await tx.ListAgentsAsync()).Where(a => a.State == AgentState.Ready))
+        {
+            if (_liveness.SilenceBeyondTimeout(agent.Id, tx.Now) is not { } silence)
+            {
+                continue;
+            }
+
+            CoordinatorLog.AgentLost(_logger, agent.Id, agent.Name, silence);
+            tx.Put(agent with { State = AgentState.Lost });
+            _directives.Drop(agent.Id);
+            foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agent.Id && s.HoldsResources))
+            {
+                foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running))
+                {
+                    await RetryOrFailAsync(tx, session, job, $"agent {agent.Name} lost");
+                }
+
+                var current = await tx.GetSessionAsync(session.Id);
+                if (current.HoldsResources)
+                {
+                    tx.Put(current.Requeue($"agent {agent.Name} lost; waiting for another agent", tx.Now), current);
+                    tx.Measure(instruments => instruments.LeaseExpired());
+                }
+            }
+        }
+    }
+
+    /// <summary>Sends again the assignments live agents have not confirmed within the agent timeout (see <see cref="PlacementResends"/>).</summary>
+    private async ValueTask ResendUnconfirmedPlacementsAsync(GridTransaction tx)
+    {
+        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.State == SessionState.Starting && s.AgentId is not null))
+        {
+            if (!_resends.IsDue(session.Id, session.LeaseEpoch, session.UpdatedAt, tx.Now) || !_directives.IsOpen(session.AgentId!))
+            {
+                continue;
+            }
+
+            _resends.Resent(session.Id, session.LeaseEpoch, tx.Now);
+            CoordinatorLog.PlacementResent(_logger, session.Id, session.AgentId!, session.LeaseEpoch, tx.Now - session.UpdatedAt);
+            tx.Send(session.AgentId!, new AssignSession(session.Id, session.LeaseEpoch, session.GpuIndexes));
+        }
+
+        // Placements confirmed, moved or ended since need no memory.
+        foreach (var (sessionId, epoch) in _resends.Tracked())
+        {
+            if (await tx.FindSessionAsync(sessionId) is not { State: SessionState.Starting } current || current.LeaseEpoch != epoch)
+            {
+                _resends.Forget(sessionId, epoch);
+            }
+        }
+    }
+
+    /// <summary>Drops GPU readings of sessions that no longer hold that lease.</summary>
+    private async ValueTask ForgetStaleGpuReadingsAsync(GridTransaction tx)
+    {
+        foreach (var (sessionId, epoch) in _activity.LowGpuReadings())
+        {
+            if (await tx.FindSessionAsync(sessionId) is not { HoldsResources: true } session || session.LeaseEpoch != epoch)
+            {
+                _activity.ForgetGpuReading(sessionId);
+            }
+        }
+    }
+
+    private async ValueTask<AgentInstructions> InstructionsAsync(GridTransaction tx, string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs)
+    {
+        var stop = new List<string>();
+        foreach (var running in runningJobs)
+        {
+            var job = await tx.FindJobAsync(running.JobId);
+            var session = job is null ? null : await tx.FindSessionAsync(job.SessionId);
+            if (job is not { State: JobState.Running } || session?.AgentId != agentId || job.LeaseEpoch != running.LeaseEpoch || session.LeaseEpoch != running.LeaseEpoch)
+            {
+                stop.Add(running.JobId);
+            }
+        }
+
+        var release = new List<string>();
+        foreach (var held in sessions)
+        {
+            var session = await tx.FindSessionAsync(held.SessionId);
+            if (session is null || !session.HoldsResources || session.AgentId != agentId || session.LeaseEpoch != held.LeaseEpoch)
+            {
+                release.Add(held.SessionId);
+            }
+            else
+            {
+                _activity.NoteGpuUtilization(held.SessionId, held.LeaseEpoch, held.GpuUtilization, tx.Now);
+            }
+        }
+
+        return new AgentInstructions(stop, release);
+    }
+}

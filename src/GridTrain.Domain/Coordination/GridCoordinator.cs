@@ -1,0 +1,257 @@
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Agents;
+using GridTrain.Domain.Eviction;
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Quotas;
+using GridTrain.Domain.Scheduling;
+using GridTrain.Domain.Sessions;
+using GridTrain.Domain.Storage;
+using GridTrain.Domain.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace GridTrain.Domain.Coordination;
+
+/// <summary>
+/// The controller's decisions: sessions, jobs, agents and scheduling. Operations are serialized by a
+/// <see cref="GridTransactionRunner"/>: each runs in a <see cref="GridTransaction"/> whose writes are saved atomically
+/// before any directive is sent to an agent or any watcher is woken, so nothing is announced that a restart could lose.
+/// What is kept in memory rather than stored has its own collaborator: <see cref="AgentLiveness"/>,
+/// <see cref="AgentDirectiveBus"/>, <see cref="SessionActivity"/> and <see cref="PlacementResends"/>.
+/// </summary>
+public sealed partial class GridCoordinator
+{
+    /// <summary>Owner of sessions created without a user (until authentication names one).</summary>
+    public const string DefaultOwner = "local";
+
+    private readonly IGridStore _store;
+    private readonly IIdGenerator _ids;
+    private readonly GridOptions _options;
+    private readonly ILogger<GridCoordinator> _logger;
+    private readonly ChangeNotifier _notifier = new();
+    private readonly AgentDirectiveBus _directives = new();
+    private readonly GridTransactionRunner _runner;
+    private readonly AgentLiveness _liveness;
+    private readonly SessionActivity _activity;
+    private readonly PlacementResends _resends;
+    private readonly Evictions _evictions;
+    private long _queueOrder;
+
+    /// <param name="store">Where the grid's state is kept.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="ids">Ids for new sessions, jobs and agents.</param>
+    /// <param name="options">Timeouts and policies.</param>
+    /// <param name="logger">Decision log.</param>
+    /// <param name="instruments">Where lease, scheduling and eviction metrics go; a standalone meter when null.</param>
+    public GridCoordinator(IGridStore store, TimeProvider time, IIdGenerator ids, GridOptions options, ILogger<GridCoordinator> logger, GridInstruments? instruments = null)
+    {
+        var problems = options.Validate().ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid grid options: " + string.Join("; ", problems), nameof(options));
+        }
+
+        _store = store;
+        _ids = ids;
+        _options = options;
+        _logger = logger;
+        _runner = new GridTransactionRunner(store, time, _directives, _notifier, instruments ?? new GridInstruments(), ScheduleAsync);
+        _liveness = new AgentLiveness(time, options.AgentTimeout);
+        _activity = new SessionActivity(time, options.GpuStallThreshold);
+        _resends = new PlacementResends(options.AgentTimeout);
+        _evictions = new Evictions(options, _activity, logger);
+    }
+
+    public GridOptions Options => _options;
+
+    /// <summary>Wakes when a job's or session's event stream grows. See <see cref="ChangeNotifier"/>.</summary>
+    public ChangeNotifier Changes => _notifier;
+
+    /// <summary>A user's GPU use against their quota.</summary>
+    public Task<QuotaUsage> GetQuotaAsync(string owner, CancellationToken cancellationToken) =>
+        _runner.ReadAsync(async tx => QuotaPolicy.Measure(owner, await tx.ListSessionsAsync(), _options.Quota, tx.Now), cancellationToken);
+
+    /// <summary>The grid's state for gauges: counts by state, the queue, and every live session and agent.</summary>
+    /// <remarks>
+    /// Reads outside the operation gate, as heartbeats do, so metrics never make an operation wait. An operation that
+    /// commits while it reads may show in some counts and not yet in others; the next snapshot catches up.
+    /// </remarks>
+    public async Task<GridSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        var tx = _runner.View(cancellationToken);
+        return SnapshotBuilder.Build(
+            tx.Now,
+            await tx.ListSessionsAsync(),
+            await tx.ListJobsAsync(null),
+            await tx.ListAgentsAsync(),
+            _evictions.WithDefaults,
+            (session, jobs) => _evictions.Explain(session, jobs, tx.Now),
+            agent => _liveness.LastSeen(agent.Id) ?? _liveness.StartedAt);
+    }
+
+    /// <summary>Agents with what they have left.</summary>
+    public Task<IReadOnlyList<AgentOverview>> ListAgentsAsync(CancellationToken cancellationToken) =>
+        _runner.ReadAsync<IReadOnlyList<AgentOverview>>(async tx =>
+        {
+            var held = (await tx.ListSessionsAsync()).Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
+            return (await tx.ListAgentsAsync())
+                .OrderBy(a => a.Name, StringComparer.Ordinal)
+                .Select(a => Overview(a, held[a.Id]))
+                .ToList();
+        }, cancellationToken);
+
+    /// <summary>Stops (or with <paramref name="cordon"/> false, resumes) placing new sessions on an agent.</summary>
+    public Task<AgentOverview> CordonAgentAsync(string agentId, bool cordon, CancellationToken cancellationToken)
+    {
+        GridRequests.RequireId(agentId, "agent_id");
+        return _runner.RunAsync(async tx =>
+        {
+            var agent = await tx.FindAgentAsync(agentId) ?? throw GridException.NotFound("agent", agentId);
+            agent = tx.Put(agent with { Cordoned = cordon, DrainDeadline = cordon ? agent.DrainDeadline : null });
+            if (!cordon)
+            {
+                // Capacity came back: let the scheduler look again.
+                tx.RequestScheduling();
+            }
+
+            return await OverviewAsync(tx, agent);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Cordons an agent and moves its sessions elsewhere: each running job is asked to checkpoint and stop, then its
+    /// session goes back to the queue (a new lease on another agent) and the job resumes there. Sessions whose jobs
+    /// have not confirmed by <paramref name="deadline"/> move anyway, from their latest committed checkpoint.
+    /// </summary>
+    public Task<AgentOverview> DrainAgentAsync(string agentId, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        GridRequests.RequireId(agentId, "agent_id");
+        GridRequests.ValidateDrainDeadline(deadline);
+        return _runner.RunAsync(async tx =>
+        {
+            var agent = await tx.FindAgentAsync(agentId) ?? throw GridException.NotFound("agent", agentId);
+            var graceEndsAt = tx.Now + deadline;
+            agent = tx.Put(agent with { Cordoned = true, DrainDeadline = graceEndsAt });
+            foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agentId && s.HoldsResources && s.EvictingReason is null))
+            {
+                await _evictions.BeginAsync(tx, session, EvictionCause.Drain, $"agent {agent.Name} draining", moves: true, graceEndsAt);
+            }
+
+            return await OverviewAsync(tx, agent);
+        }, cancellationToken);
+    }
+
+    /// <summary>Places pending sessions (within their owners' quotas), then starts the head job of every ready session.</summary>
+    private async ValueTask ScheduleAsync(GridTransaction tx)
+    {
+        var sessions = await tx.ListSessionsAsync();
+        var pending = QuotaPolicy.Admit([.. sessions.Where(s => s.State == SessionState.Pending)], sessions, _options.Quota, tx.Now);
+        if (pending.Count > 0)
+        {
+            var capacities = await CapacitiesAsync(tx, sessions);
+            var placements = Scheduler.Place(pending, capacities);
+            foreach (var placement in placements)
+            {
+                var before = await tx.GetSessionAsync(placement.SessionId);
+                var placed = tx.Put(before.Place(placement.AgentId, placement.GpuIndexes, tx.Now), before);
+                var queuedFor = tx.Now - before.UpdatedAt;
+                tx.Measure(instruments => instruments.LeaseGranted(queuedFor));
+                tx.Send(placed.AgentId!, new AssignSession(placed.Id, placed.LeaseEpoch, placed.GpuIndexes));
+                CoordinatorLog.SessionPlaced(_logger, placed.Id, placed.AgentId!, placed.LeaseEpoch);
+            }
+
+            if (_options.Preemption)
+            {
+                var placedIds = placements.Select(p => p.SessionId).ToHashSet(StringComparer.Ordinal);
+                await PreemptAsync(tx, [.. pending.Where(s => !placedIds.Contains(s.Id))]);
+            }
+        }
+
+        var queued = (await tx.ListJobsAsync(null)).Where(j => j.State == JobState.Queued).ToLookup(j => j.SessionId, StringComparer.Ordinal);
+        if (queued.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.State == SessionState.Ready && queued.Contains(s.Id)))
+        {
+            var next = queued[session.Id].OrderBy(j => j.CreatedAt).ThenBy(j => j.Id, StringComparer.Ordinal).First();
+            StartJobOn(tx, session, next);
+        }
+    }
+
+    /// <summary>
+    /// For each pending session that did not fit, highest priority first, makes room by moving lower-priority sessions:
+    /// they checkpoint, stop and requeue (their jobs resume later). Nothing new is preempted while an earlier
+    /// move (a preemption or a drain) is still freeing resources.
+    /// </summary>
+    private async ValueTask PreemptAsync(GridTransaction tx, IReadOnlyList<Session> unplaced)
+    {
+        var sessions = await tx.ListSessionsAsync();
+        if (unplaced.Count == 0 || sessions.Any(s => s.EvictingReason is not null && s.EvictionMoves))
+        {
+            return;
+        }
+
+        var running = (await tx.ListJobsAsync(null)).Where(j => j.State == JobState.Running).ToDictionary(j => j.SessionId, StringComparer.Ordinal);
+        var candidates = sessions
+            .Where(s => s.HoldsResources && s.EvictingReason is null)
+            .Select(s => new PreemptionCandidate(s, running.TryGetValue(s.Id, out var job) ? job.StepsSinceCheckpoint : 0))
+            .ToList();
+        var agents = (await tx.ListAgentsAsync()).Where(a => a.State == AgentState.Ready && !a.Cordoned).ToDictionary(a => a.Id, StringComparer.Ordinal);
+        var capacities = await CapacitiesAsync(tx, sessions);
+
+        foreach (var pending in unplaced.OrderByDescending(s => s.Priority).ThenBy(s => s.QueueOrder))
+        {
+            var eligible = capacities.Where(c => agents.TryGetValue(c.AgentId, out var agent) && AgentCapacity.Offers(agent, pending.Resources));
+            var victims = Preemption.ChooseVictims(pending, eligible, candidates);
+            if (victims.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (var victim in victims)
+            {
+                CoordinatorLog.SessionPreempted(_logger, victim.Id, pending.Id);
+                await _evictions.BeginAsync(tx, victim, EvictionCause.Preempted, $"preempted by {pending.Id} (priority {pending.Priority})", moves: true);
+            }
+
+            return;
+        }
+    }
+
+    private void StartJobOn(GridTransaction tx, Session session, Job job)
+    {
+        var started = job.Start(session.LeaseEpoch, tx.Now);
+        started = tx.AppendEvent(started, new JobStateChanged(JobState.Running, started.Attempt > 1 ? $"attempt {started.Attempt} on {session.AgentId}" : $"started on {session.AgentId}"));
+        tx.Put(session.MarkBusy($"running {job.Id}", tx.Now), session);
+        tx.Send(session.AgentId!, ToStartDirective(started, session));
+    }
+
+    private static StartJob ToStartDirective(Job job, Session session) =>
+        new(job.Id, session.Id, session.LeaseEpoch, job.Attempt, job.Spec, session.GpuIndexes, job.ResumedFrom);
+
+    /// <summary>What each ready, uncordoned agent with an open directive stream has left.</summary>
+    private async ValueTask<List<AgentCapacity>> CapacitiesAsync(GridTransaction tx, IReadOnlyList<Session> sessions)
+    {
+        var held = sessions.Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
+        return (await tx.ListAgentsAsync())
+            .Where(a => a.State == AgentState.Ready && !a.Cordoned && _directives.IsOpen(a.Id))
+            .Select(a => AgentCapacity.Of(a, held[a.Id]))
+            .ToList();
+    }
+
+    private async ValueTask<AgentOverview> OverviewAsync(GridTransaction tx, Agent agent) =>
+        Overview(agent, (await tx.ListSessionsAsync()).Where(s => s.HoldsResources && s.AgentId == agent.Id));
+
+    private AgentOverview Overview(Agent agent, IEnumerable<Session> held)
+    {
+        var sessions = held.ToList();
+        var capacity = AgentCapacity.Of(agent, sessions);
+        return new AgentOverview(
+            agent,
+            [.. capacity.FreeGpus.Select(g => g.Index)],
+            capacity.FreeCpuSlots,
+            [.. sessions.Select(s => s.Id)],
+            _liveness.LastSeen(agent.Id) ?? agent.LastHeartbeatAt);
+    }
+}

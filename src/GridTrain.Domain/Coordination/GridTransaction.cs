@@ -1,0 +1,124 @@
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Agents;
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Sessions;
+using GridTrain.Domain.Storage;
+using GridTrain.Domain.Telemetry;
+
+namespace GridTrain.Domain.Coordination;
+
+/// <summary>
+/// One operation's view of the grid: reads see its own writes; writes, events, agent directives and
+/// watcher wake-ups are collected and take effect together on commit.
+/// </summary>
+internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, CancellationToken cancellationToken)
+{
+    private readonly GridChanges _changes = new();
+    private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Job> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
+    private bool _scheduleRequested;
+
+    public DateTimeOffset Now { get; } = now;
+
+    public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    public List<(string AgentId, AgentDirective Directive)> Directives { get; } = [];
+
+    public HashSet<string> Notifications { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Metrics to record once the changes are saved, so nothing is counted that a failed save undid.</summary>
+    public List<Action<GridInstruments>> Measurements { get; } = [];
+
+    public GridChanges Changes => _changes;
+
+    /// <summary>True when the operation changed something scheduling depends on (any write, or new agent capacity).</summary>
+    public bool NeedsScheduling => _scheduleRequested || !_changes.IsEmpty;
+
+    /// <summary>Asks for a scheduling pass although nothing was written (an agent's command stream opened).</summary>
+    public void RequestScheduling() => _scheduleRequested = true;
+
+    public async ValueTask<Session?> FindSessionAsync(string id) =>
+        _sessions.TryGetValue(id, out var session) ? session : await store.GetSessionAsync(id, CancellationToken);
+
+    public async ValueTask<Session> GetSessionAsync(string id) =>
+        await FindSessionAsync(id) ?? throw GridException.NotFound("session", id);
+
+    public async ValueTask<Job?> FindJobAsync(string id) =>
+        _jobs.TryGetValue(id, out var job) ? job : await store.GetJobAsync(id, CancellationToken);
+
+    public async ValueTask<Job> GetJobAsync(string id) =>
+        await FindJobAsync(id) ?? throw GridException.NotFound("job", id);
+
+    public async ValueTask<Agent?> FindAgentAsync(string id) =>
+        _agents.TryGetValue(id, out var agent) ? agent : await store.GetAgentAsync(id, CancellationToken);
+
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsAsync() => Overlay(await store.ListSessionsAsync(CancellationToken), _sessions, s => s.Id);
+
+    public async ValueTask<IReadOnlyList<Job>> ListJobsAsync(string? sessionId) =>
+        Overlay(await store.ListJobsAsync(sessionId, CancellationToken), _jobs, j => j.Id)
+            .Where(j => sessionId is null || j.SessionId == sessionId)
+            .ToList();
+
+    public async ValueTask<IReadOnlyList<Agent>> ListAgentsAsync() => Overlay(await store.ListAgentsAsync(CancellationToken), _agents, a => a.Id);
+
+    /// <summary>Stores the session; a change of state (or agent) is appended to its event stream.</summary>
+    public Session Put(Session session, Session? before)
+    {
+        if (before is null || before.State != session.State || before.AgentId != session.AgentId || before.LeaseEpoch != session.LeaseEpoch)
+        {
+            session = session with { LastChangeSequence = session.LastChangeSequence + 1 };
+            _changes.Append(new SessionChange(session.Id, session.LastChangeSequence, Now, session.State, session.AgentId, session.StateReason));
+            Notifications.Add(ChangeNotifier.SessionKey(session.Id));
+        }
+
+        _sessions[session.Id] = session;
+        _changes.Put(session);
+        return session;
+    }
+
+    /// <summary>Appends an eviction warning to the session's event stream.</summary>
+    public void Warn(Session session, DateTimeOffset deadline, string reason)
+    {
+        // Warnings share the session's sequence numbers with state changes.
+        var warned = session with { LastChangeSequence = session.LastChangeSequence + 1 };
+        _changes.Append(new SessionChange(session.Id, warned.LastChangeSequence, Now, session.State, session.AgentId, reason, SessionChangeKind.EvictionWarning, deadline));
+        Notifications.Add(ChangeNotifier.SessionKey(session.Id));
+        _sessions[session.Id] = warned;
+        _changes.Put(warned);
+    }
+
+    public Job Put(Job job)
+    {
+        _jobs[job.Id] = job;
+        _changes.Put(job);
+        return job;
+    }
+
+    public Agent Put(Agent agent)
+    {
+        _agents[agent.Id] = agent;
+        _changes.Put(agent);
+        return agent;
+    }
+
+    /// <summary>Appends an event to the job's stream and returns the job with its new last sequence.</summary>
+    public Job AppendEvent(Job job, TrainingEvent data)
+    {
+        job = job with { LastEventSequence = job.LastEventSequence + 1 };
+        _changes.Append(new JobEvent(job.Id, job.LastEventSequence, Now, data));
+        Notifications.Add(ChangeNotifier.JobKey(job.Id));
+        return Put(job);
+    }
+
+    public void Send(string agentId, AgentDirective directive) => Directives.Add((agentId, directive));
+
+    public void Measure(Action<GridInstruments> record) => Measurements.Add(record);
+
+    private static List<T> Overlay<T>(IReadOnlyList<T> stored, Dictionary<string, T> written, Func<T, string> key)
+    {
+        var result = stored.Where(item => !written.ContainsKey(key(item))).ToList();
+        result.AddRange(written.Values);
+        return result;
+    }
+}

@@ -1,0 +1,55 @@
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Agents;
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Sessions;
+
+namespace GridTrain.Domain.Coordination;
+
+/// <summary>Which agent reports count: only a live agent's, and for a running job only under the session's current lease.</summary>
+internal static class LeaseFencing
+{
+    public static async ValueTask<Agent> RequireLiveAgentAsync(GridTransaction tx, string agentId)
+    {
+        var agent = await tx.FindAgentAsync(agentId) ?? throw GridException.NotFound("agent", agentId);
+        if (agent.State == AgentState.Lost)
+        {
+            throw new GridException(GridError.NotFound, $"agent '{agentId}' was declared lost; register again");
+        }
+
+        return agent;
+    }
+
+    /// <summary>The job and its session, if the report comes from the agent holding the session's current lease.</summary>
+    public static async ValueTask<(Session Session, Job Job)> FencedJobAsync(GridTransaction tx, string agentId, string jobId, long leaseEpoch)
+    {
+        await RequireLiveAgentAsync(tx, agentId);
+        var job = await tx.GetJobAsync(jobId);
+        var session = await tx.GetSessionAsync(job.SessionId);
+        if (job.IsFinished)
+        {
+            return (session, job);
+        }
+
+        if (session.AgentId != agentId || session.LeaseEpoch != leaseEpoch || job.LeaseEpoch != leaseEpoch)
+        {
+            throw new GridException(GridError.FailedPrecondition, $"stale lease: job {jobId} runs under epoch {job.LeaseEpoch} on {session.AgentId ?? "no agent"}, report carried epoch {leaseEpoch} from {agentId}; stop the job");
+        }
+
+        return (session, job);
+    }
+
+    /// <summary>Whether a heartbeat confirms a placement: it reports a session in Starting under the lease it was placed with.</summary>
+    public static async ValueTask<bool> ConfirmsPlacementAsync(GridTransaction view, string agentId, IReadOnlyList<HeldSessionReport> sessions)
+    {
+        foreach (var held in sessions)
+        {
+            if (await view.FindSessionAsync(held.SessionId) is { State: SessionState.Starting } session
+                && session.AgentId == agentId && session.LeaseEpoch == held.LeaseEpoch)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

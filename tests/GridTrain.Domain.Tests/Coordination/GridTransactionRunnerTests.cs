@@ -1,0 +1,185 @@
+using GridTrain.Controller.Storage;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
+using GridTrain.Domain.Storage;
+using GridTrain.Domain.Telemetry;
+using Microsoft.Extensions.Time.Testing;
+
+namespace GridTrain.Domain.Tests.Coordination;
+
+public sealed class GridTransactionRunnerTests
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 8, 0, 0, TimeSpan.Zero));
+    private readonly PausableStore _store = new();
+    private readonly AgentDirectiveBus _bus = new();
+    private readonly ChangeNotifier _notifier = new();
+    private int _passes;
+
+    [Fact]
+    public async Task RunAsync_Commit_SavesBeforeItSendsDirectivesAndWakesWatchers()
+    {
+        var runner = Runner();
+        var directives = _bus.Open("agt-1", []);
+        var woken = _notifier.NextChange("agent/agt-1");
+        _store.Pause();
+
+        var operation = runner.RunAsync(tx =>
+        {
+            tx.Put(NewAgent("agt-1"));
+            tx.Send("agt-1", new CancelJob("job-1", "user"));
+            tx.Notifications.Add("agent/agt-1");
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None);
+        await _store.Saving.WaitAsync(s_timeout);
+
+        Assert.False(directives.TryPeek(out _));
+        Assert.False(woken.IsCompleted);
+        Assert.Null(await _store.GetAgentAsync("agt-1", CancellationToken.None));
+
+        _store.Resume();
+        await operation.WaitAsync(s_timeout);
+
+        Assert.NotNull(await _store.GetAgentAsync("agt-1", CancellationToken.None));
+        Assert.True(directives.TryRead(out var sent));
+        Assert.Equal(new CancelJob("job-1", "user"), sent);
+        await woken.WaitAsync(s_timeout);
+    }
+
+    [Fact]
+    public async Task RunAsync_OperationThrows_NothingSavedOrSent()
+    {
+        var runner = Runner();
+        var directives = _bus.Open("agt-1", []);
+
+        await Assert.ThrowsAsync<GridException>(() => runner.RunAsync(tx =>
+        {
+            tx.Put(NewAgent("agt-1"));
+            tx.Send("agt-1", new CancelJob("job-1", "user"));
+            throw GridException.NotFound("job", "job-1");
+        }, CancellationToken.None));
+
+        Assert.Null(await _store.GetAgentAsync("agt-1", CancellationToken.None));
+        Assert.False(directives.TryRead(out _));
+        Assert.Equal(0, _passes);
+    }
+
+    [Fact]
+    public async Task RunAsync_WritesQueuedBehindEachOther_OnePassForTheBatch()
+    {
+        var runner = Runner();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = runner.RunAsync(async tx =>
+        {
+            tx.Put(NewAgent("agt-0"));
+            entered.SetResult();
+            await release.Task;
+        }, CancellationToken.None);
+        await entered.Task.WaitAsync(s_timeout);
+
+        var queued = Enumerable.Range(1, 3).Select(i => runner.RunAsync(tx =>
+        {
+            tx.Put(NewAgent($"agt-{i}"));
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None)).ToList();
+        release.SetResult();
+        await Task.WhenAll([first, .. queued]).WaitAsync(s_timeout);
+
+        Assert.Equal(1, _passes);
+        Assert.Equal(4, (await _store.ListAgentsAsync(CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task RunAsync_NothingWritten_NoPass()
+    {
+        var runner = Runner();
+
+        await runner.RunAsync(_ => ValueTask.CompletedTask, CancellationToken.None);
+
+        Assert.Equal(0, _passes);
+    }
+
+    [Fact]
+    public async Task ReadAsync_WaitsForTheRunningOperation()
+    {
+        var runner = Runner();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var write = runner.RunAsync(async tx =>
+        {
+            tx.Put(NewAgent("agt-1"));
+            entered.SetResult();
+            await release.Task;
+        }, CancellationToken.None);
+        await entered.Task.WaitAsync(s_timeout);
+
+        var read = runner.ReadAsync(async tx => await tx.FindAgentAsync("agt-1"), CancellationToken.None);
+        Assert.False(read.IsCompleted);
+
+        release.SetResult();
+        Assert.NotNull(await read.WaitAsync(s_timeout));
+        await write;
+    }
+
+    private GridTransactionRunner Runner() => new(_store, _time, _bus, _notifier, new GridInstruments(), _ =>
+    {
+        _passes++;
+        return ValueTask.CompletedTask;
+    });
+
+    private Agents.Agent NewAgent(string id) => new()
+    {
+        Id = id,
+        Name = id,
+        Inventory = new Agents.Inventory(1, 1L << 30, [], 1),
+        RegisteredAt = _time.GetUtcNow(),
+        LastHeartbeatAt = _time.GetUtcNow(),
+    };
+
+    /// <summary>An in-memory store whose saves can be held, to look at the moment between deciding and saving.</summary>
+    private sealed class PausableStore : IGridStore
+    {
+        private readonly InMemoryGridStore _inner = new();
+        private TaskCompletionSource? _paused;
+
+        public SemaphoreSlim Saving { get; } = new(0);
+
+        public void Pause() => _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Resume() => _paused?.SetResult();
+
+        public async ValueTask SaveAsync(GridChanges changes, CancellationToken cancellationToken)
+        {
+            Saving.Release();
+            if (_paused is { } paused)
+            {
+                await paused.Task;
+            }
+
+            await _inner.SaveAsync(changes, cancellationToken);
+        }
+
+        public ValueTask<Sessions.Session?> GetSessionAsync(string id, CancellationToken cancellationToken) => _inner.GetSessionAsync(id, cancellationToken);
+
+        public ValueTask<IReadOnlyList<Sessions.Session>> ListSessionsAsync(CancellationToken cancellationToken) => _inner.ListSessionsAsync(cancellationToken);
+
+        public ValueTask<Jobs.Job?> GetJobAsync(string id, CancellationToken cancellationToken) => _inner.GetJobAsync(id, cancellationToken);
+
+        public ValueTask<IReadOnlyList<Jobs.Job>> ListJobsAsync(string? sessionId, CancellationToken cancellationToken) => _inner.ListJobsAsync(sessionId, cancellationToken);
+
+        public ValueTask<Agents.Agent?> GetAgentAsync(string id, CancellationToken cancellationToken) => _inner.GetAgentAsync(id, cancellationToken);
+
+        public ValueTask<IReadOnlyList<Agents.Agent>> ListAgentsAsync(CancellationToken cancellationToken) => _inner.ListAgentsAsync(cancellationToken);
+
+        public ValueTask<IReadOnlyList<Jobs.JobEvent>> ReadJobEventsAsync(string jobId, long afterSequence, int limit, CancellationToken cancellationToken) => _inner.ReadJobEventsAsync(jobId, afterSequence, limit, cancellationToken);
+
+        public ValueTask<IReadOnlyList<Sessions.SessionChange>> ReadSessionChangesAsync(string sessionId, long afterSequence, CancellationToken cancellationToken) => _inner.ReadSessionChangesAsync(sessionId, afterSequence, cancellationToken);
+
+        public ValueTask<Security.ApiToken?> GetTokenAsync(string id, CancellationToken cancellationToken) => _inner.GetTokenAsync(id, cancellationToken);
+
+        public ValueTask<IReadOnlyList<Security.ApiToken>> ListTokensAsync(CancellationToken cancellationToken) => _inner.ListTokensAsync(cancellationToken);
+
+        public ValueTask SaveTokenAsync(Security.ApiToken token, CancellationToken cancellationToken) => _inner.SaveTokenAsync(token, cancellationToken);
+    }
+}
