@@ -8,7 +8,8 @@ namespace GridTrain.Contracts.Mapping;
 /// <summary>Sessions between the wire and the domain.</summary>
 public static class SessionMapping
 {
-    public static Protos.V1.Session ToProto(this Session session) => new()
+    /// <summary>A session for the wire; a held session's units are counted up to <paramref name="now"/> (default: its last change).</summary>
+    public static Protos.V1.Session ToProto(this Session session, DateTimeOffset? now = null) => new()
     {
         Id = session.Id,
         State = session.State.ToProto(),
@@ -27,6 +28,8 @@ public static class SessionMapping
         LastActivityAt = session.LastActivityAt.ToTimestamp(),
         ExpiresAt = session.ExpiresAt.ToTimestamp(),
         Owner = session.Owner,
+        UnitsSpent = session.UnitsWithin(DateTimeOffset.MinValue, now ?? session.UpdatedAt),
+        UnitsPerHour = session.UnitsPerHour,
     };
 
     public static Protos.V1.Quota ToProto(this GridTrain.Domain.Quotas.QuotaUsage usage) => new()
@@ -37,6 +40,19 @@ public static class SessionMapping
         GpuHours = usage.GpuHours,
         GpuHoursPerWindow = usage.GpuHoursPerWindow,
         Window = Duration.FromTimeSpan(usage.Window),
+        UnitsSpent = usage.UnitsSpent,
+        UnitsPerWindow = usage.UnitsPerWindow,
+        BurnRate = usage.BurnRate,
+        UnitsFreeAt = usage.UnitsFreeAt?.ToTimestamp(),
+        WhenExhausted = usage.Exhausted.ToFlag(),
+    };
+
+    /// <summary>The name of an exhaustion behaviour as the CLI flag and the wire spell it.</summary>
+    public static string ToFlag(this GridTrain.Domain.Quotas.QuotaExhaustion exhausted) => exhausted switch
+    {
+        GridTrain.Domain.Quotas.QuotaExhaustion.Queue => "queue",
+        GridTrain.Domain.Quotas.QuotaExhaustion.CpuOnly => "cpu-only",
+        _ => "refuse",
     };
 
     public static Protos.V1.IdleExplanation ToProto(this IdleExplanation explanation, string sessionId) => new()

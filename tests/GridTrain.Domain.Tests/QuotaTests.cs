@@ -50,7 +50,7 @@ public sealed class QuotaTests
     [Fact]
     public async Task OverQuota_WithQueueing_WaitsThenPlacedWhenUseFrees()
     {
-        var h = Harness(new QuotaOptions { MaxConcurrentGpus = 1, QueueWhenOverQuota = true });
+        var h = Harness(new QuotaOptions { MaxConcurrentGpus = 1, Exhausted = QuotaExhaustion.Queue });
         var agent = await h.ConnectAsync("a1", gpus: 4);
         var first = await Create(h, "alice");
         var second = await Create(h, "alice");

@@ -11,9 +11,9 @@ public sealed class SessionTransitionTests
     {
         var session = New();
 
-        var first = session.Place("a", [0], s_now);
+        var first = session.Place("a", [0], 1, s_now);
         var requeued = first.Requeue("agent lost", s_now);
-        var second = requeued.Place("b", [1], s_now);
+        var second = requeued.Place("b", [1], 1, s_now);
 
         Assert.Equal(1, first.LeaseEpoch);
         Assert.Equal(1, requeued.LeaseEpoch);
@@ -27,7 +27,7 @@ public sealed class SessionTransitionTests
     {
         var terminated = New().End(SessionState.Terminated, "user", s_now);
 
-        var error = Assert.Throws<GridException>(() => terminated.Place("a", [], s_now));
+        var error = Assert.Throws<GridException>(() => terminated.Place("a", [], 0, s_now));
 
         Assert.Equal(GridError.FailedPrecondition, error.Error);
         Assert.Contains("cannot go from Terminated to Starting", error.Message, StringComparison.Ordinal);

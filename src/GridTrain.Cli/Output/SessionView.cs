@@ -7,7 +7,7 @@ internal static class SessionView
 {
     public static Table Table(IEnumerable<Session> sessions, DateTimeOffset now)
     {
-        var table = new Table("ID", "NAME", "STATE", "RUNTIME", "AGENT", "GPUS", "IDLE", "LEFT", "PRIORITY", "AGE", "REASON");
+        var table = new Table("ID", "NAME", "STATE", "RUNTIME", "AGENT", "GPUS", "UNITS", "IDLE", "LEFT", "PRIORITY", "AGE", "REASON");
         foreach (var s in sessions)
         {
             table.Add(
@@ -17,6 +17,7 @@ internal static class SessionView
                 Formats.Resources(s.Resources),
                 Or(s.AgentId),
                 s.GpuIndexes.Count == 0 ? Formats.None : string.Join(',', s.GpuIndexes),
+                Units(s),
                 IsLive(s) ? Formats.Age(s.LastActivityAt, now) : Formats.None,
                 IsLive(s) ? TimeLeft(s, now) : Formats.None,
                 Formats.Integer(s.Priority),
@@ -49,6 +50,7 @@ internal static class SessionView
         .Add("Priority", Formats.Integer(s.Priority))
         .Add("Agent", s.AgentId)
         .Add("GPUs", string.Join(',', s.GpuIndexes))
+        .Add("Units", $"{Formats.Number(Math.Round(s.UnitsSpent, 2))} spent" + (s.UnitsPerHour > 0 ? $", burning {Formats.Number(s.UnitsPerHour)}/h now" : ""))
         .Add("Lease epoch", s.LeaseEpoch > 0 ? Formats.Integer(s.LeaseEpoch) : null)
         .Add("Idle timeout", s.IdleTimeout is null ? null : Formats.Duration(s.IdleTimeout.ToTimeSpan()))
         .Add("Max lifetime", s.MaxLifetime is null ? null : Formats.Duration(s.MaxLifetime.ToTimeSpan()))
@@ -70,6 +72,10 @@ internal static class SessionView
 
     private static string TimeLeft(Session s, DateTimeOffset now) =>
         s.ExpiresAt is null ? Formats.None : Formats.Duration(TimeSpan.FromSeconds(Math.Max(0, (s.ExpiresAt.ToDateTimeOffset() - now).TotalSeconds)));
+
+    /// <summary>Units spent, and the burn rate while the session spends: "1.25 (+6/h)".</summary>
+    private static string Units(Session s) =>
+        Formats.Number(Math.Round(s.UnitsSpent, 2)) + (s.UnitsPerHour > 0 ? $" (+{Formats.Number(s.UnitsPerHour)}/h)" : "");
 
     private static string Or(string value) => value.Length > 0 ? value : Formats.None;
 }

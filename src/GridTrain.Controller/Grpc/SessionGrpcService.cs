@@ -11,7 +11,7 @@ namespace GridTrain.Controller.Grpc;
 /// The user-facing session API over <see cref="GridCoordinator"/>; each user sees only their own sessions (admins all).
 /// Reads (get, list, watch, idleness) are not activity on a session; keep-alive, submitting a job and resuming are.
 /// </summary>
-internal sealed class SessionGrpcService(GridCoordinator grid, ResourceAccess access) : SessionService.SessionServiceBase
+internal sealed class SessionGrpcService(GridCoordinator grid, ResourceAccess access, TimeProvider time) : SessionService.SessionServiceBase
 {
     public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
     {
@@ -52,7 +52,7 @@ internal sealed class SessionGrpcService(GridCoordinator grid, ResourceAccess ac
     // Looking is not activity: an open console page or a polling script must not keep a session from idle eviction,
     // so the session is read through the access check (a plain store read) rather than the coordinator's get.
     public override async Task<Session> GetSession(GetSessionRequest request, ServerCallContext context) =>
-        (await access.SessionAsync(context.Caller(), request.SessionId, context.CancellationToken)).ToProto();
+        (await access.SessionAsync(context.Caller(), request.SessionId, context.CancellationToken)).ToProto(time.GetUtcNow());
 
     public override Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context) =>
         VisibleSessionsAsync(context.Caller(), request.IncludeEnded, context.CancellationToken);
@@ -73,7 +73,8 @@ internal sealed class SessionGrpcService(GridCoordinator grid, ResourceAccess ac
     private async Task<ListSessionsResponse> VisibleSessionsAsync(Caller caller, bool includeEnded, CancellationToken cancellationToken)
     {
         var sessions = await grid.ListSessionsAsync(includeEnded, cancellationToken);
-        return new ListSessionsResponse { Sessions = { sessions.Where(s => caller.MaySee(s.Owner)).Select(s => s.ToProto()) } };
+        var now = time.GetUtcNow();
+        return new ListSessionsResponse { Sessions = { sessions.Where(s => caller.MaySee(s.Owner)).Select(s => s.ToProto(now)) } };
     }
 
     public override async Task<Session> TerminateSession(TerminateSessionRequest request, ServerCallContext context)

@@ -171,9 +171,19 @@ public sealed partial class GridCoordinator
 
     private async ValueTask<Session> NewSessionAsync(GridTransaction tx, ResourceRequest resources, int priority, string displayName, bool batch, TimeSpan idleTimeout, TimeSpan maxLifetime, string owner)
     {
-        if (!_options.Quota.QueueWhenOverQuota && _options.Quota.IsSet && QuotaPolicy.RefusalFor(owner, resources.GpuCount, await tx.ListSessionsAsync(), _options.Quota, tx.Now) is { } refusal)
+        var admitted = "waiting for an agent with free capacity";
+        if (_options.Quota.Exhausted != QuotaExhaustion.Queue && QuotaPolicy.RefusalFor(owner, resources, await tx.ListSessionsAsync(), _options.Quota, tx.Now) is { } refusal)
         {
-            throw new GridException(GridError.ResourceExhausted, refusal);
+            if (!QuotaPolicy.FallsBackToCpu(refusal, _options.Quota))
+            {
+                throw new GridException(GridError.ResourceExhausted, refusal.Message);
+            }
+
+            if (resources.Runtime == Runtime.Gpu)
+            {
+                resources = ResourceRequest.Cpu;
+                admitted = $"{refusal.Message}; created as a CPU session instead (quota exhausted: cpu-only); {admitted}";
+            }
         }
 
         if (_queueOrder == 0)
@@ -188,7 +198,7 @@ public sealed partial class GridCoordinator
             Priority = priority,
             DisplayName = displayName,
             Batch = batch,
-            StateReason = "waiting for an agent with free capacity",
+            StateReason = admitted,
             CreatedAt = tx.Now,
             UpdatedAt = tx.Now,
             QueueOrder = ++_queueOrder,

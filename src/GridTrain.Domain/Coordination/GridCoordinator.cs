@@ -152,7 +152,8 @@ public sealed partial class GridCoordinator
             foreach (var placement in placements)
             {
                 var before = await tx.GetSessionAsync(placement.SessionId);
-                var placed = tx.Put(before.Place(placement.AgentId, placement.GpuIndexes, tx.Now), before);
+                var gpus = capacities.First(c => c.AgentId == placement.AgentId).FreeGpus.Where(g => placement.GpuIndexes.Contains(g.Index));
+                var placed = tx.Put(before.Place(placement.AgentId, placement.GpuIndexes, _options.Quota.Rates.ForPlacement(gpus), tx.Now), before);
                 var queuedFor = tx.Now - before.UpdatedAt;
                 tx.Measure(instruments => instruments.LeaseGranted(queuedFor));
                 tx.Send(placed.AgentId!, new AssignSession(placed.Id, placed.LeaseEpoch, placed.GpuIndexes));

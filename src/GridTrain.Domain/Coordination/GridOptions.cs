@@ -81,7 +81,7 @@ public sealed class GridOptions
             yield return $"EvictionWarning ({EvictionWarning}) must not be negative and EvictionGrace ({EvictionGrace}) must be positive";
         }
 
-        if (Quota.MaxConcurrentGpus < 0 || Quota.GpuHoursPerWindow < 0 || Quota.Window <= TimeSpan.Zero)
+        if (Quota.MaxConcurrentGpus < 0 || Quota.GpuHoursPerWindow < 0 || Quota.UnitsPerWindow < 0 || Quota.Window <= TimeSpan.Zero)
         {
             yield return "Quota: limits must not be negative and the window must be positive";
         }

@@ -48,6 +48,12 @@ public sealed record Session
     /// <summary>Past periods the session held GPUs, for GPU-hour quotas.</summary>
     public IReadOnlyList<GpuUsage> GpuUsage { get; init; } = [];
 
+    /// <summary>Compute units an hour the current placement costs (by the agent's GPU models, or the CPU rate); 0 while it holds nothing.</summary>
+    public double UnitsPerHour { get; init; }
+
+    /// <summary>Past periods the session held resources that cost units, for the unit quota and the bill.</summary>
+    public IReadOnlyList<UnitPeriod> UnitUsage { get; init; } = [];
+
     /// <summary>Evicted this long after <see cref="LifetimeStartedAt"/>, idle or not.</summary>
     public TimeSpan MaxLifetime { get; init; }
 
@@ -79,12 +85,19 @@ public sealed record Session
     /// <summary>True while the session holds resources on an agent.</summary>
     public bool HoldsResources => State is SessionState.Starting or SessionState.Ready or SessionState.Busy;
 
-    public Session Place(string agentId, IReadOnlyList<int> gpuIndexes, DateTimeOffset now) =>
+    /// <summary>Compute units spent within [<paramref name="from"/>, <paramref name="to"/>], the current placement included up to <paramref name="to"/>.</summary>
+    public double UnitsWithin(DateTimeOffset from, DateTimeOffset to) =>
+        UnitUsage.Sum(u => u.UnitsWithin(from, to))
+        + (HeldSince is { } since && UnitsPerHour > 0 ? new UnitPeriod(since, to, UnitsPerHour).UnitsWithin(from, to) : 0);
+
+    /// <summary>Placed on <paramref name="agentId"/>'s GPUs (none: a CPU slot) under the next lease epoch, costing <paramref name="unitsPerHour"/> compute units an hour.</summary>
+    public Session Place(string agentId, IReadOnlyList<int> gpuIndexes, double unitsPerHour, DateTimeOffset now) =>
         Move(SessionState.Starting, $"placed on {agentId}", now) with
         {
             AgentId = agentId,
             GpuIndexes = gpuIndexes,
             LeaseEpoch = LeaseEpoch + 1,
+            UnitsPerHour = unitsPerHour,
         };
 
     /// <summary>Back to the queue (its agent was lost); the next placement gets a new epoch.</summary>
@@ -123,11 +136,14 @@ public sealed record Session
         var holds = to is SessionState.Starting or SessionState.Ready or SessionState.Busy;
         if (HoldsResources && !holds)
         {
-            // Leaving its agent: the time it held GPUs counts against its owner's GPU-hours.
+            // Leaving its agent: the time it held GPUs counts against its owner's GPU-hours, and its units are spent.
+            // Each placement's period ends here and the next starts at its own placement, so no interval is charged twice.
             moved = moved with
             {
                 HeldSince = null,
+                UnitsPerHour = 0,
                 GpuUsage = GpuIndexes.Count > 0 && HeldSince is { } since ? [.. GpuUsage, new GpuUsage(since, now, GpuIndexes.Count)] : GpuUsage,
+                UnitUsage = UnitsPerHour > 0 && HeldSince is { } held && now > held ? [.. UnitUsage, new UnitPeriod(held, now, UnitsPerHour)] : UnitUsage,
             };
         }
         else if (!HoldsResources && holds)

@@ -87,7 +87,7 @@ public abstract class GridStoreContract
         var store = await CreateAsync();
         var session = new Session { Id = $"ses-{Unique()}", Resources = ResourceRequest.Cpu, CreatedAt = s_now, UpdatedAt = s_now };
         await Save(store, session);
-        await Save(store, session.Place("agt-1", [], s_now));
+        await Save(store, session.Place("agt-1", [], 0, s_now));
 
         var stored = await (await ReopenAsync(store)).GetSessionAsync(session.Id, default);
 

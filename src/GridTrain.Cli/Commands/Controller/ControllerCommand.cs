@@ -43,16 +43,13 @@ internal static class ControllerCommand
 
         var idleTimeout = new DurationOption("--idle-timeout") { Description = $"Idle timeout of sessions that do not ask for one [default: {Formats.Duration(defaults.DefaultIdleTimeout)}]" };
         var maxLifetime = new DurationOption("--max-lifetime") { Description = $"Lifetime of sessions that do not ask for one [default: {Formats.Duration(defaults.DefaultMaxLifetime)}]" };
-        var quotaGpus = new NumberOption<int>("--quota-gpus") { Description = "GPUs one user may hold at once [default: no limit]", HelpName = "N" }.AtLeast(1);
-        var quotaGpuHours = new NumberOption<double>("--quota-gpu-hours") { Description = "GPU-hours one user may use within --quota-window [default: no limit]", HelpName = "HOURS" }.AtLeast(0.01);
-        var quotaWindow = new DurationOption("--quota-window") { Description = "Rolling window of --quota-gpu-hours [default: 24h]" };
-        var queueOverQuota = new Option<bool>("--queue-over-quota") { Description = "Queue sessions over quota until it allows them, instead of refusing them (RESOURCE_EXHAUSTED)" };
         var stallTimeout = new DurationOption("--stall-timeout") { Description = "A running job without progress for this long counts as stalled: its session can be evicted as idle [default: off]" };
         var gpuStallThreshold = new NumberOption<double>("--gpu-stall-threshold") { Description = "With --stall-timeout: a running job whose GPUs stay below this utilization (0-1, e.g. 0.05) that long counts as stalled too [default: off]", HelpName = "FRACTION" }.Between(0.0, 1.0);
         var preemption = new Option<bool>("--preemption") { Description = "Let higher-priority sessions preempt lower-priority ones (victims checkpoint and requeue)" };
-        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, metricsListen, webListen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, quotaGpus, quotaGpuHours, quotaWindow, queueOverQuota, stallTimeout, gpuStallThreshold };
+        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, metricsListen, webListen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, stallTimeout, gpuStallThreshold };
         var security = new SecurityFlags(context);
-        foreach (var option in security.Options)
+        var quota = new QuotaFlags();
+        foreach (var option in security.Options.Concat(quota.Options))
         {
             command.Options.Add(option);
         }
@@ -69,13 +66,7 @@ internal static class ControllerCommand
                 Preemption = parseResult.GetValue(preemption),
                 StallTimeout = parseResult.GetValue(stallTimeout) ?? TimeSpan.Zero,
                 GpuStallThreshold = parseResult.GetValue(gpuStallThreshold) ?? 0,
-                Quota = new Domain.Quotas.QuotaOptions
-                {
-                    MaxConcurrentGpus = parseResult.GetValue(quotaGpus) ?? 0,
-                    GpuHoursPerWindow = parseResult.GetValue(quotaGpuHours) ?? 0,
-                    Window = parseResult.GetValue(quotaWindow) ?? TimeSpan.FromHours(24),
-                    QueueWhenOverQuota = parseResult.GetValue(queueOverQuota),
-                },
+                Quota = quota.Build(parseResult),
             };
             var problems = options.Validate().ToList();
             if (problems.Count > 0)
