@@ -29,9 +29,9 @@ internal sealed class GridHarness
 
     public GridCoordinator Grid { get; }
 
-    public async Task<TestAgent> ConnectAsync(string name, int cpuSlots = 1, int gpus = 0)
+    public async Task<TestAgent> ConnectAsync(string name, int cpuSlots = 1, int gpus = 0, string gpuModel = "NVIDIA L4")
     {
-        var inventory = new Inventory(8, 32L << 30, [.. Enumerable.Range(0, gpus).Select(i => new GpuDevice(i, $"GPU-{name}-{i}", "NVIDIA L4", 24L << 30))], cpuSlots);
+        var inventory = new Inventory(8, 32L << 30, [.. Enumerable.Range(0, gpus).Select(i => new GpuDevice(i, $"GPU-{name}-{i}", gpuModel, 24L << 30))], cpuSlots);
         var registration = await Grid.RegisterAgentAsync(name, inventory, "test", [], [], CancellationToken.None);
         var commands = await Grid.OpenCommandStreamAsync(registration.Agent.Id, CancellationToken.None);
         return new TestAgent(this, registration.Agent.Id, commands);

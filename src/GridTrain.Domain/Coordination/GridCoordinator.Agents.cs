@@ -3,6 +3,7 @@ using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Scheduling;
+using GridTrain.Domain.Quotas;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Telemetry;
 
@@ -195,6 +196,10 @@ public sealed partial class GridCoordinator
         await ResendUnconfirmedPlacementsAsync(tx);
         await ForgetStaleGpuReadingsAsync(tx);
         await _evictions.SweepAsync(tx);
+        if (QuotaPolicy.WaitsForTheWindow(_options.Quota, await tx.ListSessionsAsync()))
+        {
+            tx.RequestScheduling();
+        }
     }, cancellationToken);
 
     private async ValueTask DetectLostAgentsAsync(GridTransaction tx)

@@ -87,6 +87,13 @@ public static class QuotaPolicy
     }
 
     /// <summary>
+    /// True when sessions wait while a rolling-window limit is set: GPU-hours and units leave the window as time passes,
+    /// without any write, so each periodic pass looks again at what the window allows now.
+    /// </summary>
+    public static bool WaitsForTheWindow(QuotaOptions options, IEnumerable<Session> sessions) =>
+        (options.GpuHoursPerWindow > 0 || options.UnitsPerWindow > 0) && sessions.Any(s => s.State == SessionState.Pending);
+
+    /// <summary>
     /// Whether a request over a limit may still be admitted as the lesser allowance of <see cref="QuotaExhaustion.CpuOnly"/>:
     /// a CPU session is, once units or GPU-hours run out; a GPU session becomes one.
     /// </summary>
