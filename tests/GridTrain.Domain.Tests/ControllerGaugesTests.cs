@@ -46,6 +46,20 @@ public sealed class ControllerGaugesTests : IDisposable
     }
 
     [Fact]
+    public void UnitsSpentAndBurnRate_ReportedPerUser()
+    {
+        using var gauges = new GridStateGauges(_services.GetRequiredService<IMeterFactory>(), _time, new ControllerMetricsOptions());
+        gauges.Update(GridSnapshot.Empty with { At = _time.GetUtcNow(), Users = [new UserUnits("alice", 12.5, 6), new UserUnits("bob", 0.25, 0)] });
+
+        var read = Collect(_services.GetRequiredService<IMeterFactory>());
+
+        Assert.Equal(12.5, read[("gridtrain.units.spent", "user=alice")]);
+        Assert.Equal(0.25, read[("gridtrain.units.spent", "user=bob")]);
+        Assert.Equal(6, read[("gridtrain.units.burn_rate", "user=alice")]);
+        Assert.Equal(0, read[("gridtrain.units.burn_rate", "user=bob")]);
+    }
+
+    [Fact]
     public void GaugesWithASeriesPerSessionOrAgent_AreTheOnesGivenTheSessionSeriesLimit()
     {
         var factory = _services.GetRequiredService<IMeterFactory>();

@@ -57,6 +57,8 @@ internal sealed class GridStateGauges : IDisposable
         meter.CreateObservableGauge("gridtrain.session.eviction.remaining", ObserveEvictionCountdowns, "s", "Time until each session holding an agent is evicted if nothing changes; reason idle or lifetime.");
         meter.CreateObservableGauge("gridtrain.session.lifetime.remaining", ObserveLifetimes, "s", "Time until each live session reaches its maximum lifetime.");
         meter.CreateObservableGauge("gridtrain.agent.heartbeat.lag", ObserveHeartbeatLag, "s", "Time since each agent's last heartbeat, as this controller saw it.");
+        meter.CreateObservableCounter("gridtrain.units.spent", ObserveUnitsSpent, "{unit}", "Compute units each user's sessions have spent, at the controller's rates (--unit-rate).");
+        meter.CreateObservableGauge("gridtrain.units.burn_rate", ObserveBurnRates, "{unit}/h", "Compute units an hour each user's sessions spend now.");
         meter.CreateObservableGauge("gridtrain.grid.snapshot.age", () => Seconds(_snapshot.At), "s", "Age of the state the other grid gauges were read from.");
     }
 
@@ -84,6 +86,12 @@ internal sealed class GridStateGauges : IDisposable
 
     private IEnumerable<Measurement<double>> ObserveHeartbeatLag() =>
         _snapshot.Agents.Select(a => new Measurement<double>(Math.Max(0, Seconds(a.LastSeen)), Tag("agent", a.Name)));
+
+    private IEnumerable<Measurement<double>> ObserveUnitsSpent() =>
+        _snapshot.Users.Select(u => new Measurement<double>(u.UnitsSpent, Tag("user", u.User)));
+
+    private IEnumerable<Measurement<double>> ObserveBurnRates() =>
+        _snapshot.Users.Select(u => new Measurement<double>(u.BurnRate, Tag("user", u.User)));
 
     /// <summary>Seconds from <paramref name="instant"/> to now (negative for an instant in the future).</summary>
     private double Seconds(DateTimeOffset instant) =>

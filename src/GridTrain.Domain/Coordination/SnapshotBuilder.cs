@@ -57,6 +57,11 @@ internal static class SnapshotBuilder
             sessions.Count(s => s.State == SessionState.Pending),
             jobs.Count(j => j.State == JobState.Queued),
             live,
-            [.. agents.Where(a => a.State != AgentState.Lost).Select(a => new AgentSnapshot(a.Name, a.State, lastSeen(a)))]);
+            [.. agents.Where(a => a.State != AgentState.Lost).Select(a => new AgentSnapshot(a.Name, a.State, lastSeen(a)))])
+        {
+            Users = [.. sessions
+                .GroupBy(s => s.Owner, StringComparer.Ordinal)
+                .Select(g => new UserUnits(g.Key, g.Sum(s => s.UnitsWithin(DateTimeOffset.MinValue, now)), g.Where(s => s.HoldsResources).Sum(s => s.UnitsPerHour)))],
+        };
     }
 }

@@ -23,6 +23,9 @@ public sealed record GridSnapshot(
     IReadOnlyList<SessionSnapshot> Sessions,
     IReadOnlyList<AgentSnapshot> Agents)
 {
+    /// <summary>Compute units per user: spent over every session on record, and burning now.</summary>
+    public IReadOnlyList<UserUnits> Users { get; init; } = [];
+
     /// <summary>A grid with nothing in it, before the first snapshot.</summary>
     public static GridSnapshot Empty { get; } = new(
         DateTimeOffset.MinValue,
@@ -58,3 +61,9 @@ public sealed record SessionSnapshot(
 /// <param name="State">Its state.</param>
 /// <param name="LastSeen">Its last heartbeat (or registration) this controller saw; the controller's start for agents not yet back after a restart.</param>
 public sealed record AgentSnapshot(string Name, AgentState State, DateTimeOffset LastSeen);
+
+/// <summary>One user's compute units as of the snapshot.</summary>
+/// <param name="User">The sessions' owner.</param>
+/// <param name="UnitsSpent">Units their sessions on record have spent, what runs now included; only grows while records are kept.</param>
+/// <param name="BurnRate">Units an hour their sessions spend now.</param>
+public sealed record UserUnits(string User, double UnitsSpent, double BurnRate);
