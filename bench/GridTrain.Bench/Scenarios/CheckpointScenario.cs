@@ -35,9 +35,9 @@ internal static class CheckpointScenario
         torch.manual_seed(1);
 
         var shape = new ImageShape(1, 28, 28);
-        var modelSpec = new ModelSpec { Name = "cnn" };
+        var modelSpec = new ModelSpec { Name = ModelKind.Cnn };
         using var model = ModelFactory.Create(modelSpec, shape, 10);
-        using var optimizer = OptimizerFactory.Create(new Hyperparameters { Optimizer = "adam", LearningRate = 0.001 }, model.parameters());
+        using var optimizer = OptimizerFactory.Create(new Hyperparameters { Optimizer = OptimizerKind.Adam, LearningRate = 0.001 }, model.parameters());
         var identity = new CheckpointIdentity("job-bench", 1, "cnn", ModelFactory.Signature(modelSpec, shape, 10), "synthetic");
         var spool = new LocalCheckpointStore(Path.Combine(root, "spool"), keepLast: null, identity, TimeProvider.System);
         using var images = torch.rand(64, 1, 28, 28);

@@ -45,12 +45,12 @@ internal static class OverheadScenario
             var spec = new JobSpec
             {
                 Model = model == "torchscript"
-                    ? new ModelSpec { Name = "torchscript", TorchScript = new TorchScriptSpec { Path = torchScript } }
-                    : new ModelSpec { Name = model },
+                    ? new ModelSpec { Name = ModelKind.TorchScript, TorchScript = new TorchScriptSpec { Path = torchScript } }
+                    : new ModelSpec { Name = Choice<ModelKind>.TryParse(model, out var kind) ? kind : throw new ArgumentException($"unknown model {model}") },
                 Data = useIdx
                     ? new DataSpec { IdxDirectory = Path.GetFullPath(dataDirectory), TrainLimit = trainExamples, TestLimit = 1_000 }
                     : new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = trainExamples, TestExamples = 1_000 } },
-                Hyperparameters = new Hyperparameters { Optimizer = "adam", LearningRate = 0.001, BatchSize = 64, Epochs = 1, Seed = 7 },
+                Hyperparameters = new Hyperparameters { Optimizer = OptimizerKind.Adam, LearningRate = 0.001, BatchSize = 64, Epochs = 1, Seed = 7 },
                 Checkpoint = new CheckpointPolicy { EverySteps = 0, KeepLast = 1 },
                 Threads = threads,
             };

@@ -6,7 +6,8 @@ using System.Text.Json;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;
 using GridTrain.Controller.Security;
-using GridTrain.Domain.Grid;
+using GridTrain.Domain.AgentProtocol;
+using GridTrain.Domain.Coordination;
 using GridTrain.Protos.V1;
 using Microsoft.Extensions.Logging;
 

@@ -2,8 +2,8 @@ using System.Threading.Channels;
 using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Agents;
 using GridTrain.Domain.Jobs;
-using GridTrain.Domain.Scheduling;
 using GridTrain.Domain.Quotas;
+using GridTrain.Domain.Scheduling;
 using GridTrain.Domain.Sessions;
 using GridTrain.Domain.Telemetry;
 
