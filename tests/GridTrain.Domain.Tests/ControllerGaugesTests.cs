@@ -55,8 +55,8 @@ public sealed class ControllerGaugesTests : IDisposable
 
         Assert.Equal(12.5, read[("gridtrain.units.spent", "user=alice")]);
         Assert.Equal(0.25, read[("gridtrain.units.spent", "user=bob")]);
-        Assert.Equal(6, read[("gridtrain.units.burn_rate", "user=alice")]);
-        Assert.Equal(0, read[("gridtrain.units.burn_rate", "user=bob")]);
+        Assert.Equal(6, read[("gridtrain.units.burn_rate_per_hour", "user=alice")]);
+        Assert.Equal(0, read[("gridtrain.units.burn_rate_per_hour", "user=bob")]);
     }
 
     [Fact]

@@ -40,6 +40,7 @@ public sealed class ComputeUnitApiTests : IAsyncLifetime
         {
             HeartbeatInterval = TimeSpan.FromMilliseconds(500),
             AgentTimeout = TimeSpan.FromDays(7),
+            DefaultIdleTimeout = TimeSpan.FromHours(12),
             Quota = new QuotaOptions { UnitsPerWindow = 10, Rates = UnitRates.Parse(["H100=6", "T4=1", "cpu=0.5"]) },
         };
         _controller = ControllerServer.Create(
@@ -96,7 +97,7 @@ public sealed class ComputeUnitApiTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<RpcException>(() => Create(alice, "T4"));
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.Contains("compute units: alice spent 10.5 of 10 in the last 24h (burning 7/h now)", error.Status.Detail, StringComparison.Ordinal);
+        Assert.True(error.Status.Detail.Contains("compute units: alice spent 10.5 of 10 in the last 24h (burning 7/h now)", StringComparison.Ordinal), error.Status.Detail);
         Assert.Contains("units free from 2026-12-03 08:00:00Z", error.Status.Detail, StringComparison.Ordinal);
         Assert.Equal("refuse", (await alice.Sessions.GetQuotaAsync(new GetQuotaRequest())).WhenExhausted);
         await Create(bob, "T4");
@@ -106,10 +107,12 @@ public sealed class ComputeUnitApiTests : IAsyncLifetime
             {
                 _time.Advance(TimeSpan.FromSeconds(5));
                 var scrape = await Http.GetStringAsync(new Uri(_controller.MetricsAddress!, "/metrics"), ct);
-                return scrape.Split('\n').FirstOrDefault(l => l.StartsWith("gridtrain_units_spent_total{", StringComparison.Ordinal) && l.Contains("user=\"alice\"", StringComparison.Ordinal) && !l.EndsWith(" 0", StringComparison.Ordinal));
+                var lines = scrape.Split('\n');
+                var spentLine = lines.FirstOrDefault(l => l.StartsWith("gridtrain_units_spent_total{", StringComparison.Ordinal) && l.Contains("user=\"alice\"", StringComparison.Ordinal) && !l.EndsWith(" 0", StringComparison.Ordinal));
+                return spentLine is not null && lines.Any(l => l.StartsWith("gridtrain_units_burn_rate_per_hour{", StringComparison.Ordinal) && l.Contains("user=\"bob\"", StringComparison.Ordinal)) ? spentLine : null;
             },
             Timeout,
-            () => "the controller never exported alice's units");
+            () => "the controller never exported alice's units spent and bob's burn rate (gridtrain_units_spent_total, gridtrain_units_burn_rate_per_hour)");
         Assert.True(double.Parse(spent[(spent.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= 10.5, spent);
     }
 

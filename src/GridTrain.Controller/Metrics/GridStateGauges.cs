@@ -58,7 +58,7 @@ internal sealed class GridStateGauges : IDisposable
         meter.CreateObservableGauge("gridtrain.session.lifetime.remaining", ObserveLifetimes, "s", "Time until each live session reaches its maximum lifetime.");
         meter.CreateObservableGauge("gridtrain.agent.heartbeat.lag", ObserveHeartbeatLag, "s", "Time since each agent's last heartbeat, as this controller saw it.");
         meter.CreateObservableCounter("gridtrain.units.spent", ObserveUnitsSpent, "{unit}", "Compute units each user's sessions have spent, at the controller's rates (--unit-rate).");
-        meter.CreateObservableGauge("gridtrain.units.burn_rate", ObserveBurnRates, "{unit}/h", "Compute units an hour each user's sessions spend now.");
+        meter.CreateObservableGauge("gridtrain.units.burn_rate_per_hour", ObserveBurnRates, "{unit}", "Compute units an hour each user's sessions spend now.");
         meter.CreateObservableGauge("gridtrain.grid.snapshot.age", () => Seconds(_snapshot.At), "s", "Age of the state the other grid gauges were read from.");
     }
 

@@ -42,6 +42,8 @@ public abstract class GridStoreContract
             IdleTimeout = TimeSpan.FromMinutes(30),
             HeldSince = s_now,
             GpuUsage = [new GpuUsage(s_now.AddHours(-3), s_now.AddHours(-1), 2)],
+            UnitsPerHour = 12,
+            UnitUsage = [new UnitPeriod(s_now.AddHours(-3), s_now.AddHours(-1), 12)],
         };
         var job = new Job
         {
@@ -200,9 +202,10 @@ public abstract class GridStoreContract
 
         public bool Equals(Session? x, Session? y) =>
             x is not null && y is not null
-            && x with { GpuIndexes = [], GpuUsage = [] } == y with { GpuIndexes = [], GpuUsage = [] }
+            && x with { GpuIndexes = [], GpuUsage = [], UnitUsage = [] } == y with { GpuIndexes = [], GpuUsage = [], UnitUsage = [] }
             && x.GpuIndexes.SequenceEqual(y.GpuIndexes)
-            && x.GpuUsage.SequenceEqual(y.GpuUsage);
+            && x.GpuUsage.SequenceEqual(y.GpuUsage)
+            && x.UnitUsage.SequenceEqual(y.UnitUsage);
 
         public int GetHashCode(Session? obj) => obj?.Id.GetHashCode(StringComparison.Ordinal) ?? 0;
     }
