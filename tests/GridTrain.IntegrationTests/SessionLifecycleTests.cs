@@ -63,6 +63,7 @@ public sealed class SessionLifecycleTests(ITestOutputHelper output) : IAsyncLife
         var job = await client.Jobs.SubmitJobAsync(new SubmitJobRequest { SessionId = session.Id, Spec = GridEvents.RecoveryJob() });
 
         var evictions = 0;
+        var checkpointed = 0;
         long seen = 1;
         long sessionSeen = 0;
         while (true)
@@ -76,12 +77,23 @@ public sealed class SessionLifecycleTests(ITestOutputHelper output) : IAsyncLife
                 break;
             }
 
-            // Evicted: the job's stop produced a checkpoint first, and the requeue names it.
+            // Evicted: the job's stop produced a checkpoint first, and the requeue names it. On a loaded
+            // machine the first lifetime can end before the job process has trained a step; then there is
+            // nothing to save, and the requeue says the job starts again from the start.
             evictions++;
             Assert.Contains("session evicted (lifetime", last.Reason, StringComparison.Ordinal);
             var stopped = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = job.Id });
-            Assert.Contains(stopped.LatestCheckpoint, last.Reason, StringComparison.Ordinal);
-            Assert.True(File.Exists(stopped.LatestCheckpoint));
+            if (stopped.LatestCheckpoint.Length == 0)
+            {
+                Assert.Contains("resumes from the start", last.Reason, StringComparison.Ordinal);
+            }
+            else
+            {
+                checkpointed++;
+                Assert.Contains(stopped.LatestCheckpoint, last.Reason, StringComparison.Ordinal);
+                Assert.True(File.Exists(stopped.LatestCheckpoint));
+            }
+
             sessionSeen = (await WatchUntilAsync(client, session.Id, e => e.State == SessionState.Evicted, sessionSeen))[^1].Sequence;
 
             await client.Sessions.ResumeSessionAsync(new ResumeSessionRequest { SessionId = session.Id });
@@ -93,6 +105,7 @@ public sealed class SessionLifecycleTests(ITestOutputHelper output) : IAsyncLife
 
         var finished = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = job.Id });
         Assert.True(evictions >= 1, "a 6 s lifetime should have evicted the job at least once");
+        Assert.True(checkpointed >= 1, "at least one eviction should have checkpointed the running job first");
         Assert.Equal(900, finished.Result.Steps);
         Assert.Equal(evictions + 1, finished.Attempt);
     }

@@ -24,6 +24,8 @@ internal static class Samples
         MaxLifetime = Duration.FromTimeSpan(TimeSpan.FromHours(12)),
         LastActivityAt = Ago(TimeSpan.FromMinutes(2)),
         ExpiresAt = Ago(-TimeSpan.FromMinutes(11 * 60 + 55)),
+        UnitsSpent = 1.25,
+        UnitsPerHour = 6,
     };
 
     public static Session PendingCpuSession() => new()

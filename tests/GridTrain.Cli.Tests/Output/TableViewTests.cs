@@ -12,9 +12,9 @@ public sealed class TableViewTests
 
         Assert.Equal(
             """
-            ID                NAME      STATE            RUNTIME      AGENT             GPUS  IDLE  LEFT    PRIORITY  AGE  REASON
-            ses-00000000000a  notebook  READY            gpu x2 H100  agt-0000000000a1  0,1   2m    11h55m  10        5m
-            ses-00000000000b  -         PENDING (batch)  cpu          -                 -     -     -       0         2h   waiting for an agent with a free CPU slot
+            ID                NAME      STATE            RUNTIME      AGENT             GPUS  UNITS        IDLE  LEFT    PRIORITY  AGE  REASON
+            ses-00000000000a  notebook  READY            gpu x2 H100  agt-0000000000a1  0,1   1.25 (+6/h)  2m    11h55m  10        5m
+            ses-00000000000b  -         PENDING (batch)  cpu          -                 -     0            -     -       0         2h   waiting for an agent with a free CPU slot
 
             """.ReplaceLineEndings("\n"),
             text);
