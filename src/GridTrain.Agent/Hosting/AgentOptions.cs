@@ -67,6 +67,15 @@ public sealed class AgentOptions
     /// <summary>Besides the newest <c>keep_last</c>, keep the stored checkpoint with the best test accuracy. Default true.</summary>
     public bool KeepBestCheckpoint { get; set; } = true;
 
+    /// <summary>The most bytes a session's workspace (<c>WORK_DIR/sessions/&lt;id&gt;/workspace</c>) may hold. Default 20 GiB.</summary>
+    public long WorkspaceLimitBytes { get; set; } = 20L << 30;
+
+    /// <summary>
+    /// <c>UID:GID</c> that user code (exec, command jobs) runs as, when the agent runs as root; null (the default): the
+    /// agent's own user.
+    /// </summary>
+    public string? RunAs { get; set; }
+
     /// <summary>Problems with the options, each with a hint.</summary>
     public IEnumerable<string> Validate()
     {
@@ -120,6 +129,16 @@ public sealed class AgentOptions
             yield return $"ShutdownGracePeriod: must be at least StopGracePeriod ({StopGracePeriod}), got {ShutdownGracePeriod}";
         }
 
+        if (WorkspaceLimitBytes <= 0)
+        {
+            yield return $"WorkspaceLimitBytes: must be positive, got {WorkspaceLimitBytes} (--workspace-limit)";
+        }
+
+        if (RunAs is not null && !IsRunAs(RunAs))
+        {
+            yield return $"RunAs: '{RunAs}' is not UID:GID (numbers, e.g. 1000:1000) (--run-as)";
+        }
+
         if (CheckpointStore is not ("local" or "gdrive"))
         {
             yield return $"CheckpointStore: must be local or gdrive, got '{CheckpointStore}' (--checkpoint-store)";
@@ -139,6 +158,19 @@ public sealed class AgentOptions
     /// </summary>
     internal TimeSpan ReconnectCap(TimeSpan? agentTimeout) =>
         agentTimeout is { } timeout && timeout > TimeSpan.Zero && timeout / 3 < MaxReconnectDelay ? timeout / 3 : MaxReconnectDelay;
+
+    private static bool IsRunAs(string value)
+    {
+        try
+        {
+            _ = UserCode.UserProcessStart.ParseRunAs(value);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 
     internal int ResolveThreads(int requested)
     {

@@ -48,6 +48,7 @@ public static class AgentServiceCollectionExtensions
         services.TryAddSingleton<TaskGroup>();
         services.TryAddSingleton<HeartbeatTrigger>();
         services.TryAddSingleton<LeaseTable>();
+        services.TryAddSingleton<Workspaces.SessionWorkspaces>();
         services.TryAddSingleton<UnreportedStore>();
         services.TryAddSingleton<ResultReporter>();
         services.TryAddSingleton<CheckpointPublisher>();

@@ -6,6 +6,7 @@ namespace GridTrain.Agent.Jobs.Processes;
 internal static partial class Signals
 {
     private const int SigTerm = 15;
+    private const int SigKill = 9;
 
     public static void Terminate(int processId)
     {
@@ -16,6 +17,12 @@ internal static partial class Signals
 
         _ = SysKill(processId, SigTerm);
     }
+
+    /// <summary>SIGTERM to every process of the group <paramref name="groupLeaderId"/> leads (a user process started with setsid).</summary>
+    public static void TerminateGroup(int groupLeaderId) => SignalGroup(groupLeaderId, SigTerm);
+
+    /// <summary>SIGKILL to every process of the group <paramref name="groupLeaderId"/> leads, children that ignored SIGTERM included.</summary>
+    public static void KillGroup(int groupLeaderId) => SignalGroup(groupLeaderId, SigKill);
 
     /// <summary>Name of a signal number, for failure messages.</summary>
     public static string Name(int signal) => signal switch
@@ -28,6 +35,17 @@ internal static partial class Signals
         15 => "SIGTERM",
         _ => $"signal {signal}",
     };
+
+    private static void SignalGroup(int groupLeaderId, int signal)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("process groups need POSIX signals");
+        }
+
+        // A negative pid signals the process group; ESRCH (the group is gone) is the outcome wanted anyway.
+        _ = SysKill(-groupLeaderId, signal);
+    }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int SysKill(int pid, int signal);
