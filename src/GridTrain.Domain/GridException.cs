@@ -7,6 +7,7 @@ public enum GridError
     NotFound,
     FailedPrecondition,
     ResourceExhausted,
+    PermissionDenied,
 }
 
 /// <summary>A refused operation, with a message that says what to fix.</summary>
@@ -15,6 +16,10 @@ public sealed class GridException(GridError error, string message) : Exception(m
     public GridError Error { get; } = error;
 
     public static GridException NotFound(string kind, string id) => new(GridError.NotFound, $"{kind} '{id}' not found");
+
+    /// <summary>The grid's operator turned user code off (<c>controller run --user-code off</c>).</summary>
+    public static GridException UserCodeOff(string what) =>
+        new(GridError.PermissionDenied, $"{what} runs your own code, and this grid runs built-in jobs only (its controller runs with --user-code off); ask its operator");
 
     public static GridException Invalid(IEnumerable<string> problems) => new(GridError.InvalidArgument, string.Join("; ", problems));
 }

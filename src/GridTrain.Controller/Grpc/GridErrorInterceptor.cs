@@ -57,6 +57,7 @@ internal sealed partial class GridErrorInterceptor(ILogger<GridErrorInterceptor>
         GridError.NotFound => StatusCode.NotFound,
         GridError.FailedPrecondition => StatusCode.FailedPrecondition,
         GridError.ResourceExhausted => StatusCode.ResourceExhausted,
+        GridError.PermissionDenied => StatusCode.PermissionDenied,
         _ => StatusCode.Unknown,
     };
 

@@ -50,6 +50,12 @@ public sealed class GridOptions
     /// </summary>
     public double GpuStallThreshold { get; set; }
 
+    /// <summary>
+    /// Whether sessions may run their users' own code: exec, file copies and command jobs. Off, those answer
+    /// PERMISSION_DENIED and the grid runs built-in jobs only. Default true.
+    /// </summary>
+    public bool UserCode { get; set; } = true;
+
     /// <summary>Per-user GPU quotas. Default: none.</summary>
     public Quotas.QuotaOptions Quota { get; set; } = new();
 

@@ -46,7 +46,11 @@ internal static class ControllerCommand
         var stallTimeout = new DurationOption("--stall-timeout") { Description = "A running job without progress for this long counts as stalled: its session can be evicted as idle [default: off]" };
         var gpuStallThreshold = new NumberOption<double>("--gpu-stall-threshold") { Description = "With --stall-timeout: a running job whose GPUs stay below this utilization (0-1, e.g. 0.05) that long counts as stalled too [default: off]", HelpName = "FRACTION" }.Between(0.0, 1.0);
         var preemption = new Option<bool>("--preemption") { Description = "Let higher-priority sessions preempt lower-priority ones (victims checkpoint and requeue)" };
-        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, metricsListen, webListen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, stallTimeout, gpuStallThreshold };
+        var userCode = new ChoiceOption<bool?>("--user-code", new Dictionary<string, bool?>(StringComparer.Ordinal) { ["on"] = true, ["off"] = false })
+        {
+            Description = "Whether sessions may run their users' own code (exec, session cp, command jobs); off: built-in jobs only [default: on]",
+        };
+        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, metricsListen, webListen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, stallTimeout, gpuStallThreshold, userCode };
         var security = new SecurityFlags(context);
         var quota = new QuotaFlags();
         foreach (var option in security.Options.Concat(quota.Options))
@@ -67,6 +71,7 @@ internal static class ControllerCommand
                 StallTimeout = parseResult.GetValue(stallTimeout) ?? TimeSpan.Zero,
                 GpuStallThreshold = parseResult.GetValue(gpuStallThreshold) ?? 0,
                 Quota = quota.Build(parseResult),
+                UserCode = parseResult.GetValue(userCode) ?? defaults.UserCode,
             };
             var problems = options.Validate().ToList();
             if (problems.Count > 0)
