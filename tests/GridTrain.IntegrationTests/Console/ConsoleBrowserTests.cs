@@ -54,6 +54,8 @@ public sealed class ConsoleBrowserTests(ConsoleGridFixture grid, ITestOutputHelp
         Keep(browser.Screenshot("4-agents"));
         browser.Go("#/quota");
         browser.Wait(d => d.FindElement(By.Id("quota")).Text.Contains("alice", StringComparison.Ordinal), "alice's quota");
+        Assert.Matches(@"^\d+\.\d\d of no limit$", browser.Text("#quota-units"));
+        Assert.Contains("refused", browser.Text("#quota-exhausted"), StringComparison.Ordinal);
         Keep(browser.Screenshot("5-quota"));
 
         var other = await grid.Alice.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Cpu }, DisplayName = "alice-private" });

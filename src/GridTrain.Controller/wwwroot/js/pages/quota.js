@@ -4,9 +4,9 @@ import { call } from '../api.js';
 import { h, seconds, span, until, unitsText } from '../dom.js';
 
 const exhausted = {
-  refuse: 'a new session over a limit is refused (RESOURCE_EXHAUSTED)',
-  queue: 'a new session over a limit waits in the queue until the window frees enough',
-  'cpu-only': 'a new GPU session over a limit is refused; CPU sessions still start',
+  refuse: 'a new session over a limit is refused (RESOURCE_EXHAUSTED), saying when the limit frees',
+  queue: 'a new session over a limit is created and waits in the queue until the window frees enough',
+  'cpu-only': 'once units or GPU-hours run out, a new GPU session is created as a CPU session; CPU sessions are still admitted (the concurrent-GPU limit still refuses)',
 };
 
 export async function quotaPage(main, { signal }) {
