@@ -8,7 +8,7 @@ namespace GridTrain.Contracts.Mapping;
 /// <summary>Sessions between the wire and the domain.</summary>
 public static class SessionMapping
 {
-    /// <summary>A session for the wire; a held session's units are counted up to <paramref name="now"/> (default: its last change).</summary>
+    /// <summary>A session for the wire; a held session's units and GPU-hours are counted up to <paramref name="now"/> (default: its last change).</summary>
     public static Protos.V1.Session ToProto(this Session session, DateTimeOffset? now = null) => new()
     {
         Id = session.Id,
@@ -30,6 +30,7 @@ public static class SessionMapping
         Owner = session.Owner,
         UnitsSpent = session.UnitsWithin(DateTimeOffset.MinValue, now ?? session.UpdatedAt),
         UnitsPerHour = session.UnitsPerHour,
+        GpuHours = session.GpuHoursWithin(DateTimeOffset.MinValue, now ?? session.UpdatedAt),
     };
 
     public static Protos.V1.Quota ToProto(this GridTrain.Domain.Quotas.QuotaUsage usage) => new()

@@ -93,6 +93,14 @@ internal sealed class TestAgent(GridHarness harness, string id, ChannelReader<Ag
         [.. _running.Select(r => new RunningJobReport(r.Key, r.Value))],
         CancellationToken.None);
 
+    /// <summary>Heartbeats with what the agent holds and runs, and a reading of the machine's use.</summary>
+    public Task<AgentInstructions> HeartbeatAsync(AgentResources resources) => harness.Grid.HeartbeatAsync(
+        Id,
+        [.. _held.Select(h => new HeldSessionReport(h.Key, h.Value))],
+        [.. _running.Select(r => new RunningJobReport(r.Key, r.Value))],
+        resources,
+        CancellationToken.None);
+
     /// <summary>Receives assignments and confirms them, as a real agent's next heartbeat would.</summary>
     public async Task<List<AgentDirective>> SyncAsync()
     {

@@ -24,6 +24,7 @@ internal sealed partial class AgentConnection(
     ResultReporter results,
     HeartbeatTrigger heartbeat,
     IGpuMonitor gpus,
+    MachineUsage usage,
     TaskGroup tasks,
     IOptions<AgentOptions> options,
     TimeProvider time,
@@ -98,7 +99,7 @@ internal sealed partial class AgentConnection(
     {
         while (true)
         {
-            var holdings = Holdings();
+            var holdings = Holdings() with { Resources = usage.Read() };
             var answer = await link.HeartbeatAsync(holdings, cancellationToken);
             await ApplyAsync(holdings, answer);
 

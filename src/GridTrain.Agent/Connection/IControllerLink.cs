@@ -42,7 +42,10 @@ public interface IControllerLink : IAsyncDisposable
 public sealed record AgentRegistrationRequest(string Name, string Version, Domain.Agents.Inventory Inventory, AgentHoldings Holdings);
 
 /// <summary>The leases an agent holds and the job attempts it runs, at the moment a request is built.</summary>
-public sealed record AgentHoldings(IReadOnlyList<HeldSessionReport> Sessions, IReadOnlyList<RunningJobReport> Jobs)
+/// <param name="Sessions">Leases held.</param>
+/// <param name="Jobs">Job attempts running.</param>
+/// <param name="Resources">What the machine uses now (heartbeats only); null to send no reading.</param>
+public sealed record AgentHoldings(IReadOnlyList<HeldSessionReport> Sessions, IReadOnlyList<RunningJobReport> Jobs, Domain.Agents.AgentResources? Resources = null)
 {
     public static AgentHoldings None { get; } = new([], []);
 }

@@ -2,6 +2,7 @@ using GridTrain.Agent.Checkpoints;
 using GridTrain.Agent.Connection;
 using GridTrain.Agent.Connection.Grpc;
 using GridTrain.Agent.Gpu;
+using GridTrain.Agent.Inventory;
 using GridTrain.Agent.Jobs;
 using GridTrain.Agent.Jobs.Processes;
 using GridTrain.Agent.Leases;
@@ -49,6 +50,7 @@ public static class AgentServiceCollectionExtensions
         services.TryAddSingleton<HeartbeatTrigger>();
         services.TryAddSingleton<LeaseTable>();
         services.TryAddSingleton<Workspaces.SessionWorkspaces>();
+        services.TryAddSingleton<MachineUsage>();
         services.TryAddSingleton<UnreportedStore>();
         services.TryAddSingleton<ResultReporter>();
         services.TryAddSingleton<CheckpointPublisher>();

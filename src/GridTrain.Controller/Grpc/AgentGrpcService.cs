@@ -39,7 +39,9 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
     public override async Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
     {
         RequireSelf(request.AgentId, context);
-        var instructions = await grid.HeartbeatAsync(request.AgentId, request.Sessions.ToDomain(), request.RunningJobs.ToDomain(), context.CancellationToken);
+        var instructions = request.Resources is { } resources
+            ? await grid.HeartbeatAsync(request.AgentId, request.Sessions.ToDomain(), request.RunningJobs.ToDomain(), resources.ToDomain(), context.CancellationToken)
+            : await grid.HeartbeatAsync(request.AgentId, request.Sessions.ToDomain(), request.RunningJobs.ToDomain(), context.CancellationToken);
         return new HeartbeatResponse { StopJobIds = { instructions.StopJobIds }, ReleaseSessionIds = { instructions.ReleaseSessionIds } };
     }
 

@@ -13,10 +13,34 @@ namespace GridTrain.Controller.Grpc;
 /// </summary>
 internal sealed class FleetGrpcService(GridCoordinator grid, ResourceAccess access) : FleetService.FleetServiceBase
 {
-    public override async Task<ListAgentsResponse> ListAgents(ListAgentsRequest request, ServerCallContext context)
+    public override Task<ListAgentsResponse> ListAgents(ListAgentsRequest request, ServerCallContext context) =>
+        VisibleAgentsAsync(context.Caller(), context.CancellationToken);
+
+    public override async Task WatchAgents(WatchAgentsRequest request, IServerStreamWriter<ListAgentsResponse> responseStream, ServerCallContext context)
     {
-        var visible = await access.VisibleSessionIdsAsync(context.Caller(), context.CancellationToken);
-        var agents = await grid.ListAgentsAsync(context.CancellationToken);
+        var caller = context.Caller();
+        var cancellationToken = context.CancellationToken;
+        ListAgentsResponse? sent = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // Taken before the read, so a change stored between the read and the wait is not missed. Sessions count too:
+            // a placement or a release changes an agent's free GPUs and session list.
+            var changed = Task.WhenAny(grid.Changes.NextChange(ChangeNotifier.AnyAgentKey), grid.Changes.NextChange(ChangeNotifier.AnySessionKey));
+            var current = await VisibleAgentsAsync(caller, cancellationToken);
+            if (sent is null || !WithoutHeartbeatTimes(current).Equals(WithoutHeartbeatTimes(sent)))
+            {
+                await responseStream.WriteAsync(current, cancellationToken);
+                sent = current;
+            }
+
+            await changed.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task<ListAgentsResponse> VisibleAgentsAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        var visible = await access.VisibleSessionIdsAsync(caller, cancellationToken);
+        var agents = await grid.ListAgentsAsync(cancellationToken);
         var response = new ListAgentsResponse();
         foreach (var agent in agents.Select(a => a.ToProto()))
         {
@@ -31,6 +55,18 @@ internal sealed class FleetGrpcService(GridCoordinator grid, ResourceAccess acce
         }
 
         return response;
+    }
+
+    /// <summary>The list without each agent's last heartbeat time, which moves with every heartbeat and alone is no change worth sending.</summary>
+    private static ListAgentsResponse WithoutHeartbeatTimes(ListAgentsResponse list)
+    {
+        var copy = list.Clone();
+        foreach (var agent in copy.Agents)
+        {
+            agent.LastHeartbeatAt = null;
+        }
+
+        return copy;
     }
 
     public override async Task<Agent> CordonAgent(CordonAgentRequest request, ServerCallContext context)

@@ -70,6 +70,18 @@ internal sealed class SessionGrpcService(GridCoordinator grid, ResourceAccess ac
         }
     }
 
+    public override async Task<SessionResources> GetSessionResources(GetSessionResourcesRequest request, ServerCallContext context)
+    {
+        await access.SessionAsync(context.Caller(), request.SessionId, context.CancellationToken);
+        return (await grid.SessionResourcesAsync(request.SessionId, context.CancellationToken)).ToProto();
+    }
+
+    public override async Task WatchSessionResources(GetSessionResourcesRequest request, IServerStreamWriter<SessionResources> responseStream, ServerCallContext context)
+    {
+        var session = await access.SessionAsync(context.Caller(), request.SessionId, context.CancellationToken);
+        await SessionResourcesWatch.RunAsync(grid, session.Id, session.AgentId, responseStream, context.CancellationToken);
+    }
+
     private async Task<ListSessionsResponse> VisibleSessionsAsync(Caller caller, bool includeEnded, CancellationToken cancellationToken)
     {
         var sessions = await grid.ListSessionsAsync(includeEnded, cancellationToken);

@@ -1,9 +1,8 @@
-using GridTrain.Domain.AgentProtocol;
 namespace GridTrain.Domain.Coordination;
 
 /// <summary>
-/// Wakes watchers of a key (a job's or a session's event stream). Take the wait task before reading,
-/// so a change that lands between the read and the wait is not missed.
+/// Wakes watchers of a key (a job's or a session's event stream, an agent, an agent's resource readings). Take the
+/// wait task before reading, so a change that lands between the read and the wait is not missed.
 /// </summary>
 public sealed class ChangeNotifier
 {
@@ -27,12 +26,19 @@ public sealed class ChangeNotifier
     /// <summary>Notified with every session's own key: wakes those who watch all sessions.</summary>
     public const string AnySessionKey = "sessions";
 
+    /// <summary>Notified with every agent's own key (not with its readings'): wakes those who watch the fleet.</summary>
+    public const string AnyAgentKey = "agents";
+
     public void Notify(string key)
     {
         Release(key);
         if (key.StartsWith("session/", StringComparison.Ordinal))
         {
             Release(AnySessionKey);
+        }
+        else if (key.StartsWith("agent/", StringComparison.Ordinal))
+        {
+            Release(AnyAgentKey);
         }
     }
 
@@ -53,4 +59,10 @@ public sealed class ChangeNotifier
     public static string JobKey(string jobId) => "job/" + jobId;
 
     public static string SessionKey(string sessionId) => "session/" + sessionId;
+
+    /// <summary>An agent's record changed (registered, lost, cordoned, drained).</summary>
+    public static string AgentKey(string agentId) => "agent/" + agentId;
+
+    /// <summary>An agent reported a new reading of its machine's use (every heartbeat that carries one).</summary>
+    public static string AgentResourcesKey(string agentId) => "agent-resources/" + agentId;
 }

@@ -16,7 +16,7 @@ namespace GridTrain.Domain.Coordination;
 /// <see cref="GridTransactionRunner"/>: each runs in a <see cref="GridTransaction"/> whose writes are saved atomically
 /// before any directive is sent to an agent or any watcher is woken, so nothing is announced that a restart could lose.
 /// What is kept in memory rather than stored has its own collaborator: <see cref="AgentLiveness"/>,
-/// <see cref="AgentDirectiveBus"/>, <see cref="SessionActivity"/> and <see cref="PlacementResends"/>.
+/// <see cref="AgentDirectiveBus"/>, <see cref="SessionActivity"/>, <see cref="PlacementResends"/> and <see cref="AgentReadings"/>.
 /// </summary>
 public sealed partial class GridCoordinator
 {
@@ -34,6 +34,7 @@ public sealed partial class GridCoordinator
     private readonly SessionActivity _activity;
     private readonly PlacementResends _resends;
     private readonly Evictions _evictions;
+    private readonly AgentReadings _readings;
     private long _queueOrder;
 
     /// <param name="store">Where the grid's state is kept.</param>
@@ -59,6 +60,7 @@ public sealed partial class GridCoordinator
         _activity = new SessionActivity(time, options.GpuStallThreshold);
         _resends = new PlacementResends(options.AgentTimeout);
         _evictions = new Evictions(options, _activity, logger);
+        _readings = new AgentReadings(time);
     }
 
     public GridOptions Options => _options;
@@ -86,6 +88,32 @@ public sealed partial class GridCoordinator
             _evictions.WithDefaults,
             (session, jobs) => _evictions.Explain(session, jobs, tx.Now),
             agent => _liveness.LastSeen(agent.Id) ?? _liveness.StartedAt);
+    }
+
+    /// <summary>
+    /// A heartbeat that also reports the machine's use: the reading is checked first (a bad one fails the heartbeat,
+    /// naming its field), kept once the heartbeat is accepted, and wakes the watchers of the agent's readings.
+    /// </summary>
+    public async Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs, AgentResources resources, CancellationToken cancellationToken)
+    {
+        GridRequests.ValidateResources(resources);
+        var instructions = await HeartbeatAsync(agentId, sessions, runningJobs, cancellationToken);
+        _readings.Note(agentId, resources);
+        _notifier.Notify(ChangeNotifier.AgentResourcesKey(agentId));
+        return instructions;
+    }
+
+    /// <summary>
+    /// What a session's resources use now: its own GPUs and its agent's RAM and disk, from the agent's latest reading.
+    /// Reads outside the operation gate, as heartbeats do, and records no activity: looking is not activity.
+    /// </summary>
+    public async Task<SessionResources> SessionResourcesAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        GridRequests.RequireId(sessionId, "session_id");
+        var view = _runner.View(cancellationToken);
+        var session = await view.GetSessionAsync(sessionId);
+        var agent = session.HoldsResources && session.AgentId is { } agentId ? await view.FindAgentAsync(agentId) : null;
+        return SessionResources.Of(session, agent, agent is null ? null : _readings.Latest(agent.Id));
     }
 
     /// <summary>Agents with what they have left.</summary>

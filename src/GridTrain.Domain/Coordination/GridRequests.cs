@@ -41,6 +41,8 @@ internal static class GridRequests
         ThrowIfAny(problems);
     }
 
+    public static void ValidateResources(AgentResources resources) => ThrowIfAny(resources.Validate().ToList());
+
     public static void ValidateSession(ResourceRequest resources, int priority, string displayName, string prefix)
     {
         var problems = resources.Validate(prefix + "resources").ToList();

@@ -98,6 +98,7 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
     public Agent Put(Agent agent)
     {
         _agents[agent.Id] = agent;
+        Notifications.Add(ChangeNotifier.AgentKey(agent.Id));
         _changes.Put(agent);
         return agent;
     }

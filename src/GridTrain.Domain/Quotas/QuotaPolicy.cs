@@ -10,8 +10,7 @@ public static class QuotaPolicy
         var from = now - options.Window;
         var mine = sessions.Where(s => s.Owner == owner).ToList();
         var concurrent = mine.Where(s => s.HoldsResources).Sum(s => s.GpuIndexes.Count);
-        var hours = mine.Sum(s => s.GpuUsage.Sum(u => u.GpuHoursWithin(from, now))
-            + (s.HeldSince is { } since && s.GpuIndexes.Count > 0 ? new GpuUsage(since, now, s.GpuIndexes.Count).GpuHoursWithin(from, now) : 0));
+        var hours = mine.Sum(s => s.GpuHoursWithin(from, now));
         var units = mine.Sum(s => s.UnitsWithin(from, now));
         var burn = mine.Where(s => s.HoldsResources && s.HeldSince is not null).Sum(s => s.UnitsPerHour);
         return new QuotaUsage(owner, concurrent, options.MaxConcurrentGpus, hours, options.GpuHoursPerWindow, options.Window,

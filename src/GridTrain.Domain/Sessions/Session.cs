@@ -90,6 +90,11 @@ public sealed record Session
         UnitUsage.Sum(u => u.UnitsWithin(from, to))
         + (HeldSince is { } since && UnitsPerHour > 0 ? new UnitPeriod(since, to, UnitsPerHour).UnitsWithin(from, to) : 0);
 
+    /// <summary>GPU-hours held within [<paramref name="from"/>, <paramref name="to"/>] (GPUs × hours), the current placement included up to <paramref name="to"/>.</summary>
+    public double GpuHoursWithin(DateTimeOffset from, DateTimeOffset to) =>
+        GpuUsage.Sum(u => u.GpuHoursWithin(from, to))
+        + (HeldSince is { } since && GpuIndexes.Count > 0 ? new GpuUsage(since, to, GpuIndexes.Count).GpuHoursWithin(from, to) : 0);
+
     /// <summary>Placed on <paramref name="agentId"/>'s GPUs (none: a CPU slot) under the next lease epoch, costing <paramref name="unitsPerHour"/> compute units an hour.</summary>
     public Session Place(string agentId, IReadOnlyList<int> gpuIndexes, double unitsPerHour, DateTimeOffset now) =>
         Move(SessionState.Starting, $"placed on {agentId}", now) with

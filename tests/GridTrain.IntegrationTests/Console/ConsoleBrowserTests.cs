@@ -1,3 +1,5 @@
+using GridTrain.Agent.Gpu;
+using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
 using OpenQA.Selenium;
 using Xunit.Abstractions;
@@ -52,6 +54,8 @@ public sealed class ConsoleBrowserTests(ConsoleGridFixture grid, ITestOutputHelp
         Keep(browser.Screenshot("4-agents"));
         browser.Go("#/quota");
         browser.Wait(d => d.FindElement(By.Id("quota")).Text.Contains("alice", StringComparison.Ordinal), "alice's quota");
+        Assert.Matches(@"^\d+\.\d\d of no limit$", browser.Text("#quota-units"));
+        Assert.Contains("refused", browser.Text("#quota-exhausted"), StringComparison.Ordinal);
         Keep(browser.Screenshot("5-quota"));
 
         var other = await grid.Alice.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Cpu }, DisplayName = "alice-private" });
@@ -94,6 +98,79 @@ public sealed class ConsoleBrowserTests(ConsoleGridFixture grid, ITestOutputHelp
         Assert.Contains("already used or has expired", second.Text(), StringComparison.Ordinal);
         await grid.Alice.Sessions.TerminateSessionAsync(new TerminateSessionRequest { SessionId = session.Id });
     }
+
+    [Fact]
+    public async Task SessionPage_ShowsItsGpuUtilizationAndMemory_AndTheAgentsRamAndDisk_Live_AndTheListItsUnitsAndGpuHours()
+    {
+        var session = await grid.Alice.Sessions.CreateSessionAsync(new CreateSessionRequest
+        {
+            Resources = new ResourceRequest { Runtime = Runtime.Gpu, GpuCount = 1, GpuModel = "H100" },
+            DisplayName = "gpu-resources",
+        });
+        try
+        {
+            using var browser = new Browser(grid.WebAddress);
+            browser.SignIn(grid.AliceToken);
+            browser.Go($"#/session/{session.Id}");
+            browser.Wait(d => d.FindElement(By.Id("session-state")).Text == "READY", "the GPU session READY on the GPU agent");
+            var gpu = Assert.Single((await grid.Alice.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).GpuIndexes);
+            browser.Script("window.gridtrainMarker = 'same page'");
+
+            grid.Gpus.Set(gpu, new GpuReading(0.42, 3L << 30, 80L << 30, 55, 300));
+            browser.Wait(d => GpuCell(d, gpu, "gpu-utilization") == "42%", "the GPU's utilization from the next heartbeat");
+            Assert.Equal("3.0 GiB of 80.0 GiB (4%)", GpuCell(browser.Driver, gpu, "gpu-memory"));
+            Assert.Single(browser.Driver.FindElements(By.CssSelector("#gpus tbody tr")));
+            Assert.Matches(@"^\d+(\.\d)? [GM]iB of \d+(\.\d)? [GM]iB \(\d+%\)$", browser.Text("#agent-ram"));
+            Assert.Matches(@"^\d+(\.\d)? [GM]iB of \d+(\.\d)? [GM]iB \(\d+%\)$", browser.Text("#agent-disk"));
+            Assert.Contains(ConsoleGridFixture.GpuAgentName, browser.Text("#resources-read-at"), StringComparison.Ordinal);
+
+            grid.Gpus.Set(gpu, new GpuReading(0.77, 40L << 30, 80L << 30, 60, 350));
+            browser.Wait(d => GpuCell(d, gpu, "gpu-utilization") == "77%", "the utilization following the readings without a reload");
+            Assert.Equal("40.0 GiB of 80.0 GiB (50%)", GpuCell(browser.Driver, gpu, "gpu-memory"));
+            Assert.Equal("same page", browser.Script("return window.gridtrainMarker"));
+            Keep(browser.Screenshot("8-session-resources"));
+
+            browser.Go("#/sessions");
+            var row = $"#sessions tr[data-session-id='{session.Id}']";
+            browser.Wait(d => d.FindElements(By.CssSelector(row)).FirstOrDefault(), "the GPU session's row");
+            Assert.Matches(@"^\d+\.\d\d$", browser.Text($"{row} td.gpu-hours"));
+            Assert.Matches(@"^\d+\.\d\d \+1/h$", browser.Text($"{row} td.units"));
+            Keep(browser.Screenshot("10-sessions-units"));
+        }
+        finally
+        {
+            await grid.Alice.Sessions.TerminateSessionAsync(new TerminateSessionRequest { SessionId = session.Id });
+        }
+    }
+
+    [Fact]
+    public async Task AgentsPage_ShowsACordonFromTheCli_WithoutAReload_AndAdminsUncordonWithItsButton()
+    {
+        using var browser = new Browser(grid.WebAddress);
+        browser.SignIn(TestCredentials.AdminToken);
+        browser.Go("#/agents");
+        var agentId = browser.Wait(d => d.FindElements(By.CssSelector("#agents tr[data-agent-id]")).FirstOrDefault(r => r.Text.Contains(ConsoleGridFixture.GpuAgentName, StringComparison.Ordinal)), "the GPU agent's row").GetAttribute("data-agent-id")!;
+        var state = $"#agents tr[data-agent-id='{agentId}'] td.state";
+        browser.Wait(d => d.FindElement(By.CssSelector(state)).Text == "READY", "the GPU agent READY, not cordoned");
+        browser.Script("window.gridtrainMarker = 'same page'");
+        try
+        {
+            await grid.Admin.Fleet.CordonAgentAsync(new CordonAgentRequest { AgentId = agentId });
+
+            browser.Wait(d => d.FindElement(By.CssSelector(state)).Text == "READY (cordoned)", "the cordon from the API on the open page");
+            Assert.Equal("same page", browser.Script("return window.gridtrainMarker"));
+            Keep(browser.Screenshot("11-agents-cordoned"));
+            browser.Driver.FindElement(By.CssSelector($"#agents tr[data-agent-id='{agentId}'] button.cordon")).Click();
+            browser.Wait(d => d.FindElement(By.CssSelector(state)).Text == "READY", "uncordoned by the page's button");
+        }
+        finally
+        {
+            await grid.Admin.Fleet.CordonAgentAsync(new CordonAgentRequest { AgentId = agentId, Uncordon = true });
+        }
+    }
+
+    private static string GpuCell(IWebDriver driver, int gpu, string cell) =>
+        driver.FindElement(By.CssSelector($"#gpus tr[data-gpu-index='{gpu}'] td.{cell}")).Text;
 
     private static void WaitForUsedLink(Browser browser) =>
         browser.Wait(d => d.FindElements(By.CssSelector("#sign-in .error")).FirstOrDefault(), "the sign-in form saying the link is used up");

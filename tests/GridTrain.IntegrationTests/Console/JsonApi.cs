@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -44,6 +45,21 @@ public sealed class JsonApi(Uri webAddress, string? token) : IDisposable
         }
 
         return messages;
+    }
+
+    /// <summary>The messages of a server-streamed call as they arrive, until <paramref name="cancellationToken"/> hangs up.</summary>
+    public async IAsyncEnumerable<JsonObject> FollowAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var response = await _http.SendAsync(Request(HttpMethod.Get, path, null, null), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        Assert.Equal(200, (int)response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken), Encoding.UTF8);
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                yield return JsonNode.Parse(line)!.AsObject();
+            }
+        }
     }
 
     /// <summary>All messages of a server-streamed call that ends by itself.</summary>

@@ -18,8 +18,9 @@ public sealed class JsonApiTests(WebControllerFixture controller) : IClassFixtur
         "get /v1/sessions", "post /v1/sessions", "get /v1/sessions/{session_id}", "delete /v1/sessions/{session_id}",
         "post /v1/sessions/{session_id}:resume", "get /v1/sessions/{session_id}/idleness", "post /v1/sessions/{session_id}:keepAlive",
         "get /v1/quota", "get /v1/sessions/{session_id}/events", "get /v1/sessions:watch",
+        "get /v1/sessions/{session_id}/resources", "get /v1/sessions/{session_id}/resources:watch",
         "post /v1/jobs", "get /v1/jobs/{job_id}", "get /v1/jobs", "post /v1/jobs/{job_id}:cancel", "get /v1/jobs/{job_id}/events",
-        "get /v1/agents", "post /v1/agents/{agent_id}:cordon", "post /v1/agents/{agent_id}:drain",
+        "get /v1/agents", "post /v1/agents/{agent_id}:cordon", "post /v1/agents/{agent_id}:drain", "get /v1/agents:watch",
         "post /v1/tokens", "get /v1/tokens", "delete /v1/tokens/{id}", "get /v1/whoami",
     ];
 
@@ -137,7 +138,7 @@ public sealed class JsonApiTests(WebControllerFixture controller) : IClassFixtur
     {
         using var api = controller.Api(token);
 
-        foreach (var path in new[] { "/v1/sessions", "/v1/jobs", "/v1/agents", "/v1/whoami", "/v1/quota" })
+        foreach (var path in new[] { "/v1/sessions", "/v1/jobs", "/v1/agents", "/v1/whoami", "/v1/quota", "/v1/agents:watch", "/v1/sessions/ses-000000000000/resources", "/v1/sessions/ses-000000000000/resources:watch" })
         {
             var (status, error) = await api.SendAsync(HttpMethod.Get, path);
             Assert.True(status == 401, $"{path}: {status}");
@@ -157,6 +158,7 @@ public sealed class JsonApiTests(WebControllerFixture controller) : IClassFixtur
                      (HttpMethod.Get, $"/v1/sessions/{session}"), (HttpMethod.Delete, $"/v1/sessions/{session}"),
                      (HttpMethod.Get, $"/v1/sessions/{session}/idleness"), (HttpMethod.Post, $"/v1/sessions/{session}:keepAlive"),
                      (HttpMethod.Get, $"/v1/sessions/{session}/events"), (HttpMethod.Get, $"/v1/jobs?sessionId={session}"),
+                     (HttpMethod.Get, $"/v1/sessions/{session}/resources"), (HttpMethod.Get, $"/v1/sessions/{session}/resources:watch"),
                  })
         {
             var (status, error) = await bob.SendAsync(method, path, method == HttpMethod.Post ? new { } : null);

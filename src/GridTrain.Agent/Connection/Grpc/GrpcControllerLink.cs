@@ -70,6 +70,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
         var request = new Wire.HeartbeatRequest { AgentId = _agentId ?? "" };
         request.Sessions.AddRange(holdings.Sessions.Select(ToProto));
         request.RunningJobs.AddRange(holdings.Jobs.Select(ToProto));
+        request.Resources = holdings.Resources?.ToProto();
         var response = await CallAsync(() => _client.HeartbeatAsync(request, deadline: Deadline(), cancellationToken: cancellationToken));
         return new AgentInstructions([.. response.StopJobIds], [.. response.ReleaseSessionIds]);
     }

@@ -69,6 +69,44 @@ export async function stream(path, onMessage, signal) {
   }
 }
 
+/**
+ * Follows a stream whose every message is the whole current state (a list, a reading), so picking up again after a
+ * drop loses nothing: when the connection drops or the server ends the stream, it reconnects after a backoff (1 s,
+ * doubling to 30 s, back to 1 s once a message arrives). A refusal (4xx: signed out, not found) ends it with ApiError.
+ * Resolves only when signal aborts.
+ */
+export async function watch(path, onMessage, signal) {
+  let backoff = 1000;
+  for (;;) {
+    try {
+      await stream(path, (message) => {
+        backoff = 1000;
+        onMessage(message);
+      }, signal);
+    } catch (error) {
+      if (signal?.aborted || (error instanceof ApiError && error.status < 500)) {
+        throw error;
+      }
+    }
+    if (signal?.aborted) {
+      return;
+    }
+    await pause(backoff, signal);
+    backoff = Math.min(backoff * 2, 30000);
+  }
+}
+
+/** Waits ms milliseconds, or less if signal aborts first. */
+function pause(ms, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
 /** Cuts a stream of JSON objects (one per line, or inside an array) into the texts of whole top-level objects. */
 class JsonSplitter {
   #buffer = '';

@@ -45,6 +45,23 @@ export const bytes = (n) => {
   return value >= 2 ** 30 ? `${(value / 2 ** 30).toFixed(1)} GiB` : `${(value / 2 ** 20).toFixed(0)} MiB`;
 };
 
+/** "1.25" units spent, with "+6/h" while the session (or user) is burning them. */
+export function unitsText(spent, perHour) {
+  const rate = Number(perHour ?? 0);
+  const burning = rate > 0 ? ` +${Number(rate.toFixed(2))}/h` : '';
+  return `${Number(spent ?? 0).toFixed(2)}${burning}`;
+}
+
+/** "3.2 GiB of 15.6 GiB (21%)" for a SpaceUse; "—" when there is none. */
+export function spaceText(use) {
+  if (!use) {
+    return '—';
+  }
+  const total = Number(use.totalBytes ?? 0);
+  const used = Number(use.usedBytes ?? 0);
+  return `${bytes(used)} of ${bytes(total)}${total > 0 ? ` (${Math.round((100 * used) / total)}%)` : ''}`;
+}
+
 export function stateCell(state) {
   return h('td', { class: `state ${state}` }, state);
 }

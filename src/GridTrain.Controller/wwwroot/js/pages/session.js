@@ -1,7 +1,9 @@
-// One session: its facts, why it is or isn't idle, the eviction warning when one comes, and its jobs. Live from the
-// WatchSession stream (each change re-reads the jobs and the idleness; none of these reads is activity).
-import { call, stream } from '../api.js';
-import { h, short, seconds, span, until, stateCell, errorBanner } from '../dom.js';
+// One session: its facts, why it is or isn't idle, the eviction warning when one comes, its resources (GPUs, RAM,
+// disk) and its jobs. Live from the WatchSession stream (each change re-reads the jobs and the idleness; none of these
+// reads is activity) and the WatchSessionResources stream.
+import { call, stream, watch } from '../api.js';
+import { h, short, seconds, span, until, stateCell, errorBanner, unitsText } from '../dom.js';
+import { resourcesView } from '../resources.js';
 
 function facts(session, idleness) {
   const resources = session.resources ?? {};
@@ -14,6 +16,8 @@ function facts(session, idleness) {
     item('Owner', session.owner),
     item('Idle timeout', span(seconds(session.idleTimeout))),
     item('Lifetime left', span(until(session.expiresAt))),
+    item('GPU-hours', h('span', { id: 'session-gpu-hours' }, (session.gpuHours ?? 0).toFixed(2))),
+    item('Units', h('span', { id: 'session-units' }, unitsText(session.unitsSpent, session.unitsPerHour))),
     item('Idle', idleness ? (idleness.idle ? 'yes' : 'no') : '—'),
     item('Why', h('ul', { id: 'idle-reasons' }, (idleness?.reasons ?? []).map((r) => h('li', {}, r)))),
     item('Eviction', idleness?.evictionAt ? `${idleness.evictionReason} eviction in ${span(until(idleness.evictionAt))}` : 'none planned'));
@@ -37,6 +41,7 @@ export async function sessionPage(main, { id, signal }) {
   const warning = h('div', { id: 'eviction-warning' });
   const details = h('div');
   const jobs = h('div');
+  const resources = h('div', { id: 'resources' }, h('p', { class: 'muted' }, 'loading…'));
   const act = async (method, url, body) => {
     try {
       await call(method, url, body);
@@ -50,7 +55,7 @@ export async function sessionPage(main, { id, signal }) {
       h('button', { type: 'button', id: 'keep-alive', onclick: () => act('POST', `${path}:keepAlive`, {}) }, 'Keep alive'),
       h('button', { type: 'button', id: 'resume', onclick: () => act('POST', `${path}:resume`, {}) }, 'Resume'),
       h('button', { type: 'button', class: 'danger', id: 'end', onclick: () => act('DELETE', path) }, h('img', { src: 'icons/trash.svg', alt: '', width: 14, height: 14 }), ' End session')),
-    status, warning, details, h('h2', {}, 'Jobs'), jobs);
+    status, warning, details, h('h2', {}, 'Resources'), resources, h('h2', {}, 'Jobs'), jobs);
   const refresh = async () => {
     const [session, idleness, list] = await Promise.all([
       call('GET', path, undefined, signal),
@@ -60,7 +65,7 @@ export async function sessionPage(main, { id, signal }) {
     details.replaceChildren(facts(session, idleness));
     jobs.replaceChildren(list.jobs?.length ? jobsTable(list.jobs) : h('p', { class: 'muted' }, 'No jobs yet: submit one with gridtrain job submit --session ' + id));
   };
-  await stream(`${path}/events`, async (event) => {
+  const events = stream(`${path}/events`, async (event) => {
     if (event.kind === 'SESSION_EVENT_KIND_EVICTION_WARNING') {
       warning.replaceChildren(h('div', { class: 'banner warn', role: 'alert' },
         `This session will be evicted in ${span(until(event.evictionDeadline))} (${event.reason || 'idle'}) unless a job runs or you keep it alive.`));
@@ -69,4 +74,6 @@ export async function sessionPage(main, { id, signal }) {
     }
     await refresh();
   }, signal);
+  const usage = watch(`${path}/resources:watch`, (reading) => resources.replaceChildren(resourcesView(reading)), signal);
+  await Promise.all([events, usage]);
 }

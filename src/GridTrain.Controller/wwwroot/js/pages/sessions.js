@@ -1,7 +1,8 @@
 // "Manage sessions": the caller's sessions (everyone's for admins), live from the WatchSessions stream; create one,
-// end one (the trash icon) or all, keep one alive, resume an evicted one.
-import { call, stream } from '../api.js';
-import { h, short, seconds, span, until, stateCell, errorBanner } from '../dom.js';
+// end one (the trash icon) or all, keep one alive, resume an evicted one. GPU-hours and units are the server's,
+// counted up to the list's time.
+import { call, watch } from '../api.js';
+import { h, short, seconds, span, until, stateCell, errorBanner, unitsText } from '../dom.js';
 
 const trashIcon = () => h('img', { src: 'icons/trash.svg', alt: '', width: 16, height: 16 });
 const live = new Set(['PENDING', 'STARTING', 'READY', 'BUSY']);
@@ -66,6 +67,8 @@ function row(session, admin, act) {
     admin ? h('td', {}, session.owner) : null,
     idleCell(session),
     h('td', {}, live.has(state) ? span(until(session.expiresAt)) : '—'),
+    h('td', { class: 'gpu-hours' }, (session.gpuHours ?? 0).toFixed(2)),
+    h('td', { class: 'units' }, unitsText(session.unitsSpent, session.unitsPerHour)),
     h('td', {},
       live.has(state) ? h('button', { class: 'icon keep-alive', type: 'button', title: 'Keep alive', 'aria-label': 'Keep alive', onclick: () => act('POST', `/v1/sessions/${session.id}:keepAlive`, {}) }, '♥') : null,
       resumable ? h('button', { class: 'icon resume', type: 'button', title: 'Resume', 'aria-label': 'Resume', onclick: () => act('POST', `/v1/sessions/${session.id}:resume`, {}) }, '▶') : null,
@@ -97,9 +100,9 @@ export async function sessionsPage(main, { signal, admin }) {
     status,
     h('div', { class: 'toolbar' }, count, endAll),
     h('table', {},
-      h('thead', {}, h('tr', {}, ['Session', 'Runtime', 'GPUs', 'State', 'Agent', admin ? 'Owner' : null, 'Idle', 'Lifetime left', ''].filter((c) => c !== null).map((c) => h('th', {}, c)))),
+      h('thead', {}, h('tr', {}, ['Session', 'Runtime', 'GPUs', 'State', 'Agent', admin ? 'Owner' : null, 'Idle', 'Lifetime left', 'GPU-hours', 'Units', ''].filter((c) => c !== null).map((c) => h('th', {}, c)))),
       body));
-  await stream('/v1/sessions:watch', (list) => {
+  await watch('/v1/sessions:watch', (list) => {
     current = list.sessions ?? [];
     count.textContent = `${current.length} session(s)`;
     body.replaceChildren(...current.map((s) => row(s, admin, act)));
