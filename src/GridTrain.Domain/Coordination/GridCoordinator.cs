@@ -34,6 +34,7 @@ public sealed partial class GridCoordinator
     private readonly SessionActivity _activity;
     private readonly PlacementResends _resends;
     private readonly Evictions _evictions;
+    private readonly GpuFaults _gpuFaults;
     private long _queueOrder;
 
     /// <param name="store">Where the grid's state is kept.</param>
@@ -59,6 +60,7 @@ public sealed partial class GridCoordinator
         _activity = new SessionActivity(time, options.GpuStallThreshold);
         _resends = new PlacementResends(options.AgentTimeout);
         _evictions = new Evictions(options, _activity, logger);
+        _gpuFaults = new GpuFaults(_evictions, logger);
     }
 
     public GridOptions Options => _options;
@@ -113,6 +115,29 @@ public sealed partial class GridCoordinator
                 tx.RequestScheduling();
             }
 
+            return await OverviewAsync(tx, agent);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts a GPU out of service back into service now (an admin's undrain): the agent is told to readmit it, and the
+    /// scheduler may place sessions on it at once.
+    /// </summary>
+    public Task<AgentOverview> UndrainGpuAsync(string agentId, int gpuIndex, CancellationToken cancellationToken)
+    {
+        GridRequests.RequireId(agentId, "agent_id");
+        return _runner.RunAsync(async tx =>
+        {
+            var agent = await tx.FindAgentAsync(agentId) ?? throw GridException.NotFound("agent", agentId);
+            if (agent.Inventory.Gpus.All(g => g.Index != gpuIndex))
+            {
+                var indexes = agent.Inventory.Gpus.Count == 0 ? "it has no GPUs" : $"its GPU indexes are {string.Join(", ", agent.Inventory.Gpus.Select(g => g.Index))}";
+                throw new GridException(GridError.InvalidArgument, $"gpu_index: agent {agent.Name} has no GPU {gpuIndex}; {indexes}");
+            }
+
+            _gpuFaults.Readmit(agentId, gpuIndex);
+            tx.Send(agentId, new ReadmitGpu(gpuIndex, "an admin undrained it"));
+            tx.RequestScheduling();
             return await OverviewAsync(tx, agent);
         }, cancellationToken);
     }
@@ -237,7 +262,7 @@ public sealed partial class GridCoordinator
         var held = sessions.Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
         return (await tx.ListAgentsAsync())
             .Where(a => a.State == AgentState.Ready && !a.Cordoned && _directives.IsOpen(a.Id))
-            .Select(a => AgentCapacity.Of(a, held[a.Id]))
+            .Select(a => AgentCapacity.Of(a, held[a.Id], _gpuFaults.Unhealthy(a.Id)))
             .ToList();
     }
 
@@ -247,12 +272,12 @@ public sealed partial class GridCoordinator
     private AgentOverview Overview(Agent agent, IEnumerable<Session> held)
     {
         var sessions = held.ToList();
-        var capacity = AgentCapacity.Of(agent, sessions);
+        var capacity = AgentCapacity.Of(agent, sessions, _gpuFaults.Unhealthy(agent.Id));
         return new AgentOverview(
             agent,
             [.. capacity.FreeGpus.Select(g => g.Index)],
             capacity.FreeCpuSlots,
             [.. sessions.Select(s => s.Id)],
-            _liveness.LastSeen(agent.Id) ?? agent.LastHeartbeatAt);
+            _liveness.LastSeen(agent.Id) ?? agent.LastHeartbeatAt) { GpuHealth = _gpuFaults.Of(agent.Id) };
     }
 }
