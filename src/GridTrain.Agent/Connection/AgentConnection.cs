@@ -1,4 +1,5 @@
 using GridTrain.Agent.Gpu;
+using GridTrain.Agent.Gpu.Health;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Inventory;
 using GridTrain.Agent.Jobs;
@@ -24,6 +25,7 @@ internal sealed partial class AgentConnection(
     ResultReporter results,
     HeartbeatTrigger heartbeat,
     IGpuMonitor gpus,
+    GpuHealthWatch health,
     TaskGroup tasks,
     IOptions<AgentOptions> options,
     TimeProvider time,
@@ -75,7 +77,7 @@ internal sealed partial class AgentConnection(
         await first;
     }
 
-    private AgentHoldings Holdings() => new(leases.Leases(), jobs.Running());
+    private AgentHoldings Holdings() => new(leases.Leases(), jobs.Running()) { GpuHealth = health.Current };
 
     private async Task RegisterAsync(CancellationToken cancellationToken)
     {
@@ -149,6 +151,10 @@ internal sealed partial class AgentConnection(
                 break;
             case UnreadableJobStart unreadable:
                 jobs.Refuse(unreadable);
+                break;
+            case ReadmitGpu readmit:
+                health.Readmit(readmit.GpuIndex, readmit.Reason);
+                heartbeat.Pull();
                 break;
             case CancelJob cancel:
                 // Likewise about the latest attempt, even one still waiting for its predecessor to exit. (Heartbeat

@@ -44,6 +44,9 @@ public sealed record AgentRegistrationRequest(string Name, string Version, Domai
 /// <summary>The leases an agent holds and the job attempts it runs, at the moment a request is built.</summary>
 public sealed record AgentHoldings(IReadOnlyList<HeldSessionReport> Sessions, IReadOnlyList<RunningJobReport> Jobs)
 {
+    /// <summary>Each GPU's health at the moment the request is built; empty on a machine without GPUs.</summary>
+    public IReadOnlyList<Domain.Agents.Health.GpuHealth> GpuHealth { get; init; } = [];
+
     public static AgentHoldings None { get; } = new([], []);
 }
 

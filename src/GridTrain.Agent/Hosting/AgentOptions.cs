@@ -1,3 +1,4 @@
+using GridTrain.Agent.Gpu.Health;
 using GridTrain.Checkpoints.Drive;
 using GridTrain.Domain.Agents;
 
@@ -67,6 +68,9 @@ public sealed class AgentOptions
     /// <summary>Besides the newest <c>keep_last</c>, keep the stored checkpoint with the best test accuracy. Default true.</summary>
     public bool KeepBestCheckpoint { get; set; } = true;
 
+    /// <summary>How GPUs' health is checked, and when a GPU out of service comes back.</summary>
+    public GpuHealthOptions GpuHealth { get; set; } = new();
+
     /// <summary>Problems with the options, each with a hint.</summary>
     public IEnumerable<string> Validate()
     {
@@ -118,6 +122,11 @@ public sealed class AgentOptions
         if (ShutdownGracePeriod < StopGracePeriod)
         {
             yield return $"ShutdownGracePeriod: must be at least StopGracePeriod ({StopGracePeriod}), got {ShutdownGracePeriod}";
+        }
+
+        foreach (var problem in GpuHealth.Validate())
+        {
+            yield return problem;
         }
 
         if (CheckpointStore is not ("local" or "gdrive"))

@@ -23,7 +23,8 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
             request.Version,
             request.Sessions.ToDomain(),
             request.RunningJobs.ToDomain(),
-            context.CancellationToken);
+            context.CancellationToken,
+            request.GpuHealth.ToDomain());
         var credential = await tokens.IssueAgentCredentialAsync(registration.Agent.Id, context.CancellationToken);
         return new RegisterAgentResponse
         {
@@ -39,7 +40,7 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
     public override async Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
     {
         RequireSelf(request.AgentId, context);
-        var instructions = await grid.HeartbeatAsync(request.AgentId, request.Sessions.ToDomain(), request.RunningJobs.ToDomain(), context.CancellationToken);
+        var instructions = await grid.HeartbeatAsync(request.AgentId, request.Sessions.ToDomain(), request.RunningJobs.ToDomain(), context.CancellationToken, request.GpuHealth.ToDomain());
         return new HeartbeatResponse { StopJobIds = { instructions.StopJobIds }, ReleaseSessionIds = { instructions.ReleaseSessionIds } };
     }
 
