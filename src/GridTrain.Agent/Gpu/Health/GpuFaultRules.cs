@@ -3,7 +3,7 @@ using GridTrain.Domain.Agents.Health;
 namespace GridTrain.Agent.Gpu.Health;
 
 /// <summary>Turns what the driver says about a GPU into the fault that takes it out of service, if any.</summary>
-internal static class GpuFaultRules
+public static class GpuFaultRules
 {
     /// <summary>
     /// The fault in <paramref name="signals"/>, the worst first; null when clean. Application Xids are ignored (the job's
