@@ -82,7 +82,7 @@ internal sealed class AgentMetrics : IDisposable
         meter.CreateObservableGauge("gridtrain.gpu.healthy", GpuHealth, "", "1 while the GPU may be leased, 0 while it is out of service (labels cause and reason say why).");
         meter.CreateObservableCounter(
             "gridtrain.gpu.faults",
-            () => GpuFaultCauses.All.Select(cause => new Measurement<long>(_agent.GpuHealth.Faults(cause), new KeyValuePair<string, object?>("cause", cause.Label()))),
+            () => _agent.GpuHealth.Current.Count == 0 ? [] : GpuFaultCauses.All.Select(cause => new Measurement<long>(_agent.GpuHealth.Faults(cause), new KeyValuePair<string, object?>("cause", cause.Label()))),
             "{fault}",
             "GPUs taken out of service since the agent started, by cause (xid, ecc_uncorrectable, pages_pending, lost, hw_slowdown, health_command).");
 
@@ -116,14 +116,21 @@ internal sealed class AgentMetrics : IDisposable
         }
     }
 
-    private IEnumerable<Measurement<int>> GpuHealth() =>
-        _agent.GpuHealth.Current.Select(health =>
+    private IEnumerable<Measurement<int>> GpuHealth()
+    {
+        var holders = Holders();
+        return _agent.GpuHealth.Current.Select(health =>
         {
-            var tags = new List<KeyValuePair<string, object?>>(4)
+            var tags = new List<KeyValuePair<string, object?>>(5)
             {
                 new("gpu_index", health.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 new("gpu_uuid", health.Uuid),
             };
+            if (holders.TryGetValue(health.Index, out var session))
+            {
+                tags.Add(new("session", session));
+            }
+
             if (health.Cause is { } cause)
             {
                 tags.Add(new("cause", cause.Label()));
@@ -132,6 +139,7 @@ internal sealed class AgentMetrics : IDisposable
 
             return new Measurement<int>(health.Healthy ? 1 : 0, tags);
         });
+    }
 
     private IEnumerable<Measurement<double>> GpuBytes(Func<GpuReading, long?> value) => Gpu(reading => value(reading) is { } v ? (double)v : null);
 
