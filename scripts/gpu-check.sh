@@ -1,93 +1,139 @@
 #!/usr/bin/env bash
-# Verifies GridTrain's real GPU paths on a machine with an NVIDIA GPU, in one run:
-#   1. NVML: `gridtrain agent gpus` lists the same GPUs (UUIDs) as nvidia-smi, with readings.
-#   2. CUDA: `gridtrain agent gpus --cuda` runs a matmul on every device through TorchSharp's libtorch
-#      (needs a CUDA libtorch: the agent image, or a build with one; a CPU build fails here, by design).
-#   3. Agent: a controller and an agent on loopback; the agent advertises the NVML GPUs, a GPU session is
-#      placed on it, and its /metrics shows per-GPU series labelled with that session (promtool-clean
-#      when promtool is installed).
-# Exit 0 when everything holds; otherwise the first failure is printed and the exit code is non-zero.
+# The one proof of GridTrain's GPU paths, on a machine with or without an NVIDIA GPU. It starts a controller and an
+# agent on loopback, with an admin token and a join token, from a self-contained published build (the GPU machine
+# needs no .NET SDK), then checks, one step at a time:
+#   build, controller, agent, controller-metrics, agent-metrics   (every machine)
+#   nvml-inventory   `gridtrain agent gpus` lists the GPUs nvidia-smi lists (UUIDs)
+#   advertised       the agent advertises exactly those GPUs to the controller
+#   gpu-health       every GPU is in service (`gridtrain agent gpus AGENT`)
+#   gpu-metrics      the agent's /metrics has each GPU's readings and gridtrain_gpu_healthy 1
+#   cuda             `gridtrain agent gpus --cuda`: a matmul on every device through TorchSharp (needs a CUDA libtorch)
+#   job-sees-gpu, busy-gpu, idle-gpu, why-idle
+#                    command jobs (`gridtrain job submit --session S -- python3 …`) run the machine's PyTorch on CUDA:
+#                    the job sees exactly its session's GPU, a busy GPU reads high utilization and an idle one low,
+#                    and a session whose job idles its GPU is called stalled by `session why-idle`
+# Each step prints PASS, FAIL or SKIP with the reason. Without a GPU every GPU step is SKIP and the exit code is 0; the
+# exit code is 1 when any step FAILs. Under 10 minutes (the publish takes most of it; reuse one with GRIDTRAIN_APP).
 #
-# Usage:
-#   scripts/gpu-check.sh                               # builds src/GridTrain.Cli (Release) and uses it
-#   GRIDTRAIN="dotnet /app/gridtrain.dll" scripts/gpu-check.sh   # an installed CLI, e.g. in the agent image:
-#   docker run --rm --gpus all -v "$PWD/scripts:/scripts:ro" --entrypoint bash \
-#     registry.example.com/gridtrain/agent:0.1.0 /scripts/gpu-check.sh
-# Needs: bash, nvidia-smi, curl; the .NET SDK only when it builds the CLI.
-set -euo pipefail
+# Usage (see docs/gpu.md):
+#   scripts/gpu-check.sh                         # publishes src/GridTrain.Cli self-contained for linux-x64, then checks
+#   GRIDTRAIN_APP=DIR scripts/gpu-check.sh       # a published build: DIR/gridtrain (self-contained) or DIR/gridtrain.dll
+# Needs: bash, coreutils, grep, sed; nvidia-smi on a GPU machine; the .NET SDK only to publish; python3 with PyTorch
+# for the command-job steps. No curl: HTTP goes through bash's /dev/tcp.
+set -uo pipefail
 
-fail() { echo "gpu-check: FAIL: $*" >&2; exit 1; }
-step() { echo "gpu-check: $*"; }
-
-command -v nvidia-smi >/dev/null || fail "nvidia-smi not found: not a GPU machine (or the NVIDIA runtime did not mount the driver's utilities)"
-command -v curl >/dev/null || fail "curl not found"
-nvidia-smi -L >/dev/null || fail "nvidia-smi cannot talk to the driver"
-
-if [ -z "${GRIDTRAIN:-}" ]; then
-  root="$(cd "$(dirname "$0")/.." && pwd)"
-  step "building the CLI (Release)"
-  dotnet build "$root/src/GridTrain.Cli" -c Release -v quiet -nologo >/dev/null
-  GRIDTRAIN="dotnet $root/src/GridTrain.Cli/bin/Release/net10.0/gridtrain.dll"
-fi
-read -r -a cli <<<"$GRIDTRAIN"
-
+root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 pids=()
+failed=0
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  wait 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-# 1. NVML against nvidia-smi.
-step "NVML: comparing GPUs with nvidia-smi"
-"${cli[@]}" agent gpus >"$work/gpus.txt" 2>"$work/gpus.err" || { cat "$work/gpus.err" >&2; fail "gridtrain agent gpus exited with $?"; }
-cat "$work/gpus.txt"
-expected="$(nvidia-smi --query-gpu=uuid --format=csv,noheader | sed 's/ //g' | sort)"
-found="$(sed -n 's/^gpu [0-9]* uuid=\([^ ]*\) .*/\1/p' "$work/gpus.txt" | sort)"
-[ -n "$found" ] || fail "NVML found no GPU: $(cat "$work/gpus.err")"
-[ "$expected" = "$found" ] || fail "GPU UUIDs differ: nvidia-smi [$expected], NVML [$found]"
-grep -q 'utilization=n/a' "$work/gpus.txt" && step "note: a GPU reports no utilization (shown as n/a, exported as no series)"
-gpu_count="$(wc -l <<<"$found")"
+pass() { echo "gpu-check: PASS $1: $2"; }
+fail() { echo "gpu-check: FAIL $1: $2"; failed=1; }
+skip() { echo "gpu-check: SKIP $1: $2"; }
+logs() { tail -n 20 "$work"/*.log 2>/dev/null | sed 's/^/    /'; }
 
-# 2. CUDA through TorchSharp.
-step "CUDA: a matmul on every device through TorchSharp"
-"${cli[@]}" agent gpus --cuda >"$work/cuda.txt" 2>"$work/cuda.err" || { cat "$work/cuda.txt" "$work/cuda.err" >&2; fail "CUDA check failed"; }
-grep '^cuda' "$work/cuda.txt"
+# http_get HOST:PORT PATH: the response body, through bash's /dev/tcp (HTTP/1.0, so the server closes when done).
+http_get() {
+  local host="${1%:*}" port="${1##*:}" response
+  exec 3<>"/dev/tcp/$host/$port" || return 1
+  printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$2" "$1" >&3
+  response="$(cat <&3)"
+  exec 3<&-
+  [[ "$response" == "HTTP/1."?" 200"* ]] || return 1
+  printf '%s\n' "${response#*$'\r\n\r\n'}"
+}
 
-# 3. A controller and an agent on loopback.
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || shuf -i 20000-60000 -n 1; }
-grpc_port="$(port)"; controller_metrics="$(port)"; agent_metrics="$(port)"
-step "starting a controller on 127.0.0.1:$grpc_port and an agent with metrics on 127.0.0.1:$agent_metrics"
-"${cli[@]}" controller run --listen "127.0.0.1:$grpc_port" --metrics-listen "127.0.0.1:$controller_metrics" --data-dir "$work/controller" >"$work/controller.log" 2>&1 &
-pids+=("$!")
-export GRIDTRAIN_CONTROLLER="http://127.0.0.1:$grpc_port"
-"${cli[@]}" agent run --name gpu-check --work-dir "$work/agent" --cpu-slots 0 --metrics-listen "127.0.0.1:$agent_metrics" >"$work/agent.log" 2>&1 &
-pids+=("$!")
-
-wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
-  local deadline=$((SECONDS + $1)) what="$2"; shift 2
+# wait_until SECONDS COMMAND...: runs COMMAND again every half second (fresh each time) until it succeeds.
+wait_until() {
+  local deadline=$((SECONDS + $1)); shift
   until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || { tail -n 20 "$work/controller.log" "$work/agent.log" >&2; fail "timed out waiting for $what"; }
-    sleep 1
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.5
   done
 }
-wait_for 60 "the agent to be ready" curl -fsS "http://127.0.0.1:$agent_metrics/readyz"
-"${cli[@]}" agent ls --output json >"$work/agents.json"
-advertised="$(grep -o '"uuid": *"[^"]*"' "$work/agents.json" | sed 's/.*"\(GPU-[^"]*\)"/\1/' | sort)"
-[ "$advertised" = "$found" ] || fail "the agent advertised [$advertised], NVML found [$found]"
 
-session="$("${cli[@]}" session create --runtime gpu --gpus 1 --name gpu-check --output json | grep -o '"id": *"ses-[^"]*"' | head -n 1 | sed 's/.*"\(ses-[^"]*\)"/\1/')"
-[ -n "$session" ] || fail "could not create a GPU session"
-step "session $session created; waiting for its GPU series on the agent"
-wait_for 60 "a GPU series labelled session=\"$session\"" grep -q "session=\"$session\"" <(curl -fsS "http://127.0.0.1:$agent_metrics/metrics")
-curl -fsS "http://127.0.0.1:$agent_metrics/metrics" >"$work/agent-metrics.txt"
-grep "^gridtrain_gpu_" "$work/agent-metrics.txt"
-series="$(grep -c '^gridtrain_gpu_memory_total_bytes{' "$work/agent-metrics.txt")"
-[ "$series" -eq "$gpu_count" ] || fail "$series memory_total series for $gpu_count GPUs"
-if command -v promtool >/dev/null; then
-  promtool check metrics <"$work/agent-metrics.txt" || fail "promtool check metrics found problems"
+# --- build -----------------------------------------------------------------------------------------------------
+app="${GRIDTRAIN_APP:-}"
+if [ -z "$app" ]; then
+  app="$work/app"
+  if dotnet publish "$root/src/GridTrain.Cli/GridTrain.Cli.csproj" -c Release -r linux-x64 --self-contained -o "$app" -v quiet -nologo >"$work/publish.log" 2>&1; then
+    pass build "published self-contained for linux-x64 into $app"
+  else
+    fail build "dotnet publish failed: $(tail -n 5 "$work/publish.log")"
+    exit 1
+  fi
+else
+  pass build "using the published build in $app"
+fi
+if [ -x "$app/gridtrain" ]; then
+  cli=("$app/gridtrain")
+elif [ -f "$app/gridtrain.dll" ]; then
+  cli=(dotnet "$app/gridtrain.dll")
+else
+  fail build "$app holds neither gridtrain nor gridtrain.dll"
+  exit 1
 fi
 
-step "OK: NVML, CUDA and the agent's GPU metrics agree ($gpu_count GPU(s))"
+# --- controller and agent, with tokens --------------------------------------------------------------------------
+token() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+admin_token="gpucheck-admin-$(token)"; join_token="gpucheck-join-$(token)"
+printf '%s' "$admin_token" >"$work/admin.token"; printf '%s' "$join_token" >"$work/join.token"
+chmod 600 "$work/admin.token" "$work/join.token"
+export GRIDTRAIN_TOKEN="$admin_token"
+unset GRIDTRAIN_ADMIN_TOKEN GRIDTRAIN_JOIN_TOKEN
+
+"${cli[@]}" controller run --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir "$work/controller" \
+  --admin-token-file "$work/admin.token" --join-token-file "$work/join.token" --heartbeat-interval 1s \
+  --stall-timeout 60s --gpu-stall-threshold 0.05 >"$work/controller.log" 2>&1 &
+pids+=("$!")
+if wait_until 60 grep -q '^metrics on ' "$work/controller.log"; then
+  controller="$(sed -n 's/^listening on //p' "$work/controller.log" | head -n 1)"
+  controller_metrics="$(sed -n 's|^metrics on http://\([^/]*\).*|\1|p' "$work/controller.log" | head -n 1)"
+  pass controller "listening on $controller with an admin token and a join token"
+else
+  fail controller "did not start within 60s:"; logs
+  exit 1
+fi
+export GRIDTRAIN_CONTROLLER="$controller"
+
+agent=gpu-check
+"${cli[@]}" agent run --name "$agent" --work-dir "$work/agent" --cpu-slots 1 --join-token-file "$work/join.token" \
+  --metrics-listen 127.0.0.1:0 >"$work/agent.log" 2>&1 &
+pids+=("$!")
+agent_registered() { "${cli[@]}" agent ls --output json | grep -q "\"name\": *\"$agent\""; }
+if wait_until 60 agent_registered && wait_until 30 grep -q 'metrics on ' "$work/agent.log"; then
+  agent_metrics="$(sed -n 's|.*metrics on http://\([^/ ]*\).*|\1|p' "$work/agent.log" | head -n 1)"
+  pass agent "registered with the join token; metrics on $agent_metrics"
+else
+  fail agent "did not register within 60s:"; logs
+  exit 1
+fi
+
+if http_get "$controller_metrics" /metrics >"$work/controller-metrics.txt" && grep -q '^gridtrain_agents{' "$work/controller-metrics.txt"; then
+  pass controller-metrics "the controller's /metrics counts the agent"
+else
+  fail controller-metrics "no gridtrain_agents series at http://$controller_metrics/metrics"
+fi
+
+agent_connected() { http_get "$agent_metrics" /metrics | grep -Eq '^gridtrain_agent_connected(\{[^}]*\})? 1$'; }
+if wait_until 30 agent_connected; then
+  pass agent-metrics "the agent's /metrics says it is connected"
+else
+  fail agent-metrics "no gridtrain_agent_connected 1 at http://$agent_metrics/metrics"
+fi
+
+# --- GPU steps --------------------------------------------------------------------------------------------------
+gpu_steps=(nvml-inventory advertised gpu-health gpu-metrics cuda job-sees-gpu busy-gpu idle-gpu why-idle)
+if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L >/dev/null 2>&1; then
+  for step in "${gpu_steps[@]}"; do skip "$step" "no GPU: nvidia-smi is missing or cannot reach a driver"; done
+  exit "$failed"
+fi
+# shellcheck source=scripts/gpu-check-gpu.sh
+source "$root/scripts/gpu-check-gpu.sh"
+exit "$failed"

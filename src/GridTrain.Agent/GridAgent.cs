@@ -1,5 +1,6 @@
 using GridTrain.Agent.Checkpoints;
 using GridTrain.Agent.Connection;
+using GridTrain.Agent.Gpu.Health;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Jobs;
 using GridTrain.Agent.Leases;
@@ -22,6 +23,7 @@ public sealed partial class GridAgent : IAsyncDisposable
     private readonly AgentOptions _options;
     private readonly AgentConnection _connection;
     private readonly LeaseTable _leases;
+    private readonly GpuHealthWatch _health;
     private readonly JobRunner _jobs;
     private readonly CheckpointPublisher _checkpoints;
     private readonly TaskGroup _tasks;
@@ -34,6 +36,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         IOptions<AgentOptions> options,
         AgentConnection connection,
         LeaseTable leases,
+        GpuHealthWatch health,
         JobRunner jobs,
         CheckpointPublisher checkpoints,
         TaskGroup tasks,
@@ -43,6 +46,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         _options = options.Value;
         _connection = connection;
         _leases = leases;
+        _health = health;
         _jobs = jobs;
         _checkpoints = checkpoints;
         _tasks = tasks;
@@ -64,6 +68,9 @@ public sealed partial class GridAgent : IAsyncDisposable
     /// <summary>True while registered with the controller and connected; false before, and between a lost connection and the next registration.</summary>
     public bool IsConnected => _connection.IsConnected;
 
+    /// <summary>Each GPU's health now (see <see cref="GpuHealthWatch"/>).</summary>
+    public GpuHealthWatch GpuHealth => _health;
+
     /// <summary>Process ids of the job processes running now, by job id (for diagnostics and tests).</summary>
     public IReadOnlyDictionary<string, int> JobProcesses => _jobs.Attempts.ToDictionary(j => j.JobId, j => j.Process.ProcessId);
 
@@ -80,8 +87,13 @@ public sealed partial class GridAgent : IAsyncDisposable
     {
         Directory.CreateDirectory(_options.WorkDirectory);
         _checkpoints.ResumeUploads();
+        using var checks = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var healthChecks = Task.CompletedTask;
         try
         {
+            // Every GPU is checked before the agent registers, so none is leased unchecked.
+            await _health.CheckAsync(stoppingToken);
+            healthChecks = _health.RunAsync(checks.Token);
             await _reconnect.ExecuteAsync(_connection.RunAsync, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -89,7 +101,15 @@ public sealed partial class GridAgent : IAsyncDisposable
         }
         finally
         {
+            await checks.CancelAsync();
             await ShutDownAsync();
+            try
+            {
+                await healthChecks;
+            }
+            catch (OperationCanceledException) when (checks.IsCancellationRequested)
+            {
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 using GridTrain.Domain.Agents;
+using GridTrain.Domain.Agents.Health;
 using GridTrain.Domain.AgentProtocol;
 
 namespace GridTrain.Contracts.Mapping;
@@ -42,7 +43,24 @@ public static class AgentMapping
         Version = view.Agent.Version,
         Cordoned = view.Agent.Cordoned,
         DrainDeadline = view.Agent.DrainDeadline.ToTimestamp(),
+        GpuHealth = { view.GpuHealth.Select(ToProto) },
     };
+
+    public static Protos.V1.GpuHealth ToProto(this GpuHealth health) => new()
+    {
+        Index = health.Index,
+        Uuid = health.Uuid,
+        Healthy = health.Healthy,
+        Cause = health.Cause?.Label() ?? "",
+        Reason = health.Reason,
+        Since = health.Since.ToTimestamp(),
+    };
+
+    /// <summary>An agent's GPU health report; an unknown cause (a newer agent) still takes the GPU out of service.</summary>
+    public static IReadOnlyList<GpuHealth> ToDomain(this IEnumerable<Protos.V1.GpuHealth> report) =>
+        [.. report.Select(g => g.Healthy
+            ? GpuHealth.Ok(g.Index, g.Uuid)
+            : new GpuHealth(g.Index, g.Uuid, GpuFaultCauses.Parse(g.Cause) ?? GpuFaultCause.HealthCommand, g.Reason.Length > 0 ? g.Reason : $"{g.Uuid} {g.Cause}", g.Since?.ToDateTimeOffset()))];
 
     public static Protos.V1.AgentCommand ToProto(this AgentDirective command) => command switch
     {
@@ -62,6 +80,7 @@ public static class AgentMapping
             },
         },
         CancelJob c => new Protos.V1.AgentCommand { CancelJob = new Protos.V1.CancelJob { JobId = c.JobId, Reason = c.Reason } },
+        ReadmitGpu r => new Protos.V1.AgentCommand { ReadmitGpu = new Protos.V1.ReadmitGpu { GpuIndex = r.GpuIndex, Reason = r.Reason } },
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown command"),
     };
 

@@ -20,6 +20,8 @@ public static class JobMapping
             StartedAt = job.StartedAt.ToTimestamp(),
             FinishedAt = job.FinishedAt.ToTimestamp(),
             LastEventSequence = job.LastEventSequence,
+            UnchargedAttempts = job.UnchargedAttempts,
+            GpuFaults = { job.GpuFaults },
         };
         if (job.Progress is { } progress)
         {

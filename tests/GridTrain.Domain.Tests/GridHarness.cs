@@ -86,12 +86,16 @@ internal sealed class TestAgent(GridHarness harness, string id, ChannelReader<Ag
         return received;
     }
 
-    /// <summary>Heartbeats with what the agent holds and runs; <paramref name="gpuUtilization"/> is every held session's GPU reading.</summary>
-    public Task<AgentInstructions> HeartbeatAsync(double? gpuUtilization = null) => harness.Grid.HeartbeatAsync(
+    /// <summary>
+    /// Heartbeats with what the agent holds and runs; <paramref name="gpuUtilization"/> is every held session's GPU
+    /// reading, <paramref name="gpuHealth"/> its GPUs' health (none reported when null).
+    /// </summary>
+    public Task<AgentInstructions> HeartbeatAsync(double? gpuUtilization = null, IReadOnlyList<Agents.Health.GpuHealth>? gpuHealth = null) => harness.Grid.HeartbeatAsync(
         Id,
         [.. _held.Select(h => new HeldSessionReport(h.Key, h.Value, gpuUtilization))],
         [.. _running.Select(r => new RunningJobReport(r.Key, r.Value))],
-        CancellationToken.None);
+        CancellationToken.None,
+        gpuHealth);
 
     /// <summary>Heartbeats with what the agent holds and runs, and a reading of the machine's use.</summary>
     public Task<AgentInstructions> HeartbeatAsync(AgentResources resources) => harness.Grid.HeartbeatAsync(

@@ -8,6 +8,7 @@ using GridTrain.Controller.Hosting;
 using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Quotas;
 using GridTrain.IntegrationTests.Infrastructure;
+using GridTrain.Testing;
 using GridTrain.Protos.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

@@ -1,4 +1,5 @@
 using GridTrain.Agent.Gpu;
+using GridTrain.Agent.Gpu.Health;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Inventory;
 using GridTrain.Agent.Jobs;
@@ -25,6 +26,7 @@ internal sealed partial class AgentConnection(
     HeartbeatTrigger heartbeat,
     IGpuMonitor gpus,
     MachineUsage usage,
+    GpuHealthWatch health,
     TaskGroup tasks,
     IOptions<AgentOptions> options,
     TimeProvider time,
@@ -76,7 +78,7 @@ internal sealed partial class AgentConnection(
         await first;
     }
 
-    private AgentHoldings Holdings() => new(leases.Leases(), jobs.Running());
+    private AgentHoldings Holdings() => new(leases.Leases(), jobs.Running()) { GpuHealth = health.Current };
 
     private async Task RegisterAsync(CancellationToken cancellationToken)
     {
@@ -150,6 +152,10 @@ internal sealed partial class AgentConnection(
                 break;
             case UnreadableJobStart unreadable:
                 jobs.Refuse(unreadable);
+                break;
+            case ReadmitGpu readmit:
+                health.Readmit(readmit.GpuIndex, readmit.Reason);
+                heartbeat.Pull();
                 break;
             case CancelJob cancel:
                 // Likewise about the latest attempt, even one still waiting for its predecessor to exit. (Heartbeat

@@ -47,6 +47,9 @@ public sealed record AgentRegistrationRequest(string Name, string Version, Domai
 /// <param name="Resources">What the machine uses now (heartbeats only); null to send no reading.</param>
 public sealed record AgentHoldings(IReadOnlyList<HeldSessionReport> Sessions, IReadOnlyList<RunningJobReport> Jobs, Domain.Agents.AgentResources? Resources = null)
 {
+    /// <summary>Each GPU's health at the moment the request is built; empty on a machine without GPUs.</summary>
+    public IReadOnlyList<Domain.Agents.Health.GpuHealth> GpuHealth { get; init; } = [];
+
     public static AgentHoldings None { get; } = new([], []);
 }
 

@@ -1,3 +1,4 @@
+using GridTrain.Agent.Gpu.Health;
 using GridTrain.Domain.Agents;
 
 namespace GridTrain.Agent.Gpu;
@@ -17,4 +18,11 @@ public interface IGpuMonitor : IDisposable
     /// </summary>
     /// <exception cref="GpuMonitorException">The driver failed to answer (e.g. the GPU fell off the bus).</exception>
     GpuReading Read(int index);
+
+    /// <summary>
+    /// Reads what the driver says about the health of the GPU with NVML index <paramref name="index"/>: critical Xid
+    /// events since the previous call, ECC counters, pages pending, hardware slowdown.
+    /// </summary>
+    /// <exception cref="GpuMonitorException">The driver failed to answer; <see cref="GpuMonitorException.IsLost"/> when the GPU fell off the bus.</exception>
+    GpuHealthSignals ReadHealth(int index);
 }

@@ -9,6 +9,8 @@ public sealed class NoGpus : IGpuMonitor
 
     public GpuReading Read(int index) => throw new GpuMonitorException($"no GPU with index {index}: this machine has no GPUs NVML can see");
 
+    public Health.GpuHealthSignals ReadHealth(int index) => throw new GpuMonitorException($"no GPU with index {index}: this machine has no GPUs NVML can see");
+
     public void Dispose()
     {
     }

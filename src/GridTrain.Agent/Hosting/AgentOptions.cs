@@ -1,3 +1,4 @@
+using GridTrain.Agent.Gpu.Health;
 using GridTrain.Checkpoints.Drive;
 using GridTrain.Domain.Agents;
 
@@ -76,6 +77,9 @@ public sealed class AgentOptions
     /// </summary>
     public string? RunAs { get; set; }
 
+    /// <summary>How GPUs' health is checked, and when a GPU out of service comes back.</summary>
+    public GpuHealthOptions GpuHealth { get; set; } = new();
+
     /// <summary>Problems with the options, each with a hint.</summary>
     public IEnumerable<string> Validate()
     {
@@ -137,6 +141,11 @@ public sealed class AgentOptions
         if (RunAs is not null && !IsRunAs(RunAs))
         {
             yield return $"RunAs: '{RunAs}' is not UID:GID (numbers, e.g. 1000:1000) (--run-as)";
+        }
+
+        foreach (var problem in GpuHealth.Validate())
+        {
+            yield return problem;
         }
 
         if (CheckpointStore is not ("local" or "gdrive"))

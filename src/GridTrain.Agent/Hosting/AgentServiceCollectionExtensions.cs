@@ -3,6 +3,7 @@ using GridTrain.Agent.Connection;
 using GridTrain.Agent.Connection.Grpc;
 using GridTrain.Agent.Gpu;
 using GridTrain.Agent.Inventory;
+using GridTrain.Agent.Gpu.Health;
 using GridTrain.Agent.Jobs;
 using GridTrain.Agent.Jobs.Processes;
 using GridTrain.Agent.Leases;
@@ -51,6 +52,12 @@ public static class AgentServiceCollectionExtensions
         services.TryAddSingleton<LeaseTable>();
         services.TryAddSingleton<Workspaces.SessionWorkspaces>();
         services.TryAddSingleton<MachineUsage>();
+        services.TryAddSingleton(sp =>
+        {
+            var watch = new GpuHealthWatch(sp.GetRequiredService<IGpuMonitor>(), sp.GetRequiredService<IOptions<AgentOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GpuHealthWatch>>());
+            watch.Changed += sp.GetRequiredService<HeartbeatTrigger>().Pull;
+            return watch;
+        });
         services.TryAddSingleton<UnreportedStore>();
         services.TryAddSingleton<ResultReporter>();
         services.TryAddSingleton<CheckpointPublisher>();
@@ -61,6 +68,7 @@ public static class AgentServiceCollectionExtensions
             sp.GetRequiredService<IOptions<AgentOptions>>(),
             sp.GetRequiredService<AgentConnection>(),
             sp.GetRequiredService<LeaseTable>(),
+            sp.GetRequiredService<GpuHealthWatch>(),
             sp.GetRequiredService<JobRunner>(),
             sp.GetRequiredService<CheckpointPublisher>(),
             sp.GetRequiredService<TaskGroup>(),

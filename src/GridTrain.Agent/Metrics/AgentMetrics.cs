@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using GridTrain.Agent.Gpu;
+using GridTrain.Domain.Agents.Health;
 using GridTrain.Domain.Telemetry;
 
 namespace GridTrain.Agent.Metrics;
@@ -78,6 +79,13 @@ internal sealed class AgentMetrics : IDisposable
         meter.CreateObservableGauge("gridtrain.gpu.temperature", () => Gpu(r => r.TemperatureCelsius), "Cel", "GPU core temperature.");
         meter.CreateObservableGauge("gridtrain.gpu.power", () => Gpu(r => r.PowerWatts), "W", "GPU board power draw.");
 
+        meter.CreateObservableGauge("gridtrain.gpu.healthy", GpuHealth, "", "1 while the GPU may be leased, 0 while it is out of service (labels cause and reason say why).");
+        meter.CreateObservableCounter(
+            "gridtrain.gpu.faults",
+            () => _agent.GpuHealth.Current.Count == 0 ? [] : GpuFaultCauses.All.Select(cause => new Measurement<long>(_agent.GpuHealth.Faults(cause), new KeyValuePair<string, object?>("cause", cause.Label()))),
+            "{fault}",
+            "GPUs taken out of service since the agent started, by cause (xid, ecc_uncorrectable, pages_pending, lost, hw_slowdown, health_command).");
+
         meter.CreateObservableGauge("gridtrain.job.step", () => Job(p => p.Step), "{step}", "Training step of each running job, from its newest progress report.");
         meter.CreateObservableGauge("gridtrain.job.loss", () => Job(p => p.Loss), "", "Mean training loss since each running job's previous progress report.");
         meter.CreateObservableGauge("gridtrain.job.throughput", () => Job(p => p.SamplesPerSecond), "{sample}/s", "Training samples per second of each running job.");
@@ -106,6 +114,31 @@ internal sealed class AgentMetrics : IDisposable
 
             yield return new Measurement<double>(measured, tags);
         }
+    }
+
+    private IEnumerable<Measurement<int>> GpuHealth()
+    {
+        var holders = Holders();
+        return _agent.GpuHealth.Current.Select(health =>
+        {
+            var tags = new List<KeyValuePair<string, object?>>(5)
+            {
+                new("gpu_index", health.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new("gpu_uuid", health.Uuid),
+            };
+            if (holders.TryGetValue(health.Index, out var session))
+            {
+                tags.Add(new("session", session));
+            }
+
+            if (health.Cause is { } cause)
+            {
+                tags.Add(new("cause", cause.Label()));
+                tags.Add(new("reason", health.Reason));
+            }
+
+            return new Measurement<int>(health.Healthy ? 1 : 0, tags);
+        });
     }
 
     private IEnumerable<Measurement<double>> GpuBytes(Func<GpuReading, long?> value) => Gpu(reading => value(reading) is { } v ? (double)v : null);

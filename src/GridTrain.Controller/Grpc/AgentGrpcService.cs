@@ -23,7 +23,8 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
             request.Version,
             request.Sessions.ToDomain(),
             request.RunningJobs.ToDomain(),
-            context.CancellationToken);
+            context.CancellationToken,
+            request.GpuHealth.ToDomain());
         var credential = await tokens.IssueAgentCredentialAsync(registration.Agent.Id, context.CancellationToken);
         return new RegisterAgentResponse
         {
@@ -39,9 +40,10 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
     public override async Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
     {
         RequireSelf(request.AgentId, context);
+        var gpuHealth = request.GpuHealth.ToDomain();
         var instructions = request.Resources is { } resources
-            ? await grid.HeartbeatAsync(request.AgentId, request.Sessions.ToDomain(), request.RunningJobs.ToDomain(), resources.ToDomain(), context.CancellationToken)
-            : await grid.HeartbeatAsync(request.AgentId, request.Sessions.ToDomain(), request.RunningJobs.ToDomain(), context.CancellationToken);
+            ? await grid.HeartbeatAsync(request.AgentId, request.Sessions.ToDomain(), request.RunningJobs.ToDomain(), resources.ToDomain(), context.CancellationToken, gpuHealth)
+            : await grid.HeartbeatAsync(request.AgentId, request.Sessions.ToDomain(), request.RunningJobs.ToDomain(), context.CancellationToken, gpuHealth);
         return new HeartbeatResponse { StopJobIds = { instructions.StopJobIds }, ReleaseSessionIds = { instructions.ReleaseSessionIds } };
     }
 

@@ -9,7 +9,7 @@ namespace GridTrain.Controller.Grpc;
 
 /// <summary>
 /// The user-facing view of the machines. Any user may list agents (to see where capacity is), but sees only their
-/// own session ids on them; cordoning and draining are for admins.
+/// own session ids on them; cordoning, draining and undraining a GPU are for admins.
 /// </summary>
 internal sealed class FleetGrpcService(GridCoordinator grid, ResourceAccess access) : FleetService.FleetServiceBase
 {
@@ -81,6 +81,13 @@ internal sealed class FleetGrpcService(GridCoordinator grid, ResourceAccess acce
         RequireAdmin(context);
         RequestLimits.Id(request.AgentId, "agent_id");
         return (await grid.DrainAgentAsync(request.AgentId, request.Deadline.ToDomain("deadline") ?? TimeSpan.FromMinutes(5), context.CancellationToken)).ToProto();
+    }
+
+    public override async Task<Agent> UndrainGpu(UndrainGpuRequest request, ServerCallContext context)
+    {
+        RequireAdmin(context);
+        RequestLimits.Id(request.AgentId, "agent_id");
+        return (await grid.UndrainGpuAsync(request.AgentId, request.GpuIndex, context.CancellationToken)).ToProto();
     }
 
     internal static void RequireAdmin(ServerCallContext context)

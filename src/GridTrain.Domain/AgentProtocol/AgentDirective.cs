@@ -23,3 +23,6 @@ public sealed record StartJob(
 
 /// <summary>Stop a job's process.</summary>
 public sealed record CancelJob(string JobId, string Reason) : AgentDirective;
+
+/// <summary>Put a GPU taken out of service back into service now (an admin's undrain), without waiting for clean checks.</summary>
+public sealed record ReadmitGpu(int GpuIndex, string Reason) : AgentDirective;

@@ -1,3 +1,7 @@
+using GridTrain.Domain.Coordination;
+using GridTrain.Domain.Sessions;
+using Microsoft.Extensions.Logging;
+
 namespace GridTrain.Domain.AgentProtocol;
 
 /// <summary>
@@ -25,4 +29,29 @@ public sealed class PlacementResends(TimeSpan agentTimeout)
 
     /// <summary>Forgets a placement that was confirmed, moved or ended.</summary>
     public void Forget(string sessionId, long leaseEpoch) => _resentAt.Remove((sessionId, leaseEpoch));
+
+    /// <summary>Sends again the assignments live agents have not confirmed within the agent timeout.</summary>
+    internal async ValueTask ResendDueAsync(GridTransaction tx, AgentDirectiveBus directives, ILogger logger)
+    {
+        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.State == SessionState.Starting && s.AgentId is not null))
+        {
+            if (!IsDue(session.Id, session.LeaseEpoch, session.UpdatedAt, tx.Now) || !directives.IsOpen(session.AgentId!))
+            {
+                continue;
+            }
+
+            Resent(session.Id, session.LeaseEpoch, tx.Now);
+            CoordinatorLog.PlacementResent(logger, session.Id, session.AgentId!, session.LeaseEpoch, tx.Now - session.UpdatedAt);
+            tx.Send(session.AgentId!, new AssignSession(session.Id, session.LeaseEpoch, session.GpuIndexes));
+        }
+
+        // Placements confirmed, moved or ended since need no memory.
+        foreach (var (sessionId, epoch) in Tracked())
+        {
+            if (await tx.FindSessionAsync(sessionId) is not { State: SessionState.Starting } current || current.LeaseEpoch != epoch)
+            {
+                Forget(sessionId, epoch);
+            }
+        }
+    }
 }

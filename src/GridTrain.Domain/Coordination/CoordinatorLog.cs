@@ -29,4 +29,13 @@ internal static partial class CoordinatorLog
 
     [LoggerMessage(8, LogLevel.Warning, "Session {SessionId} placed on agent {AgentId} under lease epoch {Epoch} is unconfirmed after {Waited}; sending the assignment again", EventName = "PlacementResent")]
     public static partial void PlacementResent(ILogger logger, string sessionId, string agentId, long epoch, TimeSpan waited);
+
+    [LoggerMessage(9, LogLevel.Warning, "GPU out of service ({Reason}): moving session {SessionId}; job {JobId} resumes elsewhere from its checkpoint, the attempt not charged", EventName = "GpuFaultMovesSession")]
+    public static partial void GpuFaultMovesSession(ILogger logger, string sessionId, string jobId, string reason);
+
+    [LoggerMessage(10, LogLevel.Warning, "Job {JobId} failed: its GPUs faulted on {Count} different GPUs, so the job is the likely cause", EventName = "JobBlamedForGpuFaults")]
+    public static partial void JobBlamedForGpuFaults(ILogger logger, string jobId, int count);
+
+    [LoggerMessage(11, LogLevel.Warning, "Agent {AgentId} GPU {Index} out of service: {Reason}", EventName = "GpuOutOfService")]
+    public static partial void GpuOutOfService(ILogger logger, string agentId, int index, string reason);
 }

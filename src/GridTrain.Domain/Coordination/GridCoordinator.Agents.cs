@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Agents;
+using GridTrain.Domain.Agents.Health;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Quotas;
 using GridTrain.Domain.Scheduling;
@@ -15,7 +16,7 @@ public sealed partial class GridCoordinator
     /// <summary>
     /// Registers an agent, or re-registers one that restarted or was cut off. Jobs it still runs under a
     /// current lease are kept; the rest are stopped. Jobs the grid believes run there but the agent no
-    /// longer has are retried elsewhere.
+    /// longer has are retried elsewhere. GPUs <paramref name="gpuHealth"/> lists out of service take no sessions.
     /// </summary>
     public Task<AgentRegistration> RegisterAgentAsync(
         string name,
@@ -23,7 +24,8 @@ public sealed partial class GridCoordinator
         string version,
         IReadOnlyList<HeldSessionReport> sessions,
         IReadOnlyList<RunningJobReport> runningJobs,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyList<GpuHealth>? gpuHealth = null)
     {
         GridRequests.ValidateRegistration(name, inventory, version);
         return _runner.RunAsync(async tx =>
@@ -42,6 +44,7 @@ public sealed partial class GridCoordinator
                 DrainDeadline = existing?.DrainDeadline,
             });
             _liveness.Seen(agent.Id, tx.Now);
+            _gpuFaults.Note(agent.Id, gpuHealth);
             CoordinatorLog.AgentRegistered(_logger, agent.Id, name, existing is not null);
 
             var running = runningJobs.Select(j => j.JobId).ToHashSet(StringComparer.Ordinal);
@@ -53,21 +56,25 @@ public sealed partial class GridCoordinator
                 }
             }
 
+            await _gpuFaults.MoveStrandedAsync(tx, agent, (s, j, r) => FailJobAsync(tx, s, j, r));
+
             return new AgentRegistration(agent, await InstructionsAsync(tx, agent.Id, sessions, runningJobs));
         }, cancellationToken);
     }
 
-    /// <summary>Records that an agent is alive; confirms sessions it now holds; says what it must stop.</summary>
+    /// <summary>Records that an agent is alive and its GPUs' health; confirms sessions it now holds; says what it must stop.</summary>
     /// <remarks>
     /// Most heartbeats change nothing: they only read, outside the operation gate, so thousands of agents do not
-    /// queue behind each other. A heartbeat that confirms a placement (a session in Starting) takes the gate.
+    /// queue behind each other. A heartbeat that confirms a placement (a session in Starting), takes a GPU out of service
+    /// under a session, or brings one back, takes the gate.
     /// </remarks>
-    public async Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs, CancellationToken cancellationToken)
+    public async Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs, CancellationToken cancellationToken, IReadOnlyList<GpuHealth>? gpuHealth = null)
     {
         GridRequests.RequireId(agentId, "agent_id");
         var view = _runner.View(cancellationToken);
         var agent = await LeaseFencing.RequireLiveAgentAsync(view, agentId);
-        if (!await LeaseFencing.ConfirmsPlacementAsync(view, agentId, sessions))
+        var readmitted = _gpuFaults.Note(agentId, gpuHealth);
+        if (!readmitted && (await _gpuFaults.StrandedAsync(view, agentId)).Count == 0 && !await LeaseFencing.ConfirmsPlacementAsync(view, agentId, sessions))
         {
             _liveness.Seen(agent.Id, view.Now);
             return await InstructionsAsync(view, agentId, sessions, runningJobs);
@@ -84,6 +91,12 @@ public sealed partial class GridCoordinator
                 {
                     tx.Put(session.MarkReady($"ready on {agent.Name}", tx.Now), session);
                 }
+            }
+
+            await _gpuFaults.MoveStrandedAsync(tx, agent, (s, j, r) => FailJobAsync(tx, s, j, r));
+            if (readmitted)
+            {
+                tx.RequestScheduling();
             }
 
             return await InstructionsAsync(tx, agentId, sessions, runningJobs);
@@ -193,8 +206,8 @@ public sealed partial class GridCoordinator
     public Task SweepAsync(CancellationToken cancellationToken) => _runner.RunAsync(async tx =>
     {
         await DetectLostAgentsAsync(tx);
-        await ResendUnconfirmedPlacementsAsync(tx);
-        await ForgetStaleGpuReadingsAsync(tx);
+        await _resends.ResendDueAsync(tx, _directives, _logger);
+        await _activity.ForgetStaleGpuReadingsAsync(tx);
         await _evictions.SweepAsync(tx);
         if (QuotaPolicy.WaitsForTheWindow(_options.Quota, await tx.ListSessionsAsync()))
         {
@@ -227,43 +240,6 @@ public sealed partial class GridCoordinator
                     tx.Put(current.Requeue($"agent {agent.Name} lost; waiting for another agent", tx.Now), current);
                     tx.Measure(instruments => instruments.LeaseExpired());
                 }
-            }
-        }
-    }
-
-    /// <summary>Sends again the assignments live agents have not confirmed within the agent timeout (see <see cref="PlacementResends"/>).</summary>
-    private async ValueTask ResendUnconfirmedPlacementsAsync(GridTransaction tx)
-    {
-        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.State == SessionState.Starting && s.AgentId is not null))
-        {
-            if (!_resends.IsDue(session.Id, session.LeaseEpoch, session.UpdatedAt, tx.Now) || !_directives.IsOpen(session.AgentId!))
-            {
-                continue;
-            }
-
-            _resends.Resent(session.Id, session.LeaseEpoch, tx.Now);
-            CoordinatorLog.PlacementResent(_logger, session.Id, session.AgentId!, session.LeaseEpoch, tx.Now - session.UpdatedAt);
-            tx.Send(session.AgentId!, new AssignSession(session.Id, session.LeaseEpoch, session.GpuIndexes));
-        }
-
-        // Placements confirmed, moved or ended since need no memory.
-        foreach (var (sessionId, epoch) in _resends.Tracked())
-        {
-            if (await tx.FindSessionAsync(sessionId) is not { State: SessionState.Starting } current || current.LeaseEpoch != epoch)
-            {
-                _resends.Forget(sessionId, epoch);
-            }
-        }
-    }
-
-    /// <summary>Drops GPU readings of sessions that no longer hold that lease.</summary>
-    private async ValueTask ForgetStaleGpuReadingsAsync(GridTransaction tx)
-    {
-        foreach (var (sessionId, epoch) in _activity.LowGpuReadings())
-        {
-            if (await tx.FindSessionAsync(sessionId) is not { HoldsResources: true } session || session.LeaseEpoch != epoch)
-            {
-                _activity.ForgetGpuReading(sessionId);
             }
         }
     }

@@ -245,6 +245,17 @@ public sealed partial class GridCoordinator
         return tx.AppendEvent(finished, new JobStateChanged(result.State, result.Reason));
     }
 
+    /// <summary>Ends a running job with <paramref name="result"/>, then its session as after any job.</summary>
+    private async ValueTask FailJobAsync(GridTransaction tx, Session session, Job job, JobResult result)
+    {
+        if (session.AgentId is { } agentId)
+        {
+            tx.Send(agentId, new CancelJob(job.Id, result.Reason));
+        }
+
+        await AfterJobAsync(tx, session, FinishJob(tx, session, job, result));
+    }
+
     /// <summary>After a job leaves the running state: a batch session ends with it, an interactive one is ready again.</summary>
     private async ValueTask AfterJobAsync(GridTransaction tx, Session session, Job job)
     {
@@ -268,10 +279,10 @@ public sealed partial class GridCoordinator
     /// <summary>Requeues an interrupted job for another attempt, or fails it after <see cref="GridOptions.MaxJobAttempts"/>.</summary>
     private async ValueTask RetryOrFailAsync(GridTransaction tx, Session session, Job job, string reason)
     {
-        if (job.Attempt < _options.MaxJobAttempts)
+        if (job.ChargedAttempts < _options.MaxJobAttempts)
         {
             CoordinatorLog.JobRetried(_logger, job.Id, job.Attempt, reason);
-            var requeued = tx.AppendEvent(job.Requeue(), new JobStateChanged(JobState.Queued, $"{reason}; retrying (attempt {job.Attempt + 1} of {_options.MaxJobAttempts})"));
+            var requeued = tx.AppendEvent(job.Requeue(), new JobStateChanged(JobState.Queued, $"{reason}; retrying (attempt {job.ChargedAttempts + 1} of {_options.MaxJobAttempts})"));
             var current = await tx.GetSessionAsync(session.Id);
             if (current.State == SessionState.Busy)
             {
@@ -281,7 +292,7 @@ public sealed partial class GridCoordinator
             return;
         }
 
-        var failed = FinishJob(tx, session, job, JobResult.Failed($"{reason}; gave up after {job.Attempt} attempts"));
+        var failed = FinishJob(tx, session, job, JobResult.Failed($"{reason}; gave up after {job.ChargedAttempts} attempts"));
         await AfterJobAsync(tx, session, failed);
     }
 }

@@ -1,5 +1,6 @@
 using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Agents;
+using GridTrain.Domain.Agents.Health;
 using GridTrain.Domain.Eviction;
 using GridTrain.Domain.Jobs;
 using GridTrain.Domain.Quotas;
@@ -35,6 +36,7 @@ public sealed partial class GridCoordinator
     private readonly PlacementResends _resends;
     private readonly Evictions _evictions;
     private readonly AgentReadings _readings;
+    private readonly GpuFaults _gpuFaults;
     private long _queueOrder;
 
     /// <param name="store">Where the grid's state is kept.</param>
@@ -61,6 +63,7 @@ public sealed partial class GridCoordinator
         _resends = new PlacementResends(options.AgentTimeout);
         _evictions = new Evictions(options, _activity, logger);
         _readings = new AgentReadings(time);
+        _gpuFaults = new GpuFaults(_evictions, logger);
     }
 
     public GridOptions Options => _options;
@@ -94,10 +97,10 @@ public sealed partial class GridCoordinator
     /// A heartbeat that also reports the machine's use: the reading is checked first (a bad one fails the heartbeat,
     /// naming its field), kept once the heartbeat is accepted, and wakes the watchers of the agent's readings.
     /// </summary>
-    public async Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs, AgentResources resources, CancellationToken cancellationToken)
+    public async Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs, AgentResources resources, CancellationToken cancellationToken, IReadOnlyList<GpuHealth>? gpuHealth = null)
     {
         GridRequests.ValidateResources(resources);
-        var instructions = await HeartbeatAsync(agentId, sessions, runningJobs, cancellationToken);
+        var instructions = await HeartbeatAsync(agentId, sessions, runningJobs, cancellationToken, gpuHealth);
         _readings.Note(agentId, resources);
         _notifier.Notify(ChangeNotifier.AgentResourcesKey(agentId));
         return instructions;
@@ -141,6 +144,29 @@ public sealed partial class GridCoordinator
                 tx.RequestScheduling();
             }
 
+            return await OverviewAsync(tx, agent);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts a GPU out of service back into service now (an admin's undrain): the agent is told to readmit it, and the
+    /// scheduler may place sessions on it at once.
+    /// </summary>
+    public Task<AgentOverview> UndrainGpuAsync(string agentId, int gpuIndex, CancellationToken cancellationToken)
+    {
+        GridRequests.RequireId(agentId, "agent_id");
+        return _runner.RunAsync(async tx =>
+        {
+            var agent = await tx.FindAgentAsync(agentId) ?? throw GridException.NotFound("agent", agentId);
+            if (agent.Inventory.Gpus.All(g => g.Index != gpuIndex))
+            {
+                var indexes = agent.Inventory.Gpus.Count == 0 ? "it has no GPUs" : $"its GPU indexes are {string.Join(", ", agent.Inventory.Gpus.Select(g => g.Index))}";
+                throw new GridException(GridError.InvalidArgument, $"gpu_index: agent {agent.Name} has no GPU {gpuIndex}; {indexes}");
+            }
+
+            _gpuFaults.Readmit(agentId, gpuIndex);
+            tx.Send(agentId, new ReadmitGpu(gpuIndex, "an admin undrained it"));
+            tx.RequestScheduling();
             return await OverviewAsync(tx, agent);
         }, cancellationToken);
     }
@@ -265,7 +291,7 @@ public sealed partial class GridCoordinator
         var held = sessions.Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
         return (await tx.ListAgentsAsync())
             .Where(a => a.State == AgentState.Ready && !a.Cordoned && _directives.IsOpen(a.Id))
-            .Select(a => AgentCapacity.Of(a, held[a.Id]))
+            .Select(a => AgentCapacity.Of(a, held[a.Id], _gpuFaults.Unhealthy(a.Id)))
             .ToList();
     }
 
@@ -275,12 +301,12 @@ public sealed partial class GridCoordinator
     private AgentOverview Overview(Agent agent, IEnumerable<Session> held)
     {
         var sessions = held.ToList();
-        var capacity = AgentCapacity.Of(agent, sessions);
+        var capacity = AgentCapacity.Of(agent, sessions, _gpuFaults.Unhealthy(agent.Id));
         return new AgentOverview(
             agent,
             [.. capacity.FreeGpus.Select(g => g.Index)],
             capacity.FreeCpuSlots,
             [.. sessions.Select(s => s.Id)],
-            _liveness.LastSeen(agent.Id) ?? agent.LastHeartbeatAt);
+            _liveness.LastSeen(agent.Id) ?? agent.LastHeartbeatAt) { GpuHealth = _gpuFaults.Of(agent.Id) };
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Sessions;
 
 namespace GridTrain.Domain.Eviction;
@@ -62,4 +63,16 @@ public sealed class SessionActivity
 
     /// <summary>Drops the session's GPU reading (it no longer holds that lease).</summary>
     public void ForgetGpuReading(string sessionId) => _lowGpuSince.TryRemove(sessionId, out _);
+
+    /// <summary>Drops GPU readings of sessions that no longer hold that lease.</summary>
+    internal async ValueTask ForgetStaleGpuReadingsAsync(GridTransaction tx)
+    {
+        foreach (var (sessionId, epoch) in LowGpuReadings())
+        {
+            if (await tx.FindSessionAsync(sessionId) is not { HoldsResources: true } session || session.LeaseEpoch != epoch)
+            {
+                ForgetGpuReading(sessionId);
+            }
+        }
+    }
 }

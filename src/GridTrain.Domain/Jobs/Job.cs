@@ -14,6 +14,23 @@ public sealed record Job
     /// <summary>Times the job has started; 0 until it first runs.</summary>
     public int Attempt { get; init; }
 
+    /// <summary>
+    /// Attempts ended by a GPU fault (infrastructure, not the job): they do not count against the maximum attempts.
+    /// </summary>
+    public int UnchargedAttempts { get; init; }
+
+    /// <summary>The GPU faults that ended attempts, each naming the GPU and the cause (<c>GPU-… Xid 79</c>), oldest first.</summary>
+    public IReadOnlyList<string> GpuFaults { get; init; } = [];
+
+    /// <summary>Attempts that count against the maximum: those not ended by a GPU fault.</summary>
+    public int ChargedAttempts => Attempt - UnchargedAttempts;
+
+    /// <summary>How many different GPUs (by UUID) faulted under this job.</summary>
+    public int FaultyGpuCount => GpuFaults.Select(f => f.Split(' ', 2)[0]).Distinct(StringComparer.Ordinal).Count();
+
+    /// <summary>Records that a GPU fault (<paramref name="reason"/>: the GPU and cause) ended the current attempt, which is not charged.</summary>
+    public Job GpuFaulted(string reason) => this with { GpuFaults = [.. GpuFaults, reason], UnchargedAttempts = UnchargedAttempts + 1 };
+
     /// <summary>Checkpoint the current attempt resumed from, or null for a fresh start.</summary>
     public string? ResumedFrom { get; init; }
 

@@ -6,11 +6,12 @@ namespace GridTrain.Domain.Scheduling;
 /// <summary>What an agent has left: GPUs not leased and CPU session slots not used.</summary>
 public sealed record AgentCapacity(string AgentId, IReadOnlyList<GpuDevice> FreeGpus, int FreeCpuSlots, int TotalGpus)
 {
-    /// <summary>What <paramref name="agent"/> has left beside the sessions it holds.</summary>
-    public static AgentCapacity Of(Agent agent, IEnumerable<Session> held)
+    /// <summary>What <paramref name="agent"/> has left beside the sessions it holds and the GPUs out of service.</summary>
+    public static AgentCapacity Of(Agent agent, IEnumerable<Session> held, IReadOnlySet<int>? outOfService = null)
     {
         var sessions = held.ToList();
         var usedGpus = sessions.SelectMany(s => s.GpuIndexes).ToHashSet();
+        usedGpus.UnionWith(outOfService ?? new HashSet<int>());
         var usedCpuSlots = sessions.Count(s => s.Resources.Runtime == Runtime.Cpu);
         return new AgentCapacity(
             agent.Id,

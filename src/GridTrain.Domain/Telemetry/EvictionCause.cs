@@ -14,18 +14,22 @@ public enum EvictionCause
 
     /// <summary>Its agent is being drained; the session moves.</summary>
     Drain = 4,
+
+    /// <summary>A GPU it holds was taken out of service (an Xid, ECC errors, a lost GPU…); the session moves.</summary>
+    GpuFault = 5,
 }
 
 /// <summary>Label values of <see cref="EvictionCause"/>.</summary>
 public static class EvictionCauses
 {
-    /// <summary>The lower-case label value: <c>idle</c>, <c>lifetime</c>, <c>preempted</c> or <c>drain</c>.</summary>
+    /// <summary>The lower-case label value: <c>idle</c>, <c>lifetime</c>, <c>preempted</c>, <c>drain</c> or <c>gpu_fault</c>.</summary>
     public static string Label(this EvictionCause cause) => cause switch
     {
         EvictionCause.Idle => "idle",
         EvictionCause.Lifetime => "lifetime",
         EvictionCause.Preempted => "preempted",
         EvictionCause.Drain => "drain",
+        EvictionCause.GpuFault => "gpu_fault",
         _ => throw new ArgumentOutOfRangeException(nameof(cause), cause, null),
     };
 }

@@ -35,7 +35,7 @@ public sealed class GridInstruments : IDisposable
             "gridtrain.evictions",
             () => Causes.Select(cause => new Measurement<long>(Evictions(cause), new KeyValuePair<string, object?>("reason", cause.Label()))),
             "{eviction}",
-            "Sessions evicted from their agent, by cause (idle, lifetime, preempted, drain).");
+            "Sessions evicted from their agent, by cause (idle, lifetime, preempted, drain, gpu_fault).");
         _schedulingLatency = _meter.CreateHistogram(
             "gridtrain.scheduling.latency",
             "s",

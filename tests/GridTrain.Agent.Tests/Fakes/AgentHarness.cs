@@ -30,7 +30,8 @@ internal sealed class AgentHarness : IAsyncDisposable
 
     /// <param name="workDirectory">The agent's work directory; a fresh temporary one when null (deleted on dispose).</param>
     /// <param name="gpus">The machine's GPUs; none when null.</param>
-    public AgentHarness(string? workDirectory = null, IGpuMonitor? gpus = null)
+    /// <param name="configure">Further options, applied last.</param>
+    public AgentHarness(string? workDirectory = null, IGpuMonitor? gpus = null, Action<AgentOptions>? configure = null)
     {
         OwnsWorkDirectory = workDirectory is null;
         WorkDirectory = workDirectory ?? Directory.CreateTempSubdirectory("gridtrain-agent-core-").FullName;
@@ -48,6 +49,7 @@ internal sealed class AgentHarness : IAsyncDisposable
                 options.WorkDirectory = WorkDirectory;
                 options.StopGracePeriod = StopGrace;
                 options.ShutdownGracePeriod = ShutdownGrace;
+                configure?.Invoke(options);
             })
             .BuildServiceProvider();
         Agent = _services.GetGridAgent();

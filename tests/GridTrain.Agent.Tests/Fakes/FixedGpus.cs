@@ -11,6 +11,9 @@ internal sealed class FixedGpus(IReadOnlyDictionary<int, GpuReading> readings, p
     public GpuReading Read(int index) =>
         readings.TryGetValue(index, out var reading) ? reading : throw new GpuMonitorException($"GPU {index} is lost");
 
+    public GridTrain.Agent.Gpu.Health.GpuHealthSignals ReadHealth(int index) =>
+        readings.ContainsKey(index) ? GridTrain.Agent.Gpu.Health.GpuHealthSignals.Clean : throw new GpuMonitorException($"GPU {index} is lost");
+
     public void Dispose()
     {
     }

@@ -35,8 +35,8 @@ public sealed class TableViewTests
     {
         var lines = Write(AgentView.Table([Samples.ReadyAgent()], TestCli.Now)).Split('\n');
 
-        Assert.Equal("ID                NAME        STATE  CPUS  MEMORY   GPUS FREE  CPU SLOTS FREE  SESSIONS  HEARTBEAT  VERSION", lines[0]);
-        Assert.Equal("agt-0000000000a1  gpu-node-1  READY  32    256 GiB  1/2        3/4             1         1s ago     1.0.0.0", lines[1]);
+        Assert.Equal("ID                NAME        STATE  CPUS  MEMORY   GPUS FREE  CPU SLOTS FREE  SESSIONS  HEARTBEAT  VERSION  GPU HEALTH", lines[0]);
+        Assert.Equal("agt-0000000000a1  gpu-node-1  READY  32    256 GiB  1/2        3/4             1         1s ago     1.0.0.0  -", lines[1]);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using GridTrain.Agent.Gpu;
 using GridTrain.IntegrationTests.Infrastructure;
+using GridTrain.Testing;
 using GridTrain.Protos.V1;
 
 namespace GridTrain.IntegrationTests.AgentProtocol;

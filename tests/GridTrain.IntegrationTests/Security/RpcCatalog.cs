@@ -70,6 +70,7 @@ public static class RpcCatalog
         new("FleetService/ListAgents", Access.User, false, (c, _) => c.Fleet.ListAgentsAsync(new ListAgentsRequest()).ResponseAsync),
         new("FleetService/CordonAgent", Access.Admin, false, (c, t) => c.Fleet.CordonAgentAsync(new CordonAgentRequest { AgentId = t.AgentId, Uncordon = true }).ResponseAsync),
         new("FleetService/DrainAgent", Access.Admin, false, (c, t) => c.Fleet.DrainAgentAsync(new DrainAgentRequest { AgentId = t.AgentId }).ResponseAsync),
+        new("FleetService/UndrainGpu", Access.Admin, false, (c, t) => c.Fleet.UndrainGpuAsync(new UndrainGpuRequest { AgentId = t.AgentId, GpuIndex = 0 }).ResponseAsync),
         new("TokenService/CreateToken", Access.Admin, false, (c, _) => c.Tokens.CreateTokenAsync(new CreateTokenRequest { User = "mallory" }).ResponseAsync),
         new("TokenService/ListTokens", Access.Admin, false, (c, _) => c.Tokens.ListTokensAsync(new ListTokensRequest()).ResponseAsync),
         new("TokenService/RevokeToken", Access.Admin, false, (c, _) => c.Tokens.RevokeTokenAsync(new RevokeTokenRequest { Id = "0000000000000000" }).ResponseAsync),

@@ -52,6 +52,8 @@ public abstract class GridStoreContract
             Spec = new JobSpec { Model = new ModelSpec { Name = ModelKind.Mlp, HiddenSizes = [64, 32] }, Data = new DataSpec { Synthetic = new SyntheticDataSpec { TrainExamples = 10 } } },
             State = JobState.Failed,
             Attempt = 2,
+            UnchargedAttempts = 1,
+            GpuFaults = ["GPU-x Xid 79"],
             Progress = new ProgressReported(5, 10, 1, 0.5, double.NaN, 3),
             Result = new JobResult { State = JobState.Failed, Reason = "killed", TestAccuracy = null, ExitCode = 137, Retryable = true },
             CreatedAt = s_now,
@@ -74,6 +76,8 @@ public abstract class GridStoreContract
         Assert.NotNull(storedJob);
         Assert.Equal([64, 32], storedJob.Spec.Model.HiddenSizes);
         Assert.Equal(job.Result, storedJob.Result);
+        Assert.Equal((1, 1), (storedJob.UnchargedAttempts, storedJob.ChargedAttempts));
+        Assert.Equal(["GPU-x Xid 79"], storedJob.GpuFaults);
         Assert.True(double.IsNaN(storedJob.Progress!.SamplesPerSecond));
         var storedAgent = await reopened.GetAgentAsync(agent.Id, default);
         Assert.Equal("NVIDIA H100", Assert.Single(storedAgent!.Inventory.Gpus).Model);

@@ -53,6 +53,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
         var message = new Wire.RegisterAgentRequest { Name = request.Name, Inventory = request.Inventory.ToProto(), Version = request.Version };
         message.Sessions.AddRange(request.Holdings.Sessions.Select(ToProto));
         message.RunningJobs.AddRange(request.Holdings.Jobs.Select(ToProto));
+        message.GpuHealth.AddRange(request.Holdings.GpuHealth.Select(g => g.ToProto()));
         var join = new Metadata { { "authorization", "Bearer " + _options.JoinToken } };
         var response = await CallAsync(() => _client.RegisterAsync(message, join, deadline: Deadline(), cancellationToken: cancellationToken));
         _credential = response.AgentCredential;
@@ -71,6 +72,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
         request.Sessions.AddRange(holdings.Sessions.Select(ToProto));
         request.RunningJobs.AddRange(holdings.Jobs.Select(ToProto));
         request.Resources = holdings.Resources?.ToProto();
+        request.GpuHealth.AddRange(holdings.GpuHealth.Select(g => g.ToProto()));
         var response = await CallAsync(() => _client.HeartbeatAsync(request, deadline: Deadline(), cancellationToken: cancellationToken));
         return new AgentInstructions([.. response.StopJobIds], [.. response.ReleaseSessionIds]);
     }
@@ -178,6 +180,8 @@ internal sealed partial class GrpcControllerLink : IControllerLink
 
             case Wire.AgentCommand.CommandOneofCase.CancelJob:
                 return new CancelJob(command.CancelJob.JobId, command.CancelJob.Reason);
+            case Wire.AgentCommand.CommandOneofCase.ReadmitGpu:
+                return new ReadmitGpu(command.ReadmitGpu.GpuIndex, command.ReadmitGpu.Reason);
             default:
                 LogUnknownCommand(_logger, command.CommandCase.ToString());
                 return null;

@@ -8,11 +8,13 @@ namespace GridTrain.Agent.Gpu.Nvml;
 public sealed class NvmlGpuMonitor : IGpuMonitor
 {
     private readonly IntPtr[] _handles;
+    private readonly NvmlHealthReader _health;
     private int _disposed;
 
     private NvmlGpuMonitor(IntPtr[] handles, IReadOnlyList<GpuDevice> devices)
     {
         _handles = handles;
+        _health = new NvmlHealthReader(handles);
         Devices = devices;
     }
 
@@ -93,10 +95,22 @@ public sealed class NvmlGpuMonitor : IGpuMonitor
             power);
     }
 
+    public Health.GpuHealthSignals ReadHealth(int index)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (index < 0 || index >= _handles.Length)
+        {
+            throw new GpuMonitorException($"no GPU with index {index}: NVML lists {_handles.Length}");
+        }
+
+        return _health.Read(index);
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            _health.Dispose();
             NvmlNative.Shutdown();
         }
     }
@@ -117,7 +131,7 @@ public sealed class NvmlGpuMonitor : IGpuMonitor
     {
         if (result != NvmlReturn.Success)
         {
-            throw new GpuMonitorException($"{call} returned {Describe(result)}");
+            throw new GpuMonitorException($"{call} returned {Describe(result)}", result == NvmlReturn.GpuIsLost);
         }
     }
 

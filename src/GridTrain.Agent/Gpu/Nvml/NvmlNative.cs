@@ -46,6 +46,53 @@ internal static partial class NvmlNative
     [LibraryImport(Library, EntryPoint = "nvmlDeviceGetPowerUsage")]
     public static partial NvmlReturn DeviceGetPowerUsage(IntPtr device, out uint milliwatts);
 
+    /// <summary><c>nvmlEventTypeXidCriticalError</c>.</summary>
+    public const ulong EventTypeXidCriticalError = 0x8;
+
+    /// <summary><c>NVML_MEMORY_ERROR_TYPE_UNCORRECTED</c>.</summary>
+    public const int MemoryErrorUncorrected = 1;
+
+    /// <summary><c>NVML_VOLATILE_ECC</c>: since the driver loaded.</summary>
+    public const int VolatileEcc = 0;
+
+    /// <summary><c>nvmlClocksEventReasonHwSlowdown</c>, <c>…HwThermalSlowdown</c>, <c>…HwPowerBrakeSlowdown</c>.</summary>
+    public const ulong HwSlowdown = 0x8, HwThermalSlowdown = 0x40, HwPowerBrakeSlowdown = 0x80;
+
+    [LibraryImport(Library, EntryPoint = "nvmlEventSetCreate")]
+    public static partial NvmlReturn EventSetCreate(out IntPtr set);
+
+    [LibraryImport(Library, EntryPoint = "nvmlEventSetFree")]
+    public static partial NvmlReturn EventSetFree(IntPtr set);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceRegisterEvents")]
+    public static partial NvmlReturn DeviceRegisterEvents(IntPtr device, ulong eventTypes, IntPtr set);
+
+    [LibraryImport(Library, EntryPoint = "nvmlEventSetWait_v2")]
+    public static partial NvmlReturn EventSetWait(IntPtr set, out NvmlEventData data, uint timeoutMilliseconds);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetTotalEccErrors")]
+    public static partial NvmlReturn DeviceGetTotalEccErrors(IntPtr device, int errorType, int counterType, out ulong count);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetRetiredPagesPendingStatus")]
+    public static partial NvmlReturn DeviceGetRetiredPagesPendingStatus(IntPtr device, out int isPending);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetRemappedRows")]
+    public static partial NvmlReturn DeviceGetRemappedRows(IntPtr device, out uint correctableRows, out uint uncorrectableRows, out uint isPending, out uint failureOccurred);
+
+    [LibraryImport(Library, EntryPoint = "nvmlDeviceGetCurrentClocksThrottleReasons")]
+    public static partial NvmlReturn DeviceGetCurrentClocksThrottleReasons(IntPtr device, out ulong reasons);
+
+    /// <summary><c>nvmlEventData_t</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct NvmlEventData
+    {
+        public IntPtr Device;
+        public ulong EventType;
+        public ulong EventData;
+        public uint GpuInstanceId;
+        public uint ComputeInstanceId;
+    }
+
     /// <summary><c>nvmlMemory_t</c>: bytes.</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct NvmlMemory

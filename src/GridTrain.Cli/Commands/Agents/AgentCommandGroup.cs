@@ -4,7 +4,7 @@ using GridTrain.Protos.V1;
 
 namespace GridTrain.Cli.Commands.Agents;
 
-/// <summary>The command group <c>gridtrain agent ls|run|gpus|cordon|drain</c>.</summary>
+/// <summary>The command group <c>gridtrain agent ls|run|gpus|gpu|cordon|drain</c>.</summary>
 internal static class AgentCommandGroup
 {
     public static Command Create(CliContext context) => new("agent", "Agents: the machines of the grid")
@@ -12,6 +12,7 @@ internal static class AgentCommandGroup
         ListAgents(context),
         AgentRunCommand.Create(context),
         AgentGpusCommand.Create(context),
+        AgentGpuCommand.Create(context),
         Cordon(context),
         Drain(context),
     };

@@ -55,7 +55,9 @@ internal static class AgentRunCommand
                 return null;
             },
         };
+        var health = new GpuHealthFlags(defaults.GpuHealth);
         var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads, joinTokenFile, clientCertificate, clientKey, metricsListen, store, driveRoot, sharedDrive, driveCredentials, driveEndpoint };
+        health.AddTo(command);
         command.SetAction(async (parseResult, ct) =>
         {
             await using var services = new ServiceCollection()
@@ -80,6 +82,7 @@ internal static class AgentRunCommand
                         CredentialsFile = parseResult.GetValue(driveCredentials) ?? Environment("GRIDTRAIN_DRIVE_CREDENTIALS") ?? "",
                         Endpoint = parseResult.GetValue(driveEndpoint) ?? defaults.Drive.Endpoint,
                     };
+                    options.GpuHealth = health.Resolve(parseResult);
                 })
                 .BuildServiceProvider();
             GridAgent agent;

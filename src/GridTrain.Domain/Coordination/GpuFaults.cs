@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using GridTrain.Domain.Agents;
+using GridTrain.Domain.Agents.Health;
+using GridTrain.Domain.Jobs;
+using GridTrain.Domain.Sessions;
+using GridTrain.Domain.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace GridTrain.Domain.Coordination;
+
+/// <summary>
+/// The health of every agent's GPUs, as the agents last reported it (kept in memory: each heartbeat reports it again),
+/// and the coordinator's answer to a GPU taken out of service: the GPU leaves the schedulable inventory, and a session
+/// holding it moves (its job checkpoints and stops, then resumes elsewhere) without the attempt counting against the
+/// job's maximum. A job whose GPUs fault on <see cref="FaultyGpusBeforeBlamingJob"/> different GPUs is failed instead:
+/// hardware does not fail that often, the job is the likelier cause.
+/// </summary>
+internal sealed class GpuFaults(Evictions evictions, ILogger logger)
+{
+    /// <summary>Different GPUs that must fault under one job before the job, not the hardware, is blamed.</summary>
+    public const int FaultyGpusBeforeBlamingJob = 3;
+
+    private readonly ConcurrentDictionary<string, IReadOnlyList<GpuHealth>> _health = new(StringComparer.Ordinal);
+
+    /// <summary>The agent's GPUs as last reported; empty before it reported any.</summary>
+    public IReadOnlyList<GpuHealth> Of(string agentId) => _health.TryGetValue(agentId, out var health) ? health : [];
+
+    /// <summary>Indexes of the agent's GPUs out of service.</summary>
+    public IReadOnlySet<int> Unhealthy(string agentId) => Of(agentId).Where(g => !g.Healthy).Select(g => g.Index).ToHashSet();
+
+    /// <summary>Records the agent's report (null: the agent did not report health); true when a GPU came back into service.</summary>
+    public bool Note(string agentId, IReadOnlyList<GpuHealth>? report)
+    {
+        if (report is null)
+        {
+            return false;
+        }
+
+        var before = Unhealthy(agentId);
+        _health[agentId] = [.. report.OrderBy(g => g.Index)];
+        foreach (var gpu in report.Where(g => !g.Healthy && !before.Contains(g.Index)))
+        {
+            CoordinatorLog.GpuOutOfService(logger, agentId, gpu.Index, gpu.Reason);
+        }
+
+        return before.Except(Unhealthy(agentId)).Any();
+    }
+
+    /// <summary>Marks the GPU healthy until the agent next reports (an admin readmitted it).</summary>
+    public void Readmit(string agentId, int index) =>
+        _health.AddOrUpdate(agentId, _ => [], (_, gpus) => [.. gpus.Select(g => g.Index == index ? GpuHealth.Ok(g.Index, g.Uuid) : g)]);
+
+    /// <summary>Sessions on the agent holding a GPU out of service that are not moving yet.</summary>
+    public async ValueTask<IReadOnlyList<Session>> StrandedAsync(GridTransaction tx, string agentId)
+    {
+        var unhealthy = Unhealthy(agentId);
+        if (unhealthy.Count == 0)
+        {
+            return [];
+        }
+
+        return [.. (await tx.ListSessionsAsync()).Where(s => s.AgentId == agentId && s.HoldsResources && s.EvictingReason is null && s.GpuIndexes.Any(unhealthy.Contains))];
+    }
+
+    /// <summary>
+    /// Moves every session stranded on a GPU out of service. Its running job is charged nothing for the attempt, unless
+    /// this is the job's third different faulty GPU: then <paramref name="failJob"/> ends it, saying why.
+    /// </summary>
+    public async ValueTask MoveStrandedAsync(GridTransaction tx, Agent agent, Func<Session, Job, JobResult, ValueTask> failJob)
+    {
+        var health = Of(agent.Id).ToDictionary(g => g.Index);
+        foreach (var session in await StrandedAsync(tx, agent.Id))
+        {
+            var fault = session.GpuIndexes.Select(i => health.GetValueOrDefault(i)).First(g => g is { Healthy: false })!;
+            var reason = fault.Reason;
+            if ((await tx.ListJobsAsync(session.Id)).FirstOrDefault(j => j.State == JobState.Running) is { } job)
+            {
+                var faulted = tx.Put(job.GpuFaulted(reason));
+                if (faulted.FaultyGpuCount >= FaultyGpusBeforeBlamingJob)
+                {
+                    var blamed = $"infrastructure failure {reason}; GPUs faulted under this job on {faulted.FaultyGpuCount} different GPUs ({string.Join(", ", faulted.GpuFaults)}): the job, not the hardware, is the likely cause; not retried";
+                    CoordinatorLog.JobBlamedForGpuFaults(logger, job.Id, faulted.FaultyGpuCount);
+                    await failJob(session, faulted, JobResult.Failed(blamed));
+                }
+                else
+                {
+                    CoordinatorLog.GpuFaultMovesSession(logger, session.Id, job.Id, reason);
+                }
+            }
+
+            var current = await tx.GetSessionAsync(session.Id);
+            if (current.HoldsResources && current.EvictingReason is null)
+            {
+                await evictions.BeginAsync(tx, current, EvictionCause.GpuFault, $"GPU out of service: infrastructure failure {reason}", moves: true);
+            }
+        }
+    }
+}
