@@ -138,6 +138,7 @@ def main():
         return {"step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state()}
 
     started, trained, running_loss, running = time.time(), 0, 0.0, 0
+    epoch_loss, epoch_batches = 0.0, 0
     while step < total_steps:
         epoch = step // steps_per_epoch
         # The same order on every attempt: an epoch's permutation depends on the seed and the epoch only.
@@ -150,8 +151,11 @@ def main():
             optimizer.step()
             step += 1
             trained += len(index)
-            running_loss += loss.item()
+            value = loss.item()
+            running_loss += value
             running += 1
+            epoch_loss += value
+            epoch_batches += 1
             if step % args.log_every == 0 or step == total_steps:
                 grid.event(step=step, total_steps=total_steps, epoch=epoch + 1, loss=running_loss / running,
                            samples_per_second=trained / max(time.time() - started, 1e-9))
@@ -163,7 +167,8 @@ def main():
             if step % args.checkpoint_every == 0 and step < total_steps:
                 grid.save(state(), step)
         test_loss, accuracy = evaluate(model, test_x, test_y, 1000)
-        grid.event(epoch=epoch + 1, loss=test_loss, test_loss=test_loss, test_accuracy=accuracy)
+        grid.event(epoch=epoch + 1, loss=epoch_loss / max(epoch_batches, 1), test_loss=test_loss, test_accuracy=accuracy)
+        epoch_loss, epoch_batches = 0.0, 0
         print(f"epoch {epoch + 1}: test loss {test_loss:.4f}, accuracy {accuracy:.2%}", flush=True)
 
     grid.save(state(), step)
