@@ -31,6 +31,12 @@ internal sealed class CommandLauncher(SessionWorkspaces workspaces, IOptions<Age
             Directory.CreateDirectory(directories.TensorBoardDirectory);
             var resumeFrom = Restore(request.ResumeFrom, directories.CheckpointDirectory);
 
+            if (options.Value.RunAs is { } runAs)
+            {
+                File.AppendAllText(directories.EventsFile, "");
+                DirectoryOwner.Give(runAs, workingDirectory, directories.CheckpointDirectory, directories.TensorBoardDirectory, directories.EventsFile);
+            }
+
             // The watcher is created after the restore: the checkpoint resumed from is not a new one.
             var outputs = new CommandOutputs(directories);
             var start = new UserProcessStart
