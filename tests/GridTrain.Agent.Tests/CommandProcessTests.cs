@@ -15,29 +15,37 @@ public sealed class CommandProcessTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public void Watcher_TmpFileThenRename_ReportsOnlyTheRenamedFileWithTheStepInItsName()
+    public void Watcher_TmpFileThenRename_TakesOnlyTheRenamedFile_WithItsStepAndAManifest()
     {
         var directory = Directory.CreateDirectory(Path.Combine(_root, "checkpoints")).FullName;
         File.WriteAllText(Path.Combine(directory, "resumed-00000040.pt"), "restored before the start");
-        var watcher = new CheckpointDirectoryWatcher(directory);
+        var watcher = new CheckpointDirectoryWatcher(directory, Path.Combine(_root, "committed"));
 
         File.WriteAllText(Path.Combine(directory, "ckpt-00000120.pt.tmp"), "being written");
         Assert.Empty(watcher.Scan(lastStep: 100));
 
         File.Move(Path.Combine(directory, "ckpt-00000120.pt.tmp"), Path.Combine(directory, "ckpt-00000120.pt"));
         var found = Assert.Single(watcher.Scan(lastStep: 100));
-        Assert.Equal(new CheckpointWritten(120, Path.Combine(directory, "ckpt-00000120.pt")), found);
+        var taken = Path.Combine(_root, "committed", "000001", "ckpt-00000120.pt");
+        Assert.Equal(new CheckpointWritten(120, taken), found);
+        Assert.Equal("being written", File.ReadAllText(taken));
+        Assert.Contains("\"sha256\"", File.ReadAllText(Path.ChangeExtension(taken, ".json")), StringComparison.Ordinal);
         Assert.Empty(watcher.Scan(lastStep: 100));
+        Assert.True(File.Exists(Path.Combine(directory, "resumed-00000040.pt")), "the file resumed from stays where it was restored");
     }
 
     [Fact]
-    public void Watcher_NameWithoutNumber_TakesTheStepOfTheLastEventsLine()
+    public void Watcher_SameNameCommittedTwice_TakenTwice_StepFromTheEventsLine()
     {
         var directory = Directory.CreateDirectory(Path.Combine(_root, "checkpoints")).FullName;
-        var watcher = new CheckpointDirectoryWatcher(directory);
-        File.WriteAllText(Path.Combine(directory, "latest.pt"), "x");
+        var watcher = new CheckpointDirectoryWatcher(directory, Path.Combine(_root, "committed"));
+        File.WriteAllText(Path.Combine(directory, "latest.pt"), "first");
+        var first = Assert.Single(watcher.Scan(lastStep: 300));
+        File.WriteAllText(Path.Combine(directory, "latest.pt"), "second");
+        var second = Assert.Single(watcher.Scan(lastStep: 400));
 
-        Assert.Equal(300, Assert.Single(watcher.Scan(lastStep: 300)).Step);
+        Assert.Equal((300, "first"), (first.Step, File.ReadAllText(first.Uri)));
+        Assert.Equal((400, "second"), (second.Step, File.ReadAllText(second.Uri)));
     }
 
     [Fact]
@@ -96,13 +104,13 @@ public sealed class CommandProcessTests : IDisposable
         File.WriteAllText(release, "");
         var exit = await process.Exited.WaitAsync(Bound);
 
-        Assert.Equal(new CheckpointWritten(7, Path.Combine(_root, "checkpoints", "latest")), seen[^1]);
+        Assert.Equal(new CheckpointWritten(7, Path.Combine(_root, "committed", "000001", "latest")), seen[^1]);
         Assert.Contains(new ProgressReported(7, 9, 0, 0.5, 0, 0), seen);
         var result = exit.ToResult();
         Assert.Equal(JobState.Succeeded, result.State);
         Assert.Equal(7, result.Steps);
         Assert.Equal(0.75, result.TestAccuracy);
-        Assert.Equal(Path.Combine(_root, "checkpoints", "latest"), result.CheckpointUri);
+        Assert.Equal(Path.Combine(_root, "committed", "000001", "latest"), result.CheckpointUri);
     }
 
     [Fact]

@@ -95,7 +95,7 @@ internal sealed partial class JobStorage : IAsyncDisposable
 
         if (spec.Command is { DriveFolderId: { } commandFolder } command)
         {
-            var directory = await RequireDrive("spec.command.drive_folder_id", commandFolder).GetAsync(commandFolder, cancellationToken);
+            var directory = await RequireDrive("spec.command.drive_folder_id", commandFolder).GetFolderAsync(commandFolder, idxOnly: false, cancellationToken);
             spec = spec with { Command = command with { DriveFolderId = null, DataDirectory = directory } };
         }
 

@@ -10,7 +10,7 @@ namespace GridTrain.Agent.Jobs.Commands;
 internal sealed class CommandOutputs(CommandDirectories directories)
 {
     private readonly EventsFileTail _events = new(directories.EventsFile);
-    private readonly CheckpointDirectoryWatcher _checkpoints = new(directories.CheckpointDirectory);
+    private readonly CheckpointDirectoryWatcher _checkpoints = new(directories.CheckpointDirectory, directories.CommittedDirectory);
     private readonly TensorBoardTail _tensorBoard = new(directories.TensorBoardDirectory);
     private ProgressReported? _progress;
     private double? _accuracy;
@@ -47,9 +47,13 @@ internal sealed class CommandOutputs(CommandDirectories directories)
 }
 
 /// <summary>Where an attempt of a command job writes what the grid reads (outside the workspace, like a built-in job's files).</summary>
-internal sealed record CommandDirectories(string CheckpointDirectory, string EventsFile, string TensorBoardDirectory)
+/// <param name="CheckpointDirectory">Where the program commits checkpoints (<c>GRIDTRAIN_CHECKPOINT_DIR</c>).</param>
+/// <param name="EventsFile">Where it appends its events (<c>GRIDTRAIN_EVENTS</c>).</param>
+/// <param name="TensorBoardDirectory">Where it writes TensorBoard files (<c>GRIDTRAIN_TENSORBOARD_DIR</c>).</param>
+/// <param name="CommittedDirectory">Where the agent keeps them, each with its manifest, once taken.</param>
+internal sealed record CommandDirectories(string CheckpointDirectory, string EventsFile, string TensorBoardDirectory, string CommittedDirectory)
 {
     /// <summary>The directories of the attempt whose work directory is <paramref name="attemptDirectory"/>.</summary>
     public static CommandDirectories In(string attemptDirectory) =>
-        new(Path.Combine(attemptDirectory, "checkpoints"), Path.Combine(attemptDirectory, "events.jsonl"), Path.Combine(attemptDirectory, "tensorboard"));
+        new(Path.Combine(attemptDirectory, "checkpoints"), Path.Combine(attemptDirectory, "events.jsonl"), Path.Combine(attemptDirectory, "tensorboard"), Path.Combine(attemptDirectory, "committed"));
 }
