@@ -65,6 +65,26 @@ public sealed class CommandProcessTests : IDisposable
     }
 
     [Fact]
+    public void TensorBoardTail_ShipsOnlyTheBytesAddedSinceTheLastRead()
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_root, "tensorboard")).FullName;
+        var file = Path.Combine(directory, "events.out.tfevents.1.host");
+        var tail = new TensorBoardTail(directory);
+        File.WriteAllBytes(file, [1, 2, 3]);
+        File.WriteAllText(Path.Combine(directory, "notes.txt"), "not an event file");
+
+        var first = Assert.IsType<TensorBoardWritten>(Assert.Single(tail.Read()));
+        File.AppendAllText(file, "\u0004");
+        var second = Assert.IsType<TensorBoardWritten>(Assert.Single(tail.Read()));
+
+        Assert.Equal(("events.out.tfevents.1.host", 0L), (first.File, first.Offset));
+        Assert.Equal([1, 2, 3], first.Data);
+        Assert.Equal(3L, second.Offset);
+        Assert.Equal([4], second.Data);
+        Assert.Empty(tail.Read());
+    }
+
+    [Fact]
     public async Task Process_ExitsNonZero_FailsWithTheCodeAndItsStandardError()
     {
         using var process = Start("echo out; echo 'Traceback: boom' >&2; exit 3", new FakeTimeProvider());
