@@ -16,6 +16,11 @@ public static class SpecMapping
             throw new GridException(GridError.InvalidArgument, $"{field}: required");
         }
 
+        if (spec.Command is { } command)
+        {
+            return CommandToDomain(spec, command, field);
+        }
+
         var problems = new List<string>();
         if (spec.Model is null)
         {
@@ -102,6 +107,11 @@ public static class SpecMapping
 
     public static Protos.V1.JobSpec ToProto(this JobSpec spec)
     {
+        if (spec.Command is { } command)
+        {
+            return CommandToProto(spec, command);
+        }
+
         var data = new Protos.V1.DataSpec { TrainLimit = spec.Data.TrainLimit, TestLimit = spec.Data.TestLimit };
         if (spec.Data.IdxDirectory is { } idx)
         {
@@ -183,6 +193,53 @@ public static class SpecMapping
             Device = Choice<DeviceKind>.NameOf(spec.Device),
         };
     }
+
+    private static JobSpec CommandToDomain(Protos.V1.JobSpec spec, Protos.V1.CommandSpec command, string field)
+    {
+        var problems = new List<string>();
+        if (spec.Model is not null)
+        {
+            problems.Add($"{field}.model: a command job runs its own program; leave the model unset");
+        }
+
+        if (spec.Data is not null)
+        {
+            problems.Add($"{field}.data: a command job reads its own data; leave data unset (use {field}.command.files or {field}.command.drive_folder_id)");
+        }
+
+        var c = spec.Checkpoint ?? new Protos.V1.CheckpointPolicy();
+        var mapped = JobSpec.ForCommand(new CommandSpec
+        {
+            Argv = [.. command.Argv],
+            Environment = command.Environment.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal),
+            WorkingDirectory = command.WorkingDirectory,
+            Files = command.Files.IsEmpty ? null : command.Files.ToByteArray(),
+            DriveFolderId = NullIfEmpty(command.DriveFolderId),
+        }) with
+        {
+            Checkpoint = new CheckpointPolicy { EverySteps = c.EverySteps, KeepLast = c.KeepLast },
+            Threads = spec.Threads,
+            DisplayName = spec.DisplayName,
+            Device = Choice<DeviceKind>.Parse(spec.Device, JobSpecDefaults.Device, $"{field}.device", "device", problems),
+        };
+        return problems.Count > 0 ? throw GridException.Invalid(problems) : mapped;
+    }
+
+    private static Protos.V1.JobSpec CommandToProto(JobSpec spec, CommandSpec command) => new()
+    {
+        Command = new Protos.V1.CommandSpec
+        {
+            Argv = { command.Argv },
+            Environment = { command.Environment.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal) },
+            WorkingDirectory = command.WorkingDirectory,
+            Files = command.Files is { } files ? Google.Protobuf.ByteString.CopyFrom(files) : Google.Protobuf.ByteString.Empty,
+            DriveFolderId = command.DriveFolderId ?? "",
+        },
+        Checkpoint = new Protos.V1.CheckpointPolicy { EverySteps = spec.Checkpoint.EverySteps, KeepLast = spec.Checkpoint.KeepLast },
+        Threads = spec.Threads,
+        DisplayName = spec.DisplayName,
+        Device = Choice<DeviceKind>.NameOf(spec.Device),
+    };
 
     private static string? NullIfEmpty(string value) => value.Length > 0 ? value : null;
 }

@@ -73,7 +73,7 @@ public sealed class SpecMappingTests
 
         Assert.Equal(Domain.GridError.InvalidArgument, error.Error);
         Assert.Equal(
-            "spec.model.name: unknown model 'gpt'; use one of cnn, mlp, resnet, torchscript; "
+            "spec.model.name: unknown model 'gpt'; use one of cnn, command, mlp, resnet, torchscript; "
             + "spec.hyperparameters.optimizer: unknown optimizer 'lion'; use one of adam, adamw, sgd; "
             + "spec.device: unknown device 'tpu'; use one of auto, cpu, cuda",
             error.Message);

@@ -59,7 +59,8 @@ internal sealed partial class JobStorage : IAsyncDisposable
 
     /// <summary>Whether starting this job needs downloads first (a stored checkpoint, a Drive dataset or TorchScript module).</summary>
     public bool NeedsPreparation(string? resumeFrom, JobSpec spec) =>
-        (resumeFrom is not null && !Path.IsPathFullyQualified(resumeFrom)) || spec.Data.DriveFolderId is not null || spec.Model.TorchScript?.DriveFileId is not null;
+        (resumeFrom is not null && !Path.IsPathFullyQualified(resumeFrom)) || spec.Data.DriveFolderId is not null || spec.Model.TorchScript?.DriveFileId is not null
+        || spec.Command?.DriveFolderId is not null;
 
     /// <summary>A local checkpoint file to resume from: a path as is, a stored checkpoint fetched into <paramref name="directory"/>.</summary>
     public async Task<string?> ResolveResumeAsync(string jobId, string? resumeFrom, string directory, CancellationToken cancellationToken)
@@ -90,6 +91,12 @@ internal sealed partial class JobStorage : IAsyncDisposable
         {
             var path = await RequireDrive("spec.model.torchscript.drive_file_id", fileId).GetFileAsync(fileId, cancellationToken);
             spec = spec with { Model = spec.Model with { TorchScript = script with { DriveFileId = null, Path = path } } };
+        }
+
+        if (spec.Command is { DriveFolderId: { } commandFolder } command)
+        {
+            var directory = await RequireDrive("spec.command.drive_folder_id", commandFolder).GetFolderAsync(commandFolder, idxOnly: false, cancellationToken);
+            spec = spec with { Command = command with { DriveFolderId = null, DataDirectory = directory } };
         }
 
         return spec;

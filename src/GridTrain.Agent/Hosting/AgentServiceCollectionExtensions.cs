@@ -46,6 +46,7 @@ public static class AgentServiceCollectionExtensions
             sp.GetRequiredService<ILogger<JobStorage>>()));
 
         services.TryAddSingleton<IControllerLink, GrpcControllerLink>();
+        services.TryAddSingleton<Jobs.Commands.CommandLauncher>();
         services.TryAddSingleton<IJobLauncher, WorkerLauncher>();
         services.TryAddSingleton<TaskGroup>();
         services.TryAddSingleton<HeartbeatTrigger>();

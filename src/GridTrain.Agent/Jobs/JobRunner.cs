@@ -183,12 +183,12 @@ internal sealed partial class JobRunner(
         IJobProcess process;
         try
         {
-            process = launcher.Start(new JobLaunch(request, start.GpuIndexes, Path.Combine(workDirectory, "request.json")));
+            process = launcher.Start(new JobLaunch(request, start.GpuIndexes, Path.Combine(workDirectory, "request.json"), start.SessionId));
         }
         catch (JobLaunchException ex)
         {
             LogJobStartFailed(logger, start.JobId, ex);
-            Report(start.JobId, start.LeaseEpoch, new JobResult { State = JobState.Failed, Reason = $"agent {_options.Name} could not start the job process: {ex.Message}", Retryable = true });
+            Report(start.JobId, start.LeaseEpoch, new JobResult { State = JobState.Failed, Reason = ex.UserError ? ex.Message : $"agent {_options.Name} could not start the job process: {ex.Message}", Retryable = !ex.UserError });
             return;
         }
 

@@ -15,18 +15,26 @@ public sealed class DatasetCache(DriveClient client, ResiliencePipeline retry, s
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
 
-    /// <summary>The local directory holding the folder's files (downloading them first if this content is not cached).</summary>
-    public async Task<string> GetAsync(string folderId, CancellationToken cancellationToken)
+    /// <summary>The local directory holding the folder's IDX files (downloading them first if this content is not cached).</summary>
+    public Task<string> GetAsync(string folderId, CancellationToken cancellationToken) => GetFolderAsync(folderId, idxOnly: true, cancellationToken);
+
+    /// <summary>
+    /// The local directory holding the folder's files (its IDX files only, with <paramref name="idxOnly"/>), downloading
+    /// them first if this content is not cached. Subfolders and Google Docs (no content of their own) are left out.
+    /// </summary>
+    public async Task<string> GetFolderAsync(string folderId, bool idxOnly, CancellationToken cancellationToken)
     {
         var files = (await retry.ExecuteAsync(
                 async ct => await client.ListAsync($"{DriveClient.QueryLiteral(folderId)} in parents and trashed = false and mimeType != '{DriveFile.FolderMimeType}'", ct),
                 cancellationToken))
-            .Where(f => f.Name.Contains("-ubyte", StringComparison.Ordinal))
+            .Where(f => idxOnly ? f.Name.Contains("-ubyte", StringComparison.Ordinal) : f.Md5Checksum is { Length: > 0 } && Path.GetFileName(f.Name) is { Length: > 0 } plain && plain is not ("." or ".."))
             .OrderBy(f => f.Name, StringComparer.Ordinal)
             .ToList();
         if (files.Count == 0)
         {
-            throw new InvalidDataException($"the Drive folder {folderId} holds no IDX files (names like train-images-idx3-ubyte[.gz])");
+            throw new InvalidDataException(idxOnly
+                ? $"the Drive folder {folderId} holds no IDX files (names like train-images-idx3-ubyte[.gz])"
+                : $"the Drive folder {folderId} holds no files with content");
         }
 
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', files.Select(f => $"{f.Name}:{f.Md5Checksum}:{f.Size}")))));

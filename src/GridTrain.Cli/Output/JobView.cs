@@ -14,8 +14,8 @@ internal static class JobView
                 j.Id,
                 j.SessionId,
                 Formats.State(j.State),
-                j.Spec?.Model?.Name ?? Formats.None,
-                ShortData(j.Spec?.Data),
+                j.Spec?.Command is not null ? "command" : j.Spec?.Model?.Name ?? Formats.None,
+                j.Spec?.Command is { } command ? ShortCommand(command) : ShortData(j.Spec?.Data),
                 Steps(j),
                 j.Result is { HasTestAccuracy: true } r ? Formats.Percent(r.TestAccuracy) : Formats.None,
                 Formats.Integer(j.Attempt),
@@ -38,11 +38,15 @@ internal static class JobView
             .Add("Attempt", Formats.Integer(j.Attempt) + (j.UnchargedAttempts > 0 ? $" ({j.UnchargedAttempts} not charged: infrastructure failures)" : ""))
             .Add("Infrastructure failures", j.GpuFaults.Count > 0 ? string.Join("; ", j.GpuFaults) : null)
             .Add("Resumed from", j.ResumedFrom)
-            .Add("Model", spec.Model?.Name)
-            .Add("Data", LongData(spec.Data))
-            .Add("Training", $"{h.Optimizer} lr {Formats.Number(h.LearningRate)}, batch {h.BatchSize}, {h.Epochs} epoch(s)"
+            .Add("Model", spec.Command is null ? spec.Model?.Name : "command (your own program)")
+            .Add("Data", spec.Command is null ? LongData(spec.Data) : null)
+            .Add("Command", spec.Command is { } command ? string.Join(' ', command.Argv.Select(Quote)) : null)
+            .Add("Working dir", spec.Command is { WorkingDirectory.Length: > 0 } c1 ? $"workspace/{c1.WorkingDirectory}" : null)
+            .Add("Files", spec.Command is { Files.Length: > 0 } c2 ? $"{c2.Files.Length} bytes uploaded (zip)" : null)
+            .Add("Drive folder", spec.Command is { DriveFolderId.Length: > 0 } c3 ? c3.DriveFolderId : null)
+            .Add("Training", spec.Command is not null ? null : $"{h.Optimizer} lr {Formats.Number(h.LearningRate)}, batch {h.BatchSize}, {h.Epochs} epoch(s)"
                 + (h.MaxSteps > 0 ? $", at most {h.MaxSteps} steps" : "") + $", seed {h.Seed}")
-            .Add("Checkpoints", spec.Checkpoint is { EverySteps: > 0 } c ? $"every {c.EverySteps} steps, keep {c.KeepLast}" : "at epoch ends")
+            .Add("Checkpoints", spec.Command is not null ? "files renamed into GRIDTRAIN_CHECKPOINT_DIR" : spec.Checkpoint is { EverySteps: > 0 } c ? $"every {c.EverySteps} steps, keep {c.KeepLast}" : "at epoch ends")
             .Add("Threads", spec.Threads > 0 ? Formats.Integer(spec.Threads) : null)
             .Add("Device", spec.Device.Length > 0 ? spec.Device : null);
         if (j.Progress is { } p)
@@ -89,6 +93,12 @@ internal static class JobView
 
         return j.Progress is { } p ? $"{p.Step}/{p.TotalSteps}" : Formats.None;
     }
+
+    private static string ShortCommand(CommandSpec command) =>
+        command.Argv.Count > 0 ? Path.GetFileName(command.Argv[0]) is { Length: > 0 } program ? program : command.Argv[0] : Formats.None;
+
+    private static string Quote(string argument) =>
+        argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c, StringComparison.Ordinal)) ? argument : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static string ShortData(DataSpec? data) => data?.SourceCase switch
     {

@@ -94,6 +94,7 @@ public sealed partial class GridCoordinator
     public Task<Job> SubmitJobAsync(string sessionId, JobSpec spec, CancellationToken cancellationToken)
     {
         GridRequests.RequireId(sessionId, "session_id");
+        RequireUserCodeFor(spec);
         var validated = GridRequests.ValidSpec(spec);
         return _runner.RunAsync(async tx =>
         {
@@ -117,6 +118,7 @@ public sealed partial class GridCoordinator
     public Task<Job> SubmitBatchJobAsync(ResourceRequest resources, int priority, JobSpec spec, CancellationToken cancellationToken, string owner = DefaultOwner)
     {
         GridRequests.ValidateSession(resources, priority, "", "batch.");
+        RequireUserCodeFor(spec);
         var validated = GridRequests.ValidSpec(spec);
         return _runner.RunAsync(async tx =>
         {
@@ -294,5 +296,14 @@ public sealed partial class GridCoordinator
 
         var failed = FinishJob(tx, session, job, JobResult.Failed($"{reason}; gave up after {job.ChargedAttempts} attempts"));
         await AfterJobAsync(tx, session, failed);
+    }
+
+    /// <summary>A command job runs the user's own code, which an operator may have turned off.</summary>
+    private void RequireUserCodeFor(JobSpec spec)
+    {
+        if (spec.IsCommand && !_options.UserCode)
+        {
+            throw GridException.UserCodeOff("a command job");
+        }
     }
 }

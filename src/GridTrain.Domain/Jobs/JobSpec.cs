@@ -18,6 +18,17 @@ public sealed record JobSpec
     public DeviceKind Device { get; init; } = JobSpecDefaults.Device;
 
     public string DisplayName { get; init; } = "";
+
+    /// <summary>The user's own program; null for a built-in training job. A command job's model is <see cref="ModelKind.Command"/> and its data empty.</summary>
+    public CommandSpec? Command { get; init; }
+
+    /// <summary>Whether this is a command job (the user's own program) rather than built-in training.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsCommand => Command is not null;
+
+    /// <summary>A command job's spec: model <c>command</c>, no data, the rest at its defaults.</summary>
+    public static JobSpec ForCommand(CommandSpec command) =>
+        new() { Model = new ModelSpec { Name = ModelKind.Command }, Data = new DataSpec(), Command = command };
 }
 
 /// <summary>The model: built-in <c>mlp</c>, <c>cnn</c> or <c>resnet</c>, or the user's own <c>torchscript</c> module.</summary>

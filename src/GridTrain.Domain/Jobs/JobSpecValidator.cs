@@ -4,7 +4,7 @@ namespace GridTrain.Domain.Jobs;
 
 /// <summary>
 /// Checks a <see cref="JobSpec"/> after <see cref="JobSpecDefaults.Apply"/> has filled in its defaults, section by
-/// section (<see cref="ModelRules"/>, <see cref="DataRules"/>, <see cref="HyperparameterRules"/>). Every problem names
+/// section (<see cref="CommandRules"/>, <see cref="ModelRules"/>, <see cref="DataRules"/>, <see cref="HyperparameterRules"/>). Every problem names
 /// its field. Choices are typed; text is parsed into them by <see cref="Choice{T}"/>, which reports unknown spellings.
 /// </summary>
 public static class JobSpecValidator
@@ -17,8 +17,13 @@ public static class JobSpecValidator
     {
         var withDefaults = JobSpecDefaults.Apply(spec);
         var errors = new List<string>();
-        ModelRules.Check(withDefaults.Model, errors);
-        DataRules.Check(withDefaults.Data, errors);
+        CommandRules.Check(withDefaults, errors);
+        if (!withDefaults.IsCommand)
+        {
+            ModelRules.Check(withDefaults.Model, errors);
+            DataRules.Check(withDefaults.Data, errors);
+        }
+
         HyperparameterRules.Check(withDefaults.Hyperparameters, errors);
         CheckJob(withDefaults, errors);
         return errors.Count > 0 ? ValidationResult<JobSpec>.Invalid(errors) : ValidationResult<JobSpec>.Valid(withDefaults);

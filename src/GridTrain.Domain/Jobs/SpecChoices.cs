@@ -5,13 +5,14 @@ namespace GridTrain.Domain.Jobs;
 // The closed choices of a job spec. Each member's spelling (what users write in job files, flags and the API, and what
 // is stored) is its JsonStringEnumMemberName; Choice<T> reads it from there.
 
-/// <summary>The model to train: a built-in one, or the user's own TorchScript module.</summary>
+/// <summary>The model to train: a built-in one, the user's own TorchScript module, or <c>command</c>: the user's own program (<see cref="JobSpec.Command"/>).</summary>
 public enum ModelKind
 {
     [JsonStringEnumMemberName("mlp")] Mlp,
     [JsonStringEnumMemberName("cnn")] Cnn,
     [JsonStringEnumMemberName("resnet")] ResNet,
     [JsonStringEnumMemberName("torchscript")] TorchScript,
+    [JsonStringEnumMemberName("command")] Command,
 }
 
 /// <summary>The optimizer.</summary>

@@ -93,7 +93,7 @@ public sealed class JobFileTests : IDisposable
     [InlineData("model: {name: cnn}\ndata: {synthetic: {train_examples: many}}\n", "job.yaml:2: spec.data.synthetic.train_examples: expected an integer, got 'many'")]
     [InlineData("model: {name: mlp, hidden_sizes: 8}\ndata: {synthetic: {train_examples: 8}}\n", "job.yaml:1: spec.model.hidden_sizes: expected a list")]
     [InlineData("model: {name: mlp}\ndata: {synthetic: {train_examples: 8}}\nhyperparameters: {nesterov: yes}\n", "spec.hyperparameters.nesterov: expected true or false, got 'yes'")]
-    [InlineData("model: {name: resnet50}\ndata: {synthetic: {train_examples: 8}}\n", "job.yaml: spec.model.name: unknown model 'resnet50'; use one of cnn, mlp, resnet, torchscript")]
+    [InlineData("model: {name: resnet50}\ndata: {synthetic: {train_examples: 8}}\n", "job.yaml: spec.model.name: unknown model 'resnet50'; use one of cnn, command, mlp, resnet, torchscript")]
     [InlineData("model: {name: mlp}\ndata: {synthetic: {train_examples: 8}}\nhyperparameters: {schedule: {name: linear}}\n", "job.yaml: spec.hyperparameters.schedule.name: unknown schedule 'linear'")]
     [InlineData("model: [cnn\n", "job.yaml:")]
     [InlineData("- 1\n- 2\n", "job.yaml:1: spec: expected a mapping of JobSpec fields")]

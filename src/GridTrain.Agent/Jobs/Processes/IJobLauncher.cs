@@ -13,7 +13,12 @@ public interface IJobLauncher
 /// <param name="Request">The worker's request: the job, its spec, its work directory.</param>
 /// <param name="GpuIndexes">The GPUs (NVML indexes) it may use.</param>
 /// <param name="RequestPath">Where the request file goes.</param>
-public sealed record JobLaunch(WorkerRequest Request, IReadOnlyList<int> GpuIndexes, string RequestPath);
+/// <param name="SessionId">The session it runs in (a command job runs in the session's workspace).</param>
+public sealed record JobLaunch(WorkerRequest Request, IReadOnlyList<int> GpuIndexes, string RequestPath, string SessionId = "");
 
-/// <summary>A job process could not be started (a missing runtime, a full disk).</summary>
-public sealed class JobLaunchException(string message, Exception? innerException = null) : Exception(message, innerException);
+/// <summary>A job process could not be started (a missing runtime, a full disk), or the job asks for what it cannot have (<see cref="UserError"/>).</summary>
+public sealed class JobLaunchException(string message, Exception? innerException = null, bool userError = false) : Exception(message, innerException)
+{
+    /// <summary>The job itself is at fault (a working directory outside the workspace, a full workspace): not retried.</summary>
+    public bool UserError { get; } = userError;
+}

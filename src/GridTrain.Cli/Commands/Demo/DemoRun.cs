@@ -28,16 +28,24 @@ internal sealed class DemoRun(CliContext context)
         var workDirectory = CreateWorkDirectory(settings.WorkDirectory);
         var data = fileSpec is null
             ? DemoData.Choose(settings.DataDirectory, settings.SyntheticExamples)
-            : new DemoData(DemoData.JobFileKind, fileSpec.Data, $"job: {Path.GetFullPath(settings.JobFile!)} ({fileSpec.Model.Name})");
+            : new DemoData(DemoData.JobFileKind, fileSpec.Data, $"job: {Path.GetFullPath(settings.JobFile!)} ({Describe(fileSpec)})");
         Say($"work directory: {workDirectory}");
         Say(data.Explanation);
 
-        var gridOptions = new EmbeddedGridOptions { WorkDirectory = workDirectory, MinimumLogLevel = LogLevel.Warning, WebListen = settings.WebListen };
+        // The demo runs one job: its agent takes one session, and that job gets every core.
+        var gridOptions = new EmbeddedGridOptions
+        {
+            WorkDirectory = workDirectory,
+            MinimumLogLevel = LogLevel.Warning,
+            WebListen = settings.WebListen,
+            CpuSlots = 1,
+            ThreadsPerJob = Environment.ProcessorCount,
+        };
         Job job;
         bool interrupted;
         await using (var grid = await EmbeddedGrid.StartAsync(gridOptions, cancellationToken))
         {
-            Say($"grid: controller on {grid.Address.ToString().TrimEnd('/')} and agent '{gridOptions.AgentName}', both in this process");
+            Say($"grid: controller on {grid.Address.ToString().TrimEnd('/')} and agent '{gridOptions.AgentName}', both in this process; the job gets all {gridOptions.ThreadsPerJob} cores");
             using var client = new GridTrainClient(grid.Address, token: grid.AdminToken);
             var request = fileSpec is null ? Request(settings, data) : new SubmitJobRequest { Batch = CpuBatch(), Spec = fileSpec };
             (job, interrupted) = await TrainAsync(client, request, grid, cancellationToken);
@@ -62,8 +70,10 @@ internal sealed class DemoRun(CliContext context)
         var spec = submitted.Spec ?? request.Spec;
         var h = spec.Hyperparameters ?? new Hyperparameters();
         var every = spec.Checkpoint?.EverySteps ?? 0;
-        Say($"job {submitted.Id}: {spec.Model.Name}, {h.Optimizer} lr {Formats.Number(h.LearningRate)}, batch {h.BatchSize}, "
-            + $"{h.Epochs} epoch(s), checkpoint " + (every > 0 ? $"every {every} steps" : "at epoch ends"));
+        Say(spec.Command is not null
+            ? $"job {submitted.Id}: {Describe(spec)}, in the session's workspace; checkpoints renamed into GRIDTRAIN_CHECKPOINT_DIR"
+            : $"job {submitted.Id}: {spec.Model.Name}, {h.Optimizer} lr {Formats.Number(h.LearningRate)}, batch {h.BatchSize}, "
+                + $"{h.Epochs} epoch(s), checkpoint " + (every > 0 ? $"every {every} steps" : "at epoch ends"));
         if (grid.Controller.WebAddress is { } web)
         {
             Say($"web console: {web} (this link signs you in once: {grid.Controller.CreateSignInLink(grid.AdminToken, $"/job/{submitted.Id}")})");
@@ -96,6 +106,8 @@ internal sealed class DemoRun(CliContext context)
             DisplayName = "demo",
         },
     };
+
+    private static string Describe(JobSpec spec) => spec.Command is { } command ? $"command: {string.Join(' ', command.Argv)}" : spec.Model.Name;
 
     private static BatchSession CpuBatch() => new() { Resources = new ResourceRequest { Runtime = Runtime.Cpu } };
 

@@ -14,7 +14,8 @@ namespace GridTrain.Cli.Commands.Jobs;
 /// <summary>
 /// A job spec written as a file, YAML or JSON (read as YAML's flow style): the fields of the API's
 /// <c>JobSpec</c> by their proto names (<c>hidden_sizes</c>) or JSON names (<c>hiddenSizes</c>). Relative paths are
-/// resolved against the file's directory. <c>model.torchscript.upload: FILE</c> uploads a local module with the job.
+/// resolved against the file's directory. <c>model.torchscript.upload: FILE</c> uploads a local module with the job;
+/// <c>command.files: DIR</c> uploads a directory with a command job (<c>command: {argv: [python3, train.py]}</c>).
 /// Every problem names the file and the field; the spec is validated here before anything is sent.
 /// </summary>
 internal static class JobFile
@@ -108,10 +109,26 @@ internal static class JobFile
                 continue;
             }
 
+            if (descriptor == Protos.V1.CommandSpec.Descriptor && key == "files")
+            {
+                result["files"] = valueNode is YamlScalarNode { Value: { Length: > 0 } files }
+                    ? JsonValue.Create(CommandJobOptions.Zip(Path.GetFullPath(files, directory), $"{file}:{valueNode.Start.Line}: {fieldPath}").ToBase64())
+                    : throw Problem(file, valueNode, fieldPath, "expected the path of a directory to upload with the job");
+                continue;
+            }
+
             var target = descriptor.FindFieldByName(key) ?? descriptor.Fields.InDeclarationOrder().FirstOrDefault(f => f.JsonName == key)
                 ?? throw Problem(file, keyNode, fieldPath, $"unknown field; {descriptor.Name} has {string.Join(", ", descriptor.Fields.InDeclarationOrder().Select(f => f.Name))}");
             if (IsNull(valueNode))
             {
+                continue;
+            }
+
+            if (target.IsMap)
+            {
+                result[target.JsonName] = valueNode is YamlMappingNode map
+                    ? new JsonObject(map.Children.Select(e => KeyValuePair.Create(((YamlScalarNode)e.Key).Value ?? "", (JsonNode?)JsonValue.Create(e.Value is YamlScalarNode { Value: var v } ? v ?? "" : throw Problem(file, e.Value, $"{fieldPath}.{e.Key}", "expected a single value")))))
+                    : throw Problem(file, valueNode, fieldPath, "expected a mapping of names to values");
                 continue;
             }
 

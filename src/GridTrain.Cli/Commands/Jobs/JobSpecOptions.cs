@@ -9,7 +9,7 @@ namespace GridTrain.Cli.Commands.Jobs;
 /// </summary>
 internal sealed class JobSpecOptions
 {
-    public ChoiceOption<string> Model { get; } = new("--model", Domain.Jobs.Choice<Domain.Jobs.ModelKind>.Names.Where(m => m != "torchscript").ToDictionary(m => m, m => m))
+    public ChoiceOption<string> Model { get; } = new("--model", Domain.Jobs.Choice<Domain.Jobs.ModelKind>.Names.Where(m => m is not ("torchscript" or "command")).ToDictionary(m => m, m => m))
     {
         Description = "Model to train: cnn (the Fashion-MNIST reference CNN), mlp or resnet (torchscript needs a job file)",
     };
@@ -45,6 +45,9 @@ internal sealed class JobSpecOptions
 
     public Option<string?> Name { get; } = new("--name") { Description = "A name to show in listings", HelpName = "NAME" };
 
+    /// <summary>A command job's program and its options.</summary>
+    public CommandJobOptions Command { get; } = new();
+
     public void AddTo(Command command)
     {
         Option[] flags = [Model, Data, Synthetic, Epochs, BatchSize, LearningRate, Optimizer, MaxSteps, Seed, CheckpointEvery, Threads, Name];
@@ -54,8 +57,26 @@ internal sealed class JobSpecOptions
             command.Add(option);
         }
 
+        Command.AddTo(command);
         command.Validators.Add(result =>
         {
+            var hasProgram = result.GetValue(Command.Argv) is { Length: > 0 };
+            if (hasProgram || Command.Flags.Any(result.IsGiven))
+            {
+                var builtIn = new Option[] { File, Model, Data, Synthetic, Epochs, BatchSize, LearningRate, Optimizer, MaxSteps, Seed, CheckpointEvery }.Where(result.IsGiven).Select(o => o.Name).ToList();
+                if (builtIn.Count > 0)
+                {
+                    result.AddError($"{string.Join(", ", builtIn)}: not with a command job (-- CMD ARGS); your program reads its own settings");
+                }
+
+                if (!hasProgram)
+                {
+                    result.AddError($"{string.Join(", ", Command.Flags.Where(result.IsGiven).Select(o => o.Name))}: for a command job; name the program after --, e.g. -- python3 train.py");
+                }
+
+                return;
+            }
+
             if (result.IsGiven(File))
             {
                 var given = flags.Where(result.IsGiven).Select(o => o.Name).ToList();
@@ -69,7 +90,7 @@ internal sealed class JobSpecOptions
 
             if (!result.IsGiven(Model))
             {
-                result.AddError("give a job file (-f job.yaml) or the model to train (--model cnn|mlp|resnet)");
+                result.AddError("give a job file (-f job.yaml), the model to train (--model cnn|mlp|resnet) or your own program (-- CMD ARGS)");
             }
 
             if (result.IsGiven(Data) == result.IsGiven(Synthetic))
@@ -81,6 +102,16 @@ internal sealed class JobSpecOptions
 
     public JobSpec ToSpec(ParseResult parseResult)
     {
+        if (Command.IsGiven(parseResult))
+        {
+            return new JobSpec
+            {
+                Command = Command.ToCommand(parseResult),
+                Threads = parseResult.GetValue(Threads) ?? 0,
+                DisplayName = parseResult.GetValue(Name) ?? "",
+            };
+        }
+
         if (parseResult.GetValue(File) is { } file)
         {
             return JobFile.Load(file);
