@@ -54,6 +54,8 @@ public sealed class LookingIsNotActivityTests : IAsyncLifetime
             await alice.GetAsync($"/v1/jobs?sessionId={watched}");
             await alice.StreamAsync($"/v1/sessions/{watched}/events", 1);
             await alice.StreamAsync("/v1/sessions:watch", 1);
+            await alice.GetAsync($"/v1/sessions/{watched}/resources");
+            await alice.StreamAsync($"/v1/sessions/{watched}/resources:watch", 1);
             await alice.OkAsync(HttpMethod.Post, $"/v1/sessions/{kept}:keepAlive", new { });
             await grid.SweepAsync(CancellationToken.None);
         }
