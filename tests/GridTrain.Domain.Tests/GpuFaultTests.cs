@@ -126,6 +126,17 @@ public sealed class GpuFaultTests
         Assert.Contains("has no GPU 5; its GPU indexes are 0, 1", outOfRange.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task HealthReport_OutOfBounds_IsRefusedNamingTheField()
+    {
+        var agent = await _h.ConnectAsync("gpu-node", cpuSlots: 0, gpus: 1);
+
+        var error = await Assert.ThrowsAsync<GridException>(() => agent.HeartbeatAsync(gpuHealth: [GpuHealth.Ok(99, "GPU-x")]));
+
+        Assert.Equal(GridError.InvalidArgument, error.Error);
+        Assert.Contains("gpu_health.index: must be between 0 and 63, got 99", error.Message, StringComparison.Ordinal);
+    }
+
     private static IReadOnlyList<GpuHealth> Health(TestAgent agent, int gpus, params (int Index, string Detail)[] faults) =>
         [.. Enumerable.Range(0, gpus).Select(i =>
         {

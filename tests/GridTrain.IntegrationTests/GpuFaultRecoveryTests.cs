@@ -44,7 +44,7 @@ public sealed class GpuFaultRecoveryTests : IAsyncLifetime
             new IPEndPoint(IPAddress.Loopback, 0),
             new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(300), MaxJobAttempts = 1 },
             metricsListen: new IPEndPoint(IPAddress.Loopback, 0));
-        await _controller.StartAsync(CancellationToken.None);
+        await _controller.StartAsync(_stop.Token);
         _client = new GridTrainClient(_controller.Address);
         _agentServices = new ServiceCollection()
             .AddSingleton<IGpuMonitor>(_gpus)
@@ -60,7 +60,7 @@ public sealed class GpuFaultRecoveryTests : IAsyncLifetime
             })
             .BuildServiceProvider();
         _agent = _agentServices.GetGridAgent();
-        _telemetry = await AgentTelemetryServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), _agent, _gpus, TimeProvider.System, null, CancellationToken.None);
+        _telemetry = await AgentTelemetryServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), _agent, _gpus, TimeProvider.System, null, _stop.Token);
         _agentRun = _agent.RunAsync(_stop.Token);
     }
 

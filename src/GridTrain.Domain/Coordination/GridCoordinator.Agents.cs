@@ -28,6 +28,7 @@ public sealed partial class GridCoordinator
         IReadOnlyList<GpuHealth>? gpuHealth = null)
     {
         GridRequests.ValidateRegistration(name, inventory, version);
+        GridRequests.ValidateGpuHealth(gpuHealth);
         return _runner.RunAsync(async tx =>
         {
             var existing = (await tx.ListAgentsAsync()).FirstOrDefault(a => a.Name == name);
@@ -71,6 +72,7 @@ public sealed partial class GridCoordinator
     public async Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs, CancellationToken cancellationToken, IReadOnlyList<GpuHealth>? gpuHealth = null)
     {
         GridRequests.RequireId(agentId, "agent_id");
+        GridRequests.ValidateGpuHealth(gpuHealth);
         var view = _runner.View(cancellationToken);
         var agent = await LeaseFencing.RequireLiveAgentAsync(view, agentId);
         var readmitted = _gpuFaults.Note(agentId, gpuHealth);

@@ -84,6 +84,25 @@ internal static class GridRequests
         return result.Value ?? throw GridException.Invalid(result.Errors);
     }
 
+    /// <summary>An agent's GPU health report: at most one entry per GPU an agent may have, each reason bounded.</summary>
+    public static void ValidateGpuHealth(IReadOnlyList<Agents.Health.GpuHealth>? report)
+    {
+        if (report is null)
+        {
+            return;
+        }
+
+        var problems = new List<string>();
+        if (report.Count > 64)
+        {
+            problems.Add($"gpu_health: at most 64 GPUs, got {report.Count}");
+        }
+
+        problems.AddRange(report.Where(g => g.Index is < 0 or > 63).Select(g => $"gpu_health.index: must be between 0 and 63, got {g.Index}"));
+        problems.AddRange(report.Where(g => g.Reason.Length > 512 || g.Uuid.Length > 128).Select(g => $"gpu_health[{g.Index}]: reason at most 512 and uuid at most 128 characters"));
+        ThrowIfAny(problems);
+    }
+
     public static void ValidateDrainDeadline(TimeSpan deadline)
     {
         if (deadline <= TimeSpan.Zero || deadline > TimeSpan.FromDays(1))
