@@ -207,6 +207,16 @@ public static class SpecMapping
             problems.Add($"{field}.data: a command job reads its own data; leave data unset (use {field}.command.files or {field}.command.drive_folder_id)");
         }
 
+        if (spec.Hyperparameters is not null)
+        {
+            problems.Add($"{field}.hyperparameters: a command job reads its own settings; pass them as arguments or environment");
+        }
+
+        if (spec.Checkpoint is { EverySteps: not 0 })
+        {
+            problems.Add($"{field}.checkpoint.every_steps: a command job checkpoints when it renames a file into GRIDTRAIN_CHECKPOINT_DIR; only keep_last applies");
+        }
+
         var c = spec.Checkpoint ?? new Protos.V1.CheckpointPolicy();
         var mapped = JobSpec.ForCommand(new CommandSpec
         {

@@ -32,6 +32,7 @@ public sealed class CommandJobInputTests : IAsyncLifetime
     [InlineData("escaping-workdir", "spec.command.working_directory: must be a path inside the session's workspace (relative, without '..'), got 'data/../../etc'")]
     [InlineData("large-files", "spec.command.files: the archive is 3145829 bytes, over the limit of 3145728 bytes (3 MiB)")]
     [InlineData("with-model", "spec.model: a command job runs its own program; leave the model unset")]
+    [InlineData("with-hyperparameters", "spec.hyperparameters: a command job reads its own settings; pass them as arguments or environment")]
     public async Task Submit_BadCommand_InvalidArgumentNamingTheField(string problem, string expected)
     {
         var client = await StartAsync(new GridOptions());
@@ -53,6 +54,9 @@ public sealed class CommandJobInputTests : IAsyncLifetime
                 break;
             case "with-model":
                 spec.Model = new ModelSpec { Name = "cnn" };
+                break;
+            case "with-hyperparameters":
+                spec.Hyperparameters = new Hyperparameters { Epochs = 3 };
                 break;
         }
 
