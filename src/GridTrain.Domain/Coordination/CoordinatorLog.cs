@@ -29,4 +29,7 @@ internal static partial class CoordinatorLog
 
     [LoggerMessage(8, LogLevel.Warning, "Session {SessionId} placed on agent {AgentId} under lease epoch {Epoch} is unconfirmed after {Waited}; sending the assignment again", EventName = "PlacementResent")]
     public static partial void PlacementResent(ILogger logger, string sessionId, string agentId, long epoch, TimeSpan waited);
+
+    [LoggerMessage(9, LogLevel.Warning, "Session {SessionId}: agent {AgentName} holds lease epoch {HeldEpoch}, newer than the store's {StoredEpoch} (the store lost its last commits); reconciling so no epoch is issued twice", EventName = "EpochAheadOfStore")]
+    public static partial void EpochAheadOfStore(ILogger logger, string sessionId, string agentName, long heldEpoch, long storedEpoch);
 }
