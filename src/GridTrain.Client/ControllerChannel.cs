@@ -28,6 +28,13 @@ public static class ControllerChannel
         return GrpcChannel.ForAddress(controller, channelOptions);
     }
 
+    /// <summary>
+    /// Calls to <paramref name="controller"/> and <see cref="GridTrainClientOptions.OtherControllers"/> that follow the
+    /// leading replica and carry <paramref name="token"/> (see <see cref="WithToken"/>).
+    /// </summary>
+    public static LeaderFollowingInvoker CreateInvoker(Uri controller, GridTrainClientOptions options, Func<string?> token, TimeProvider? time = null) =>
+        new([controller, .. options.OtherControllers], address => Create(address, options), channel => WithToken(channel, token), options.FailoverTimeout, time);
+
     /// <summary>An HTTP/2 handler that trusts <paramref name="caFile"/> besides the system's roots and presents a client certificate if given.</summary>
     public static SocketsHttpHandler CreateHandler(string? caFile, string? clientCertificateFile = null, string? clientKeyFile = null)
     {
