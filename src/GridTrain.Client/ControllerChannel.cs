@@ -15,10 +15,15 @@ public static class ControllerChannel
     /// <summary>Environment variable with the API token used when none is given.</summary>
     public const string TokenVariable = "GRIDTRAIN_TOKEN";
 
+    /// <summary>The longest a channel waits before it tries to connect again to a controller that refused it: 2 seconds.</summary>
+    public static readonly TimeSpan ReconnectBackoffCap = TimeSpan.FromSeconds(2);
+
     /// <summary>A channel to <paramref name="controller"/> with the TLS settings of <paramref name="options"/>.</summary>
     public static GrpcChannel Create(Uri controller, GridTrainClientOptions options)
     {
-        var channelOptions = options.ChannelOptions ?? new GrpcChannelOptions();
+        // A controller restarting, or a standby swapping in as the leader, refuses connections for a moment; the
+        // default reconnect backoff (up to 2 minutes) would keep calls failing long after it serves again.
+        var channelOptions = options.ChannelOptions ?? new GrpcChannelOptions { MaxReconnectBackoff = ReconnectBackoffCap };
         if (options.CaFile is not null || options.ClientCertificateFile is not null)
         {
             channelOptions.HttpHandler = CreateHandler(options.CaFile, options.ClientCertificateFile, options.ClientKeyFile);

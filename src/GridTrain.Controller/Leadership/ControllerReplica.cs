@@ -11,15 +11,18 @@ namespace GridTrain.Controller.Leadership;
 /// <see cref="ServeAsync"/> serves until shutdown or until leadership is lost. A replica never goes back to standby
 /// by itself: its supervisor restarts it (a fresh process cannot carry a deposed leader's memory into a new term).
 /// </summary>
-public sealed class ControllerReplica : IAsyncDisposable
+public sealed partial class ControllerReplica : IAsyncDisposable
 {
     private readonly ControllerReplicaSettings _settings;
     private readonly PostgresLeaderLeaseTable _table;
     private readonly ILoggerFactory _loggers;
     private readonly LeaderElector _elector;
+    private readonly ILogger _logger;
     private StandbyServer? _standby;
     private ControllerServer? _server;
     private LeadershipFence? _fence;
+    private CancellationTokenSource? _stopHolding;
+    private Task? _holding;
 
     private ControllerReplica(ControllerReplicaSettings settings, PostgresLeaderLeaseTable table, StandbyServer standby)
     {
@@ -28,6 +31,7 @@ public sealed class ControllerReplica : IAsyncDisposable
         _standby = standby;
         _loggers = LoggerFactory.Create(logging => settings.ConfigureLogging?.Invoke(logging));
         _elector = new LeaderElector(table, settings.Lease, settings.Time, _loggers.CreateLogger<LeaderElector>());
+        _logger = _loggers.CreateLogger<ControllerReplica>();
         var scheme = settings.Security.UsesTls ? "https" : "http";
         var endpoints = standby.Endpoints;
         Address = Dialable(scheme, endpoints[0]);
@@ -75,12 +79,23 @@ public sealed class ControllerReplica : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the leader lease, then loads the state and serves as the leader on the same ports.</summary>
+    /// <summary>
+    /// Builds the controller (its store opened, nothing loaded or started, every write refused), waits for the leader
+    /// lease, then loads the state and serves as the leader on the same ports.
+    /// </summary>
     public async Task<ControllerServer> LeadAsync(CancellationToken cancellationToken)
     {
         var standby = _standby ?? throw new InvalidOperationException("this replica already leads");
-        var term = await _elector.AcquireAsync(AdvertisedAddress.ToString().TrimEnd('/'), leader => standby.Leader = leader?.Address, cancellationToken);
-        _fence = new LeadershipFence(term);
+        try
+        {
+            SeeLeader(standby, await _table.ReadAsync(cancellationToken));
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
+        {
+            LogLeaderUnknown(_logger, ex.Message);
+        }
+
+        _fence = new LeadershipFence();
         var endpoints = standby.Endpoints;
         var storage = new ControllerStorageOptions { PostgresConnectionString = _settings.PostgresConnectionString, Fence = _fence, FenceTtl = _settings.Lease.Ttl };
         _server = await ControllerServer.CreateAsync(
@@ -92,6 +107,10 @@ public sealed class ControllerReplica : IAsyncDisposable
             cancellationToken,
             _settings.Security,
             _settings.WebListen is null ? null : endpoints[^1]);
+        _fence.Assign(await _elector.AcquireAsync(AdvertisedAddress.ToString().TrimEnd('/'), leader => SeeLeader(standby, leader), cancellationToken));
+        // Renewals start with the lease, not once serving: the lease's clock runs from its acquisition.
+        _stopHolding = new CancellationTokenSource();
+        _holding = _elector.HoldAsync(_fence, _stopHolding.Token);
         await standby.StopAsync(cancellationToken);
         await standby.DisposeAsync();
         _standby = null;
@@ -107,8 +126,6 @@ public sealed class ControllerReplica : IAsyncDisposable
     {
         var server = _server ?? throw new InvalidOperationException("call LeadAsync first");
         var fence = _fence!;
-        using var stopHolding = new CancellationTokenSource();
-        var holding = _elector.HoldAsync(fence, stopHolding.Token);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, fence.Lost);
         try
         {
@@ -116,8 +133,7 @@ public sealed class ControllerReplica : IAsyncDisposable
         }
         finally
         {
-            await stopHolding.CancelAsync();
-            await holding;
+            await StopHoldingAsync();
         }
 
         return fence.Reason;
@@ -125,6 +141,7 @@ public sealed class ControllerReplica : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await StopHoldingAsync();
         if (_standby is not null)
         {
             await _standby.DisposeAsync();
@@ -139,6 +156,36 @@ public sealed class ControllerReplica : IAsyncDisposable
         _fence?.Dispose();
         _loggers.Dispose();
     }
+
+    /// <summary>Stops renewing (releasing the lease unless it was lost) and waits for the renewals to end.</summary>
+    private async Task StopHoldingAsync()
+    {
+        if (_stopHolding is null || _holding is null)
+        {
+            return;
+        }
+
+        await _stopHolding.CancelAsync();
+        await _holding;
+        _stopHolding.Dispose();
+        _stopHolding = null;
+        _holding = null;
+    }
+
+    private void SeeLeader(StandbyServer standby, LeaderRecord? leader)
+    {
+        if (leader is not null && leader.Address != standby.Leader)
+        {
+            standby.Leader = leader.Address;
+            LogStandingBy(_logger, leader.Address, leader.Term);
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Standing by: the leader is at {Address} (term {Term})", EventName = "StandingBy")]
+    private static partial void LogStandingBy(ILogger logger, string address, long term);
+
+    [LoggerMessage(2, LogLevel.Warning, "Standing by; the leader is not known yet: {Detail}", EventName = "LeaderUnknown")]
+    private static partial void LogLeaderUnknown(ILogger logger, string detail);
 
     private static Uri Dialable(string scheme, IPEndPoint endpoint)
     {

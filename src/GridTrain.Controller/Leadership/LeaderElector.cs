@@ -44,6 +44,7 @@ public sealed partial class LeaderElector(ILeaderLeaseTable table, LeaderLeaseOp
     /// </summary>
     public async Task HoldAsync(LeadershipFence fence, CancellationToken cancellationToken)
     {
+        var term = fence.Term ?? throw new ArgumentException("the fence has no term: win the election first", nameof(fence));
         var confirmedAt = time.GetTimestamp();
         var wait = options.RenewInterval;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, fence.Lost);
@@ -55,7 +56,7 @@ public sealed partial class LeaderElector(ILeaderLeaseTable table, LeaderLeaseOp
                 var remaining = options.Ttl - time.GetElapsedTime(confirmedAt);
                 if (remaining <= TimeSpan.Zero)
                 {
-                    fence.MarkLost($"the lease of term {fence.Term.Term} could not be renewed within {options.Ttl.TotalSeconds}s");
+                    fence.MarkLost($"the lease of term {term.Term} could not be renewed within {options.Ttl.TotalSeconds}s");
                     return;
                 }
 
@@ -64,9 +65,9 @@ public sealed partial class LeaderElector(ILeaderLeaseTable table, LeaderLeaseOp
                 using var call = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, deadline.Token);
                 try
                 {
-                    if (!await table.RenewAsync(fence.Term.Holder, fence.Term.Term, options.Ttl, call.Token))
+                    if (!await table.RenewAsync(term.Holder, term.Term, options.Ttl, call.Token))
                     {
-                        fence.MarkLost($"the lease of term {fence.Term.Term} is no longer this replica's (another replica took it over)");
+                        fence.MarkLost($"the lease of term {term.Term} is no longer this replica's (another replica took it over)");
                         return;
                     }
 
@@ -75,7 +76,7 @@ public sealed partial class LeaderElector(ILeaderLeaseTable table, LeaderLeaseOp
                 }
                 catch (Exception ex) when (ex is DbException or TimeoutException || (ex is OperationCanceledException && !stop.IsCancellationRequested))
                 {
-                    LogRenewalFailed(logger, fence.Term.Term, ex.Message);
+                    LogRenewalFailed(logger, term.Term, ex.Message);
                     wait = options.RenewInterval / 4;
                 }
             }
@@ -84,7 +85,7 @@ public sealed partial class LeaderElector(ILeaderLeaseTable table, LeaderLeaseOp
         {
             if (!fence.Lost.IsCancellationRequested)
             {
-                await ReleaseAsync(fence.Term);
+                await ReleaseAsync(term);
             }
         }
     }

@@ -43,7 +43,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
             CaFile = _options.CaFile,
             ClientCertificateFile = _options.ClientCertificateFile,
             ClientKeyFile = _options.ClientKeyFile,
-            ChannelOptions = new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 },
+            ChannelOptions = new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024, MaxReconnectBackoff = ControllerChannel.ReconnectBackoffCap },
             OtherControllers = _options.OtherControllers,
             FailoverTimeout = _options.CallTimeout,
         }, () => _credential, time);

@@ -51,7 +51,12 @@ public sealed class PostgresGridStore : SqlGridStore
             return;
         }
 
-        var term = _fence.Term;
+        if (_fence.Term is not { } term)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            throw new LeadershipLostException("write refused: this replica is a standby and does not lead");
+        }
+
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"SET LOCAL idle_in_transaction_session_timeout = {_idleTimeout}; {FenceCheck}";
