@@ -133,6 +133,12 @@ public sealed class ControllerFailoverTests(PostgresServer postgres, ITestOutput
         await standby.WaitForLineAsync("Standing by: the leader is at", s_start);
         await AssertStandbyNamesLeaderAsync(standby, leader.Address);
 
+        using var http = new HttpClient();
+        using var json = await http.GetAsync(new Uri(standby.Web, "/v1/sessions"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, json.StatusCode);
+        Assert.Equal(leader.Address.ToString().TrimEnd('/'), Assert.Single(json.Headers.GetValues(LeaderFollowingInvoker.LeaderMetadataKey)));
+        Assert.Contains($"the leader is at {leader.Address.ToString().TrimEnd('/')}", await json.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
         using var following = new GridTrainClient(standby.Address);
         await following.Fleet.ListAgentsAsync(new ListAgentsRequest());
         Assert.Equal(leader.Address, following.CurrentAddress);

@@ -31,6 +31,9 @@ public sealed class ReplicaProcess : IAsyncDisposable
     /// <summary>Its /metrics, /livez and /readyz address.</summary>
     public Uri Metrics { get; private set; } = new("http://127.0.0.1");
 
+    /// <summary>Its web console and HTTP/JSON API address.</summary>
+    public Uri Web { get; private set; } = new("http://127.0.0.1");
+
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts a replica on free ports and waits until it listens (as a standby or already leading).</summary>
@@ -40,7 +43,7 @@ public sealed class ReplicaProcess : IAsyncDisposable
         foreach (var arg in new[]
                  {
                      "exec", Path.Combine(AppContext.BaseDirectory, "gridtrain.dll"), "controller", "run",
-                     "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--data-dir", dataDirectory, "--postgres", postgres,
+                     "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--web-listen", "127.0.0.1:0", "--data-dir", dataDirectory, "--postgres", postgres,
                      "--leader-lease", leaderLease, "--heartbeat-interval", "500ms", "--agent-timeout", agentTimeout,
                  })
         {
@@ -51,6 +54,8 @@ public sealed class ReplicaProcess : IAsyncDisposable
         var replica = new ReplicaProcess(Process.Start(startInfo)!, name);
         var listening = await replica.WaitForLineAsync("listening on ", TimeSpan.FromSeconds(60));
         var metrics = await replica.WaitForLineAsync("metrics on ", TimeSpan.FromSeconds(60));
+        var web = await replica.WaitForLineAsync("web console on ", TimeSpan.FromSeconds(60));
+        replica.Web = new Uri(web[(web.IndexOf("web console on ", StringComparison.Ordinal) + "web console on ".Length)..].Trim());
         replica.Address = new Uri(listening[(listening.IndexOf("listening on ", StringComparison.Ordinal) + "listening on ".Length)..].Trim());
         var metricsUrl = metrics[(metrics.IndexOf("metrics on ", StringComparison.Ordinal) + "metrics on ".Length)..].Trim();
         replica.Metrics = new Uri(metricsUrl[..^"/metrics".Length]);
