@@ -15,10 +15,15 @@ public static class ControllerChannel
     /// <summary>Environment variable with the API token used when none is given.</summary>
     public const string TokenVariable = "GRIDTRAIN_TOKEN";
 
+    /// <summary>The longest a channel waits before it tries to connect again to a controller that refused it: 2 seconds.</summary>
+    public static readonly TimeSpan ReconnectBackoffCap = TimeSpan.FromSeconds(2);
+
     /// <summary>A channel to <paramref name="controller"/> with the TLS settings of <paramref name="options"/>.</summary>
     public static GrpcChannel Create(Uri controller, GridTrainClientOptions options)
     {
-        var channelOptions = options.ChannelOptions ?? new GrpcChannelOptions();
+        // A controller restarting, or a standby swapping in as the leader, refuses connections for a moment; the
+        // default reconnect backoff (up to 2 minutes) would keep calls failing long after it serves again.
+        var channelOptions = options.ChannelOptions ?? new GrpcChannelOptions { MaxReconnectBackoff = ReconnectBackoffCap };
         if (options.CaFile is not null || options.ClientCertificateFile is not null)
         {
             channelOptions.HttpHandler = CreateHandler(options.CaFile, options.ClientCertificateFile, options.ClientKeyFile);
@@ -27,6 +32,13 @@ public static class ControllerChannel
 
         return GrpcChannel.ForAddress(controller, channelOptions);
     }
+
+    /// <summary>
+    /// Calls to <paramref name="controller"/> and <see cref="GridTrainClientOptions.OtherControllers"/> that follow the
+    /// leading replica and carry <paramref name="token"/> (see <see cref="WithToken"/>).
+    /// </summary>
+    public static LeaderFollowingInvoker CreateInvoker(Uri controller, GridTrainClientOptions options, Func<string?> token, TimeProvider? time = null) =>
+        new([controller, .. options.OtherControllers], address => Create(address, options), channel => WithToken(channel, token), options.FailoverTimeout, time);
 
     /// <summary>An HTTP/2 handler that trusts <paramref name="caFile"/> besides the system's roots and presents a client certificate if given.</summary>
     public static SocketsHttpHandler CreateHandler(string? caFile, string? clientCertificateFile = null, string? clientKeyFile = null)

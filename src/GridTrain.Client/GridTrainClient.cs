@@ -12,7 +12,7 @@ namespace GridTrain.Client;
 /// </summary>
 public sealed class GridTrainClient : IDisposable
 {
-    private readonly GrpcChannel _channel;
+    private readonly LeaderFollowingInvoker _invoker;
 
     /// <param name="controller">The controller's address.</param>
     /// <param name="options">Channel settings.</param>
@@ -26,9 +26,8 @@ public sealed class GridTrainClient : IDisposable
     /// <param name="options">Token, TLS trust and channel settings.</param>
     public GridTrainClient(Uri controller, GridTrainClientOptions options)
     {
-        _channel = ControllerChannel.Create(controller, options);
         var token = ControllerChannel.ResolveToken(options.Token);
-        var invoker = ControllerChannel.WithToken(_channel, () => token);
+        var invoker = _invoker = ControllerChannel.CreateInvoker(controller, options, () => token);
         Sessions = new SessionService.SessionServiceClient(invoker);
         Jobs = new JobService.JobServiceClient(invoker);
         Fleet = new FleetService.FleetServiceClient(invoker);
@@ -37,7 +36,11 @@ public sealed class GridTrainClient : IDisposable
         Address = controller;
     }
 
+    /// <summary>The first controller address given.</summary>
     public Uri Address { get; }
+
+    /// <summary>The controller calls go to now: the leader, once a call has found it.</summary>
+    public Uri CurrentAddress => _invoker.Current;
 
     public SessionService.SessionServiceClient Sessions { get; }
 
@@ -48,10 +51,10 @@ public sealed class GridTrainClient : IDisposable
     /// <summary>API tokens (admins) and who the caller is.</summary>
     public TokenService.TokenServiceClient Tokens { get; }
 
-    /// <summary>The underlying channel, without the token: for health checks and reflection.</summary>
-    public ChannelBase Channel => _channel;
+    /// <summary>The channel to the first address, without the token: for health checks and reflection.</summary>
+    public ChannelBase Channel => _invoker.PrimaryChannel;
 
-    /// <summary>Calls over <see cref="Channel"/> that carry the token, for other typed clients.</summary>
+    /// <summary>Calls that carry the token and follow the leading controller, for other typed clients.</summary>
     public CallInvoker CallInvoker { get; }
 
     /// <summary>
@@ -108,5 +111,5 @@ public sealed class GridTrainClient : IDisposable
         return await Jobs.GetJobAsync(new GetJobRequest { JobId = jobId }, cancellationToken: cancellationToken);
     }
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose() => _invoker.Dispose();
 }

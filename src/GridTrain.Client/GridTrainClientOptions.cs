@@ -20,6 +20,15 @@ public sealed class GridTrainClientOptions
     /// <summary>PEM private key of <see cref="ClientCertificateFile"/>.</summary>
     public string? ClientKeyFile { get; init; }
 
+    /// <summary>
+    /// Further controller replicas besides the address given: calls move to whichever leads (a standby answers
+    /// UNAVAILABLE naming the leader). Default: none.
+    /// </summary>
+    public IReadOnlyList<Uri> OtherControllers { get; init; } = [];
+
+    /// <summary>How long one call keeps looking for the leading controller (a failover, a restart) before it fails UNAVAILABLE. Default 30 s; zero: no retries.</summary>
+    public TimeSpan FailoverTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Further channel settings; its <c>HttpHandler</c> is replaced when a CA or client certificate is set.</summary>
     public GrpcChannelOptions? ChannelOptions { get; init; }
 }

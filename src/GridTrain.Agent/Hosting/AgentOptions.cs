@@ -10,6 +10,9 @@ public sealed class AgentOptions
     /// <summary>The controller's address, e.g. <c>http://controller:7070</c>. Required.</summary>
     public Uri? Controller { get; set; }
 
+    /// <summary>Further controller replicas (PostgreSQL deployments): the agent follows whichever leads. Default: none.</summary>
+    public IReadOnlyList<Uri> OtherControllers { get; set; } = [];
+
     /// <summary>Unique agent name (a DNS subdomain, see <see cref="AgentNames"/>); default: the machine name, lower-cased.</summary>
     public string Name { get; set; } = Environment.MachineName.ToLowerInvariant();
 

@@ -6,10 +6,10 @@ using GridTrain.Client;
 namespace GridTrain.Cli.Commands;
 
 /// <summary>
-/// <c>--controller URL</c>: the controller to talk to; <c>GRIDTRAIN_CONTROLLER</c>, else the config file's context,
-/// else <c>http://127.0.0.1:7070</c>. Also resolves the token and CA (see <see cref="ConnectionOptions"/>) the same way.
+/// <c>--controller URL[,URL…]</c>: the controller to talk to (several replicas: comma-separated; calls follow the
+/// leader); <c>GRIDTRAIN_CONTROLLER</c>, else the config file's context, else <c>http://127.0.0.1:7070</c>. Also resolves the token and CA (see <see cref="ConnectionOptions"/>) the same way.
 /// </summary>
-internal sealed class ControllerOption : Option<Uri?>
+internal sealed class ControllerOption : Option<Uri[]?>
 {
     public const string EnvironmentVariable = "GRIDTRAIN_CONTROLLER";
 
@@ -21,44 +21,47 @@ internal sealed class ControllerOption : Option<Uri?>
         : base("--controller")
     {
         _context = context;
-        Description = $"The controller's address, e.g. http://controller:7070 [env: {EnvironmentVariable}] [default: http://127.0.0.1:7070]";
+        Description = $"The controller's address, e.g. http://controller:7070; replicas comma-separated, e.g. http://a:7070,http://b:7070 [env: {EnvironmentVariable}] [default: http://127.0.0.1:7070]";
         HelpName = "URL";
         CustomParser = result =>
         {
             var text = result.Tokens[0].Value;
-            if (TryParseAddress(text, out var address))
+            if (TryParseAddresses(text, out var addresses, out var bad))
             {
-                return address;
+                return addresses;
             }
 
-            result.AddError($"--controller: '{text}' is not a controller address; use http://HOST:PORT");
+            result.AddError($"--controller: '{bad}' is not a controller address; use http://HOST:PORT (several: comma-separated)");
             return null;
         };
     }
 
-    /// <summary>The address from the command line, else from the environment, else from the config file's context, else the default.</summary>
-    public Uri Resolve(ParseResult parseResult)
+    /// <summary>The (first) address from the command line, else from the environment, else from the config file's context, else the default.</summary>
+    public Uri Resolve(ParseResult parseResult) => ResolveAll(parseResult)[0];
+
+    /// <summary>Every replica's address, from the same place as <see cref="Resolve"/>; at least one.</summary>
+    public Uri[] ResolveAll(ParseResult parseResult)
     {
-        if (parseResult.GetValue(this) is { } given)
+        if (parseResult.GetValue(this) is { Length: > 0 } given)
         {
             return given;
         }
 
         if (_context.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment)
         {
-            return TryParseAddress(fromEnvironment, out var address)
-                ? address
-                : throw new CliException($"{EnvironmentVariable}: '{fromEnvironment}' is not a controller address; use http://HOST:PORT", ExitCodes.Usage);
+            return TryParseAddresses(fromEnvironment, out var addresses, out var bad)
+                ? addresses
+                : throw new CliException($"{EnvironmentVariable}: '{bad}' is not a controller address; use http://HOST:PORT (several: comma-separated)", ExitCodes.Usage);
         }
 
         if (SelectedContext(parseResult)?.Controller is { Length: > 0 } fromContext)
         {
-            return TryParseAddress(fromContext, out var address)
-                ? address
-                : throw new CliException($"config file: '{fromContext}' is not a controller address; use http://HOST:PORT", ExitCodes.Usage);
+            return TryParseAddresses(fromContext, out var addresses, out var bad)
+                ? addresses
+                : throw new CliException($"config file: '{bad}' is not a controller address; use http://HOST:PORT (several: comma-separated)", ExitCodes.Usage);
         }
 
-        return DefaultAddress;
+        return [DefaultAddress];
     }
 
     /// <summary>The API token: <c>--token</c>, else <c>GRIDTRAIN_TOKEN</c>, else the context's; empty when none.</summary>
@@ -78,8 +81,11 @@ internal sealed class ControllerOption : Option<Uri?>
     }
 
     /// <summary>A client for the controller this command talks to, with the resolved token and CA.</summary>
-    public GridTrainClient Connect(ParseResult parseResult) =>
-        new(Resolve(parseResult), new GridTrainClientOptions { Token = ResolveToken(parseResult), CaFile = ResolveCaFile(parseResult) });
+    public GridTrainClient Connect(ParseResult parseResult)
+    {
+        var addresses = ResolveAll(parseResult);
+        return new(addresses[0], new GridTrainClientOptions { Token = ResolveToken(parseResult), CaFile = ResolveCaFile(parseResult), OtherControllers = addresses[1..] });
+    }
 
     private ControllerContext? SelectedContext(ParseResult parseResult)
     {
@@ -87,6 +93,27 @@ internal sealed class ControllerOption : Option<Uri?>
             ?? (_context.GetEnvironmentVariable(ConnectionOptions.ContextVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
         var path = CliConfig.PathFor(_context);
         return path is null && name is null ? null : CliConfig.Load(path).Select(name);
+    }
+
+    /// <summary>Comma-separated addresses (see <see cref="TryParseAddress"/>); <paramref name="bad"/> is the first that is not one.</summary>
+    public static bool TryParseAddresses(string value, out Uri[] addresses, out string bad)
+    {
+        var parsed = new List<Uri>();
+        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!TryParseAddress(part, out var address))
+            {
+                addresses = [];
+                bad = part;
+                return false;
+            }
+
+            parsed.Add(address);
+        }
+
+        addresses = [.. parsed];
+        bad = "";
+        return true;
     }
 
     /// <summary>An http(s) URL, or <c>HOST:PORT</c> meaning <c>http://HOST:PORT</c>.</summary>

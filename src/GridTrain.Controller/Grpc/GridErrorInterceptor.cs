@@ -43,6 +43,8 @@ internal sealed partial class GridErrorInterceptor(ILogger<GridErrorInterceptor>
                 return null;
             case GridException grid:
                 return new RpcException(new Status(ToStatus(grid.Error), grid.Message));
+            case Leadership.LeadershipLostException lost:
+                return new RpcException(new Status(StatusCode.Unavailable, $"this controller is no longer the leader ({lost.Message}); retry: another replica leads"));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled"));
             default:

@@ -112,7 +112,7 @@ public sealed class ControllerServer : IAsyncDisposable
     {
         IGridStore? store = storage switch
         {
-            { PostgresConnectionString: { } connectionString } => await PostgresGridStore.OpenAsync(connectionString, cancellationToken),
+            { PostgresConnectionString: { } connectionString } => await PostgresGridStore.OpenAsync(connectionString, cancellationToken, storage.Fence, storage.FenceTtl),
             { SqlitePath: { } path } => await SqliteGridStore.OpenAsync(path, cancellationToken),
             _ => null,
         };

@@ -9,6 +9,12 @@ public sealed class ControllerStorageOptions
     /// <summary>A PostgreSQL connection string (Npgsql format), for a replicated deployment. Wins over <see cref="SqlitePath"/>.</summary>
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>With PostgreSQL: the leader term every write is conditioned on (replicated controllers); null: unfenced.</summary>
+    public Leadership.LeadershipFence? Fence { get; init; }
+
+    /// <summary>With <see cref="Fence"/>: the leader lease's time to live (bounds how long a paused leader's transaction may stay open).</summary>
+    public TimeSpan FenceTtl { get; init; } = TimeSpan.FromSeconds(6);
+
     public static ControllerStorageOptions InMemory { get; } = new();
 
     /// <summary>SQLite in <paramref name="dataDirectory"/>/controller.db.</summary>

@@ -38,4 +38,7 @@ internal static partial class CoordinatorLog
 
     [LoggerMessage(11, LogLevel.Warning, "Agent {AgentId} GPU {Index} out of service: {Reason}", EventName = "GpuOutOfService")]
     public static partial void GpuOutOfService(ILogger logger, string agentId, int index, string reason);
+
+    [LoggerMessage(12, LogLevel.Warning, "Session {SessionId}: agent {AgentName} holds lease epoch {HeldEpoch}, newer than the store's {StoredEpoch} (the store lost its last commits); reconciling so no epoch is issued twice", EventName = "EpochAheadOfStore")]
+    public static partial void EpochAheadOfStore(ILogger logger, string sessionId, string agentName, long heldEpoch, long storedEpoch);
 }

@@ -47,6 +47,7 @@ public sealed partial class GridCoordinator
             _liveness.Seen(agent.Id, tx.Now);
             _gpuFaults.Note(agent.Id, gpuHealth);
             CoordinatorLog.AgentRegistered(_logger, agent.Id, name, existing is not null);
+            await EpochReconciliation.ReconcileAsync(_logger, tx, agent, sessions, runningJobs, (session, job, reason) => RetryOrFailAsync(tx, session, job, reason));
 
             var running = runningJobs.Select(j => j.JobId).ToHashSet(StringComparer.Ordinal);
             foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agent.Id && s.HoldsResources))

@@ -105,6 +105,12 @@ public sealed record Session
             UnitsPerHour = unitsPerHour,
         };
 
+    /// <summary>
+    /// The same session under lease epoch <paramref name="epoch"/> if that is newer: an agent holds a lease the store
+    /// forgot (see <c>EpochReconciliation</c>), and the next placement must be above it.
+    /// </summary>
+    public Session RaiseEpoch(long epoch) => epoch > LeaseEpoch ? this with { LeaseEpoch = epoch } : this;
+
     /// <summary>Back to the queue (its agent was lost); the next placement gets a new epoch.</summary>
     public Session Requeue(string reason, DateTimeOffset now) =>
         Move(SessionState.Pending, reason, now) with { AgentId = null, GpuIndexes = [], EvictingReason = null, EvictionGraceEndsAt = null, EvictionMoves = false };

@@ -63,6 +63,9 @@ public sealed class UsageErrorTests
     [InlineData("--heartbeat-interval: '5x' is not a positive duration", "controller", "run", "--data-dir", "/tmp/x", "--heartbeat-interval", "5x")]
     [InlineData("--listen: 'nowhere' is not HOST:PORT", "controller", "run", "--data-dir", "/tmp/x", "--listen", "nowhere")]
     [InlineData("--output: unknown value 'yaml'", "session", "ls", "-o", "yaml")]
+    [InlineData("--controller: 'ftp://b' is not a controller address", "session", "ls", "--controller", "http://a:7070,ftp://b")]
+    [InlineData("--leader-lease and --advertise are for replicated controllers, which need --postgres", "controller", "run", "--data-dir", "/tmp/x", "--leader-lease", "6s")]
+    [InlineData("--leader-lease: the leader lease (0.5s) must be between 1s and 5m", "controller", "run", "--data-dir", "/tmp/x", "--postgres", "Host=127.0.0.1;Port=1", "--leader-lease", "500ms")]
     [InlineData("Required command was not provided", "session")]
     public async Task InvalidCommandLine_ExitsTwo(string expected, params string[] args)
     {

@@ -23,6 +23,7 @@ public sealed partial class ChartRenderTests(HelmRender chart) : IClassFixture<H
         { "bad-mtls-without-agent-cert", "tls/agentCertSecretName", "tls.mutualTls needs tls.agentCertSecretName" },
         { "bad-gdrive-without-folder", "agent/checkpoints/drive/rootFolderId", "needs agent.checkpoints.drive.rootFolderId" },
         { "bad-postgres-without-secret", "controller/postgres/existingSecret", "needs controller.postgres.existingSecret" },
+        { "bad-replicas-without-postgres", "controller/postgres", "controller.replicas > 1 needs controller.postgres.enabled" },
         { "bad-workdir-type", "agent/workDir/type", "agent.workDir.type must be emptyDir, hostPath or persistentVolumeClaim, not nfs" },
         { "bad-shared-workdir-without-claim", "agent/workDir/persistentVolumeClaim/claimName", "needs agent.workDir.persistentVolumeClaim.claimName" },
         { "bad-two-scrape-paths", "prometheusScrapeAnnotations", "set prometheusScrapeAnnotations to false" },

@@ -32,6 +32,7 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <param name="metrics">Whether to serve /metrics.</param>
     /// <remarks>The join token comes from the environment (<see cref="TestCredentials.JoinToken"/>) unless the arguments name one.</remarks>
     /// <param name="environment">Variables to set (or, with a null value, remove) in the agent's environment.</param>
+    /// <param name="otherControllers">Further controller replicas (<c>--controller A,B</c>).</param>
     public static AgentProcess Start(
         Uri controller,
         string name,
@@ -39,7 +40,8 @@ public sealed class AgentProcess : IAsyncDisposable
         int cpuSlots = 1,
         IEnumerable<string>? extraArguments = null,
         bool metrics = false,
-        IReadOnlyDictionary<string, string?>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null,
+        IReadOnlyList<Uri>? otherControllers = null)
     {
         var startInfo = new ProcessStartInfo(Dotnet.Host)
         {
@@ -50,7 +52,7 @@ public sealed class AgentProcess : IAsyncDisposable
         foreach (var arg in new[]
                  {
                      "exec", Path.Combine(AppContext.BaseDirectory, "gridtrain.dll"), "agent", "run",
-                     "--controller", controller.ToString(), "--name", name, "--work-dir", workDirectory,
+                     "--controller", string.Join(',', new[] { controller }.Concat(otherControllers ?? [])), "--name", name, "--work-dir", workDirectory,
                      "--cpu-slots", cpuSlots.ToString(System.Globalization.CultureInfo.InvariantCulture), "--threads-per-job", "1",
                  }.Concat(extraArguments ?? []))
         {

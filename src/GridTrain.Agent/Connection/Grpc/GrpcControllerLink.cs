@@ -25,7 +25,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
     private readonly AgentOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<GrpcControllerLink> _logger;
-    private readonly GrpcChannel _channel;
+    private readonly LeaderFollowingInvoker _invoker;
     private readonly Wire.AgentService.AgentServiceClient _client;
     private readonly ResiliencePipeline _report;
     private volatile string? _agentId;
@@ -37,14 +37,17 @@ internal sealed partial class GrpcControllerLink : IControllerLink
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _channel = ControllerChannel.Create(_options.Controller!, new GridTrainClientOptions
+        // With several controller replicas, calls follow the leader (a standby answers UNAVAILABLE naming it).
+        _invoker = ControllerChannel.CreateInvoker(_options.Controller!, new GridTrainClientOptions
         {
             CaFile = _options.CaFile,
             ClientCertificateFile = _options.ClientCertificateFile,
             ClientKeyFile = _options.ClientKeyFile,
-            ChannelOptions = new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 },
-        });
-        _client = new Wire.AgentService.AgentServiceClient(ControllerChannel.WithToken(_channel, () => _credential));
+            ChannelOptions = new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024, MaxReconnectBackoff = ControllerChannel.ReconnectBackoffCap },
+            OtherControllers = _options.OtherControllers,
+            FailoverTimeout = _options.CallTimeout,
+        }, () => _credential, time);
+        _client = new Wire.AgentService.AgentServiceClient(_invoker);
         _report = AgentResilience.Create<RpcException>(() => _options.ReconnectCap(_agentTimeout), time, GrpcFailures.ReportShouldRetry);
     }
 
@@ -124,7 +127,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
 
     public ValueTask DisposeAsync()
     {
-        _channel.Dispose();
+        _invoker.Dispose();
         return ValueTask.CompletedTask;
     }
 

@@ -65,7 +65,9 @@ internal static class AgentRunCommand
                 .AddSingleton(context.Time)
                 .AddGridTrainAgent(options =>
                 {
-                    options.Controller = controller.Resolve(parseResult);
+                    var controllers = controller.ResolveAll(parseResult);
+                    options.Controller = controllers[0];
+                    options.OtherControllers = controllers[1..];
                     options.Name = parseResult.GetValue(name) ?? defaults.Name;
                     options.WorkDirectory = Path.GetFullPath(parseResult.GetValue(workDirectory) ?? defaults.WorkDirectory);
                     options.CpuSlots = parseResult.GetValue(cpuSlots) ?? defaults.CpuSlots;

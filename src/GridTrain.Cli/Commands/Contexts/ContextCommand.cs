@@ -26,7 +26,7 @@ internal static class ContextCommand
             var config = CliConfig.Load(path);
             var contextName = parseResult.GetRequiredValue(name);
             var existing = config.Contexts.GetValueOrDefault(contextName) ?? new ControllerContext();
-            if (parseResult.GetValue(controller) is { } address && !ControllerOption.TryParseAddress(address, out _))
+            if (parseResult.GetValue(controller) is { } address && !ControllerOption.TryParseAddresses(address, out _, out _))
             {
                 throw new CliException($"--controller: '{address}' is not a controller address; use http(s)://HOST:PORT", ExitCodes.Usage);
             }

@@ -3,6 +3,7 @@ using System.Net;
 using GridTrain.Cli.Errors;
 using GridTrain.Cli.Output;
 using GridTrain.Controller.Hosting;
+using GridTrain.Controller.Leadership;
 using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Coordination;
 using Microsoft.Extensions.Logging;
@@ -50,7 +51,14 @@ internal static class ControllerCommand
         {
             Description = "Whether sessions may run their users' own code (exec, session cp, command jobs); off: built-in jobs only [default: on]",
         };
-        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first") { listen, metricsListen, webListen, dataDirectory, postgres, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, stallTimeout, gpuStallThreshold, userCode };
+        var leaderLease = new DurationOption("--leader-lease") { Description = "With --postgres (replicated controllers): how long the leader's lease lasts unrenewed; a standby takes over within about 1.2 times this after the leader dies [default: 6s]" };
+        var advertise = new Option<Uri>("--advertise")
+        {
+            Description = "With --postgres: the gRPC address standbys send clients to while this replica leads, e.g. http://10.0.0.5:7070 [default: the listen address, or this host's name on 0.0.0.0]",
+            HelpName = "URL",
+            CustomParser = result => ControllerOption.TryParseAddress(result.Tokens[0].Value, out var address) ? address : Invalid(result, $"--advertise: '{result.Tokens[0].Value}' is not an address; use http://HOST:PORT"),
+        };
+        var command = new Command("run", "Run a controller until Ctrl+C or SIGTERM; prints 'listening on URL' first (with --postgres, as a standby replica until it leads)") { listen, metricsListen, webListen, dataDirectory, postgres, leaderLease, advertise, heartbeat, agentTimeout, maxAttempts, idleTimeout, maxLifetime, preemption, stallTimeout, gpuStallThreshold, userCode };
         var security = new SecurityFlags(context);
         var quota = new QuotaFlags();
         foreach (var option in security.Options.Concat(quota.Options))
@@ -83,6 +91,23 @@ internal static class ControllerCommand
             var directory = CreateDataDirectory(parseResult.GetRequiredValue(dataDirectory));
             var endpoint = parseResult.GetValue(listen) ?? new IPEndPoint(IPAddress.Loopback, 7070);
             var postgresConnection = parseResult.GetValue(postgres) ?? Environment.GetEnvironmentVariable("GRIDTRAIN_POSTGRES");
+            if (ReplicaRun.Lease(postgresConnection, parseResult.GetValue(leaderLease), parseResult.GetValue(advertise)) is { } lease)
+            {
+                var settings = new ControllerReplicaSettings
+                {
+                    Listen = endpoint,
+                    MetricsListen = parseResult.GetValue(metricsListen),
+                    WebListen = parseResult.GetValue(webListen),
+                    PostgresConnectionString = postgresConnection!,
+                    AdvertisedAddress = parseResult.GetValue(advertise),
+                    Grid = options,
+                    Security = securityOptions,
+                    Lease = lease,
+                    ConfigureLogging = ReplicaRun.LogTo,
+                };
+                return await ReplicaRun.RunAsync(context, settings, ct);
+            }
+
             var storage = string.IsNullOrEmpty(postgresConnection)
                 ? ControllerStorageOptions.InDirectory(directory)
                 : new ControllerStorageOptions { PostgresConnectionString = postgresConnection };
@@ -129,6 +154,12 @@ internal static class ControllerCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static Uri? Invalid(System.CommandLine.Parsing.ArgumentResult result, string error)
+    {
+        result.AddError(error);
+        return null;
     }
 
     private static string CreateDataDirectory(string path)

@@ -69,6 +69,7 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
         await using var writer = await OpenWriterAsync(cancellationToken);
         var connection = writer.Connection;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await GuardAsync(connection, transaction, cancellationToken);
         foreach (var session in changes.Sessions)
         {
             await ExecuteAsync(connection, transaction, "INSERT INTO gt_sessions (id, data) VALUES (@id, @data) ON CONFLICT (id) DO UPDATE SET data = excluded.data", cancellationToken, ("id", session.Id), ("data", StoredJson.Write(session)));
@@ -108,6 +109,7 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
         await using var writer = await OpenWriterAsync(cancellationToken);
         var connection = writer.Connection;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await GuardAsync(connection, transaction, cancellationToken);
         await ExecuteAsync(connection, transaction, "INSERT INTO gt_tokens (id, data) VALUES (@id, @data) ON CONFLICT (id) DO UPDATE SET data = excluded.data", cancellationToken, ("id", token.Id), ("data", StoredJson.Write(token)));
         await transaction.CommitAsync(cancellationToken);
     }
@@ -115,6 +117,9 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Runs first in every write transaction; throws to refuse the write (see <see cref="PostgresGridStore"/>'s leader fence).</summary>
+    private protected virtual ValueTask GuardAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>A connection for one <see cref="SaveAsync"/>; by default a fresh one from <see cref="OpenAsync"/>.</summary>
     private protected virtual async ValueTask<Lease> OpenWriterAsync(CancellationToken cancellationToken) =>
