@@ -1,5 +1,6 @@
 using GridTrain.Agent.Checkpoints;
 using GridTrain.Agent.Connection;
+using GridTrain.Agent.Connection.Tunnels;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Jobs;
 using GridTrain.Agent.Leases;
@@ -23,6 +24,7 @@ public sealed partial class GridAgent : IAsyncDisposable
     private readonly AgentConnection _connection;
     private readonly LeaseTable _leases;
     private readonly JobRunner _jobs;
+    private readonly TunnelDispatcher _tunnels;
     private readonly CheckpointPublisher _checkpoints;
     private readonly TaskGroup _tasks;
     private readonly TimeProvider _time;
@@ -35,6 +37,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         AgentConnection connection,
         LeaseTable leases,
         JobRunner jobs,
+        TunnelDispatcher tunnels,
         CheckpointPublisher checkpoints,
         TaskGroup tasks,
         TimeProvider time,
@@ -44,6 +47,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         _connection = connection;
         _leases = leases;
         _jobs = jobs;
+        _tunnels = tunnels;
         _checkpoints = checkpoints;
         _tasks = tasks;
         _time = time;
@@ -99,7 +103,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         using var grace = new CancellationTokenSource(_options.ShutdownGracePeriod, _time);
         try
         {
-            await Task.WhenAll(_jobs.StopAllAsync("agent shutting down"), _tasks.WhenIdleAsync()).WaitAsync(grace.Token);
+            await Task.WhenAll(_jobs.StopAllAsync("agent shutting down"), _tunnels.CloseAllAsync(), _tasks.WhenIdleAsync()).WaitAsync(grace.Token);
         }
         catch (OperationCanceledException) when (grace.IsCancellationRequested)
         {

@@ -54,12 +54,14 @@ public static class AgentServiceCollectionExtensions
         services.TryAddSingleton<CheckpointPublisher>();
         services.TryAddSingleton<AttemptReporter>();
         services.TryAddSingleton<JobRunner>();
+        services.TryAddSingleton<Connection.Tunnels.TunnelDispatcher>();
         services.TryAddSingleton<AgentConnection>();
         services.TryAddSingleton(sp => new GridAgent(
             sp.GetRequiredService<IOptions<AgentOptions>>(),
             sp.GetRequiredService<AgentConnection>(),
             sp.GetRequiredService<LeaseTable>(),
             sp.GetRequiredService<JobRunner>(),
+            sp.GetRequiredService<Connection.Tunnels.TunnelDispatcher>(),
             sp.GetRequiredService<CheckpointPublisher>(),
             sp.GetRequiredService<TaskGroup>(),
             sp.GetRequiredService<TimeProvider>(),

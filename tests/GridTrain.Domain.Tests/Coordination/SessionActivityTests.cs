@@ -15,7 +15,7 @@ public sealed class SessionActivityTests
         var session = Held(epoch: 1);
         _time.Advance(TimeSpan.FromMilliseconds(5));
 
-        activity.Record(session.Id);
+        activity.Record(session.Id, "keep-alive");
 
         Assert.Equal(_time.GetUtcNow(), activity.LastActivity(session));
     }
@@ -24,7 +24,7 @@ public sealed class SessionActivityTests
     public void LastActivity_StoredOneIsNewer_TheStoredOne()
     {
         var activity = new SessionActivity(_time, gpuStallThreshold: 0);
-        activity.Record("ses-1");
+        activity.Record("ses-1", "keep-alive");
         var session = Held(epoch: 1) with { LastActivityAt = _time.GetUtcNow() + TimeSpan.FromMilliseconds(1) };
 
         Assert.Equal(session.LastActivityAt, activity.LastActivity(session));

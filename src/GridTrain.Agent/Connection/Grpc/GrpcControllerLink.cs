@@ -117,6 +117,22 @@ internal sealed partial class GrpcControllerLink : IControllerLink
         }, cancellationToken);
     }
 
+    public async Task<Tunnels.ITunnel> OpenTunnelAsync(string tunnelId, CancellationToken cancellationToken)
+    {
+        var call = _client.Tunnel(cancellationToken: cancellationToken);
+        try
+        {
+            await call.RequestStream.WriteAsync(new Wire.TunnelFrame { Hello = new Wire.TunnelHello { AgentId = _agentId ?? "", TunnelId = tunnelId } }, cancellationToken);
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
+
+        return new GrpcTunnel(call);
+    }
+
     public int EncodedSize(TrainingEvent data) => data.ToProtoEvent().CalculateSize();
 
     public ValueTask DisposeAsync()
@@ -177,6 +193,10 @@ internal sealed partial class GrpcControllerLink : IControllerLink
 
             case Wire.AgentCommand.CommandOneofCase.CancelJob:
                 return new CancelJob(command.CancelJob.JobId, command.CancelJob.Reason);
+            case Wire.AgentCommand.CommandOneofCase.OpenTunnel:
+                return command.OpenTunnel.ToDomain();
+            case Wire.AgentCommand.CommandOneofCase.SyncComplete:
+                return new SyncComplete();
             default:
                 LogUnknownCommand(_logger, command.CommandCase.ToString());
                 return null;
