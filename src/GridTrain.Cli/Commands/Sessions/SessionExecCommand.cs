@@ -65,7 +65,7 @@ internal static class SessionExecCommand
 
             if (exit.TimedOut)
             {
-                await context.Error.WriteLineAsync($"gridtrain: the command ran past --timeout {parseResult.GetValue(timeout)} and was stopped");
+                await context.Error.WriteLineAsync($"gridtrain: the command ran past --timeout {parseResult.GetResult(timeout)?.Tokens[0].Value} and was stopped (SIGTERM to its process group)");
             }
 
             return exit.Signal > 0 ? 128 + exit.Signal : exit.ExitCode;
