@@ -21,6 +21,29 @@ public sealed class SessionActivityTests
     }
 
     [Fact]
+    public void WorkInProgress_IsActivityUntilItEnds_AndWhyIdleSaysWhatCounted()
+    {
+        var activity = new SessionActivity(_time, gpuStallThreshold: 0);
+        var session = Held(epoch: 1);
+        var exec = activity.Begin(session.Id, "exec");
+        var copy = activity.Begin(session.Id, "cp");
+        _time.Advance(TimeSpan.FromHours(3));
+
+        Assert.Equal(_time.GetUtcNow(), activity.LastActivity(session));
+        Assert.Equal("cp in progress: the session is in use", activity.Describe(session, _time.GetUtcNow()));
+
+        copy.Dispose();
+        Assert.Equal(_time.GetUtcNow(), activity.LastActivity(session));
+        exec.Dispose();
+        exec.Dispose();
+        var ended = _time.GetUtcNow();
+        _time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(ended, activity.LastActivity(session));
+        Assert.Equal("last activity: exec 2m ago", activity.Describe(session, _time.GetUtcNow()));
+    }
+
+    [Fact]
     public void LastActivity_StoredOneIsNewer_TheStoredOne()
     {
         var activity = new SessionActivity(_time, gpuStallThreshold: 0);
