@@ -7,6 +7,7 @@ return args switch
     ["recovery", .. var rest] => await RecoveryScenario.RunAsync(rest),
     ["controlplane", .. var rest] => await ControlPlaneScenario.RunAsync(rest),
     ["checkpoint", .. var rest] => await CheckpointScenario.RunAsync(rest),
+    ["exec", .. var rest] => await ExecScenario.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -18,6 +19,7 @@ static int Usage()
           recovery [--checkpoint-every N]
           controlplane [--agents N] [--sessions N] [--steady-seconds N]
           checkpoint [--checkpoints N] [--steps-between N] [--threads N]
+          exec [--rounds N]
         """);
     return 2;
 }

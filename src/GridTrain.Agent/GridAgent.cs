@@ -1,6 +1,7 @@
 using GridTrain.Agent.Checkpoints;
 using GridTrain.Agent.Connection;
 using GridTrain.Agent.Gpu.Health;
+using GridTrain.Agent.Connection.Tunnels;
 using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Jobs;
 using GridTrain.Agent.Leases;
@@ -25,6 +26,7 @@ public sealed partial class GridAgent : IAsyncDisposable
     private readonly LeaseTable _leases;
     private readonly GpuHealthWatch _health;
     private readonly JobRunner _jobs;
+    private readonly TunnelDispatcher _tunnels;
     private readonly CheckpointPublisher _checkpoints;
     private readonly TaskGroup _tasks;
     private readonly TimeProvider _time;
@@ -38,6 +40,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         LeaseTable leases,
         GpuHealthWatch health,
         JobRunner jobs,
+        TunnelDispatcher tunnels,
         CheckpointPublisher checkpoints,
         TaskGroup tasks,
         TimeProvider time,
@@ -48,6 +51,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         _leases = leases;
         _health = health;
         _jobs = jobs;
+        _tunnels = tunnels;
         _checkpoints = checkpoints;
         _tasks = tasks;
         _time = time;
@@ -119,7 +123,7 @@ public sealed partial class GridAgent : IAsyncDisposable
         using var grace = new CancellationTokenSource(_options.ShutdownGracePeriod, _time);
         try
         {
-            await Task.WhenAll(_jobs.StopAllAsync("agent shutting down"), _tasks.WhenIdleAsync()).WaitAsync(grace.Token);
+            await Task.WhenAll(_jobs.StopAllAsync("agent shutting down"), _tunnels.CloseAllAsync(), _tasks.WhenIdleAsync()).WaitAsync(grace.Token);
         }
         catch (OperationCanceledException) when (grace.IsCancellationRequested)
         {

@@ -18,6 +18,15 @@ internal sealed class CliContext
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The raw standard streams, for bytes (session exec, cp): input, output, error.</summary>
+    public Func<Stream> OpenStandardInput { get; init; } = Console.OpenStandardInput;
+
+    /// <inheritdoc cref="OpenStandardInput"/>
+    public Func<Stream> OpenStandardOutput { get; init; } = Console.OpenStandardOutput;
+
+    /// <inheritdoc cref="OpenStandardInput"/>
+    public Func<Stream> OpenStandardError { get; init; } = Console.OpenStandardError;
+
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
     /// <summary>Deadline of each unary call to the controller. Default 30 seconds.</summary>

@@ -81,6 +81,8 @@ public static class AgentMapping
         },
         CancelJob c => new Protos.V1.AgentCommand { CancelJob = new Protos.V1.CancelJob { JobId = c.JobId, Reason = c.Reason } },
         ReadmitGpu r => new Protos.V1.AgentCommand { ReadmitGpu = new Protos.V1.ReadmitGpu { GpuIndex = r.GpuIndex, Reason = r.Reason } },
+        OpenTunnel o => new Protos.V1.AgentCommand { OpenTunnel = o.ToProto() },
+        SyncComplete => new Protos.V1.AgentCommand { SyncComplete = new Protos.V1.SyncComplete() },
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "unknown command"),
     };
 

@@ -8,6 +8,12 @@ public enum GridError
     FailedPrecondition,
     ResourceExhausted,
     PermissionDenied,
+
+    /// <summary>Data arrived damaged (a checksum did not match).</summary>
+    DataLoss,
+
+    /// <summary>The request could not be carried out for a reason of the grid's own (see the log).</summary>
+    Internal,
 }
 
 /// <summary>A refused operation, with a message that says what to fix.</summary>

@@ -59,12 +59,17 @@ internal sealed class TestAgent(GridHarness harness, string id, ChannelReader<Ag
 
     public string Id { get; } = id;
 
-    /// <summary>Commands received since the last call, applied to what the agent holds and runs.</summary>
+    /// <summary>Commands received since the last call, applied to what the agent holds and runs (the catch-up's end marker left out).</summary>
     public List<AgentDirective> Receive()
     {
         var received = new List<AgentDirective>();
         while (commands.TryRead(out var command))
         {
+            if (command is SyncComplete)
+            {
+                continue;
+            }
+
             received.Add(command);
             switch (command)
             {

@@ -1,3 +1,4 @@
+using GridTrain.Agent.Connection.Tunnels;
 using GridTrain.Agent.Gpu;
 using GridTrain.Agent.Gpu.Health;
 using GridTrain.Agent.Hosting;
@@ -6,6 +7,7 @@ using GridTrain.Agent.Jobs;
 using GridTrain.Agent.Leases;
 using GridTrain.Agent.Reporting;
 using GridTrain.Agent.Threading;
+using GridTrain.Agent.Workspaces;
 using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Coordination;
 using Microsoft.Extensions.Logging;
@@ -22,6 +24,8 @@ internal sealed partial class AgentConnection(
     IControllerLink link,
     LeaseTable leases,
     JobRunner jobs,
+    TunnelDispatcher tunnels,
+    SessionWorkspaces workspaces,
     ResultReporter results,
     HeartbeatTrigger heartbeat,
     IGpuMonitor gpus,
@@ -139,6 +143,7 @@ internal sealed partial class AgentConnection(
         {
             case AssignSession assign:
                 leases.Assign(assign);
+                workspaces.Ensure(assign.SessionId);
                 LogSessionAssigned(logger, assign.SessionId, assign.LeaseEpoch);
                 heartbeat.Pull();
                 break;
@@ -157,6 +162,12 @@ internal sealed partial class AgentConnection(
                 health.Readmit(readmit.GpuIndex, readmit.Reason);
                 heartbeat.Pull();
                 break;
+            case OpenTunnel open:
+                tunnels.Open(open);
+                break;
+            case SyncComplete:
+                DeleteOrphanWorkspaces();
+                break;
             case CancelJob cancel:
                 // Likewise about the latest attempt, even one still waiting for its predecessor to exit. (Heartbeat
                 // answers name stale processes only, so they stop running processes and nothing else.)
@@ -171,9 +182,38 @@ internal sealed partial class AgentConnection(
     /// <summary>Releases the session, and stops its jobs, if held under <paramref name="upToEpoch"/> or an earlier lease.</summary>
     private async Task ReleaseAsync(string sessionId, long upToEpoch, string reason)
     {
-        leases.Release(sessionId, upToEpoch);
+        var released = leases.Release(sessionId, upToEpoch);
         await jobs.StopSessionAsync(sessionId, upToEpoch, reason);
+        if (released)
+        {
+            await tunnels.CloseSessionAsync(sessionId);
+            DeleteWorkspace(sessionId);
+        }
+
         heartbeat.Pull();
+    }
+
+    /// <summary>After the catch-up of a new command stream: the workspaces of sessions this agent no longer holds go.</summary>
+    private void DeleteOrphanWorkspaces()
+    {
+        var held = leases.Sessions.Select(s => s.SessionId).ToHashSet(StringComparer.Ordinal);
+        foreach (var sessionId in workspaces.Sessions().Where(id => !held.Contains(id)))
+        {
+            DeleteWorkspace(sessionId);
+        }
+    }
+
+    private void DeleteWorkspace(string sessionId)
+    {
+        try
+        {
+            workspaces.Delete(sessionId);
+            LogWorkspaceDeleted(logger, sessionId);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogWorkspaceNotDeleted(logger, sessionId, ex);
+        }
     }
 
     /// <summary>Applies a registration or heartbeat answer to the leases and attempts its request listed, under the epochs listed.</summary>
@@ -203,6 +243,12 @@ internal sealed partial class AgentConnection(
 
     [LoggerMessage(2, LogLevel.Information, "Holding session {SessionId} under lease epoch {Epoch}", EventName = "SessionAssigned")]
     private static partial void LogSessionAssigned(ILogger logger, string sessionId, long epoch);
+
+    [LoggerMessage(3, LogLevel.Information, "Deleted the workspace of session {SessionId}", EventName = "WorkspaceDeleted")]
+    private static partial void LogWorkspaceDeleted(ILogger logger, string sessionId);
+
+    [LoggerMessage(4, LogLevel.Warning, "Could not delete the workspace of session {SessionId}", EventName = "WorkspaceNotDeleted")]
+    private static partial void LogWorkspaceNotDeleted(ILogger logger, string sessionId, Exception exception);
 
     [LoggerMessage(8, LogLevel.Warning, "Ignoring unknown command {Command}; is the agent older than the controller?", EventName = "UnknownCommand")]
     private static partial void LogUnknownCommand(ILogger logger, string command);

@@ -30,6 +30,9 @@ public interface IControllerLink : IAsyncDisposable
     /// <summary>Reports how a job attempt ended.</summary>
     Task<ReportOutcome> ReportResultAsync(string jobId, long leaseEpoch, JobResult result, CancellationToken cancellationToken);
 
+    /// <summary>Opens the tunnel <paramref name="tunnelId"/> the controller asked for (<see cref="OpenTunnel"/>), as this agent.</summary>
+    Task<Tunnels.ITunnel> OpenTunnelAsync(string tunnelId, CancellationToken cancellationToken);
+
     /// <summary>How many bytes <paramref name="data"/> takes in a report, so batches stay under the message size limit.</summary>
     int EncodedSize(TrainingEvent data);
 }

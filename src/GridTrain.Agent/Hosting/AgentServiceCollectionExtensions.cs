@@ -64,6 +64,7 @@ public static class AgentServiceCollectionExtensions
         services.TryAddSingleton<CheckpointPublisher>();
         services.TryAddSingleton<AttemptReporter>();
         services.TryAddSingleton<JobRunner>();
+        services.TryAddSingleton<Connection.Tunnels.TunnelDispatcher>();
         services.TryAddSingleton<AgentConnection>();
         services.TryAddSingleton(sp => new GridAgent(
             sp.GetRequiredService<IOptions<AgentOptions>>(),
@@ -71,6 +72,7 @@ public static class AgentServiceCollectionExtensions
             sp.GetRequiredService<LeaseTable>(),
             sp.GetRequiredService<GpuHealthWatch>(),
             sp.GetRequiredService<JobRunner>(),
+            sp.GetRequiredService<Connection.Tunnels.TunnelDispatcher>(),
             sp.GetRequiredService<CheckpointPublisher>(),
             sp.GetRequiredService<TaskGroup>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using GridTrain.Contracts.Mapping;
+using GridTrain.Controller.Grpc.Tunnels;
 using GridTrain.Controller.Security;
 using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Coordination;
@@ -11,7 +12,7 @@ namespace GridTrain.Controller.Grpc;
 /// The agent-facing API over <see cref="GridCoordinator"/>. Register (with the join token) hands out a credential bound
 /// to the agent id; every other call must carry it and may name only that agent, whose leases the coordinator checks.
 /// </summary>
-internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry tokens) : AgentService.AgentServiceBase
+internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry tokens, TunnelBroker tunnels) : AgentService.AgentServiceBase
 {
     private const int MaxEventsPerReport = 1000;
 
@@ -86,6 +87,19 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
         RequestLimits.Result(request.Result);
         await grid.ReportJobResultAsync(request.AgentId, request.JobId, request.LeaseEpoch, request.Result.ToDomain(), context.CancellationToken);
         return new ReportJobResultResponse();
+    }
+
+    public override async Task Tunnel(IAsyncStreamReader<GridTrain.Protos.V1.TunnelFrame> requestStream, IServerStreamWriter<GridTrain.Protos.V1.TunnelFrame> responseStream, ServerCallContext context)
+    {
+        if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.FrameCase != GridTrain.Protos.V1.TunnelFrame.FrameOneofCase.Hello)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first frame of a tunnel must be hello {agent_id, tunnel_id}"));
+        }
+
+        var hello = requestStream.Current.Hello;
+        RequireSelf(hello.AgentId, context);
+        RequestLimits.Id(hello.TunnelId, "tunnel_id");
+        await tunnels.AttachAsync(hello.AgentId, hello.TunnelId, requestStream, responseStream, context.CancellationToken);
     }
 
     /// <summary>An agent's credential acts only as that agent.</summary>

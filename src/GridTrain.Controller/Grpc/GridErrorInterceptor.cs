@@ -35,6 +35,30 @@ internal sealed partial class GridErrorInterceptor(ILogger<GridErrorInterceptor>
         }
     }
 
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(requestStream, context);
+        }
+        catch (Exception ex) when (Translate(ex, context) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context);
+        }
+        catch (Exception ex) when (Translate(ex, context) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
     private RpcException? Translate(Exception ex, ServerCallContext context)
     {
         switch (ex)
@@ -45,6 +69,10 @@ internal sealed partial class GridErrorInterceptor(ILogger<GridErrorInterceptor>
                 return new RpcException(new Status(ToStatus(grid.Error), grid.Message));
             case Leadership.LeadershipLostException lost:
                 return new RpcException(new Status(StatusCode.Unavailable, $"this controller is no longer the leader ({lost.Message}); retry: another replica leads"));
+            case Google.Protobuf.InvalidProtocolBufferException:
+            case { InnerException: Google.Protobuf.InvalidProtocolBufferException }:
+                // A message of a stream that is not valid protobuf (a unary request's is refused before it arrives).
+                return new RpcException(new Status(StatusCode.InvalidArgument, "request: a message of the stream is not valid protobuf (malformed)"));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled"));
             default:
@@ -60,6 +88,8 @@ internal sealed partial class GridErrorInterceptor(ILogger<GridErrorInterceptor>
         GridError.FailedPrecondition => StatusCode.FailedPrecondition,
         GridError.ResourceExhausted => StatusCode.ResourceExhausted,
         GridError.PermissionDenied => StatusCode.PermissionDenied,
+        GridError.DataLoss => StatusCode.DataLoss,
+        GridError.Internal => StatusCode.Internal,
         _ => StatusCode.Unknown,
     };
 

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using GridTrain.Contracts.Mapping;
+using GridTrain.Controller.Grpc.Tunnels;
 using GridTrain.Controller.Security;
 using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Coordination;
@@ -9,10 +10,22 @@ namespace GridTrain.Controller.Grpc;
 
 /// <summary>
 /// The user-facing session API over <see cref="GridCoordinator"/>; each user sees only their own sessions (admins all).
-/// Reads (get, list, watch, idleness) are not activity on a session; keep-alive, submitting a job and resuming are.
+/// Reads (get, list, watch, idleness, file listings) are not activity on a session; keep-alive, submitting a job,
+/// resuming, an exec in progress and a copy are. Exec and files go through <see cref="SessionTunnels"/>.
 /// </summary>
-internal sealed class SessionGrpcService(GridCoordinator grid, ResourceAccess access, TimeProvider time) : SessionService.SessionServiceBase
+internal sealed class SessionGrpcService(GridCoordinator grid, ResourceAccess access, SessionTunnels tunnels, TimeProvider time) : SessionService.SessionServiceBase
 {
+    public override Task Exec(IAsyncStreamReader<GridTrain.Protos.V1.ExecRequest> requestStream, IServerStreamWriter<ExecResponse> responseStream, ServerCallContext context) =>
+        tunnels.ExecAsync(requestStream, responseStream, context);
+
+    public override Task<UploadFilesResponse> UploadFiles(IAsyncStreamReader<UploadFilesRequest> requestStream, ServerCallContext context) =>
+        tunnels.UploadAsync(requestStream, context);
+
+    public override Task DownloadFiles(DownloadFilesRequest request, IServerStreamWriter<DownloadFilesResponse> responseStream, ServerCallContext context) =>
+        tunnels.DownloadAsync(request, responseStream, context);
+
+    public override Task<ListFilesResponse> ListFiles(ListFilesRequest request, ServerCallContext context) => tunnels.ListAsync(request, context);
+
     public override async Task<Session> CreateSession(CreateSessionRequest request, ServerCallContext context)
     {
         var caller = context.Caller();

@@ -43,6 +43,8 @@ public static class ControllerServiceCollectionExtensions
         services.TryAddSingleton<TokenRegistry>();
         services.TryAddSingleton<CallRateLimiter>();
         services.TryAddSingleton<ResourceAccess>();
+        services.TryAddSingleton<Grpc.Tunnels.TunnelBroker>();
+        services.TryAddSingleton<Grpc.Tunnels.SessionTunnels>();
         services.TryAddSingleton<SignInLinks>();
         services.AddGridTrainControllerMetrics();
 

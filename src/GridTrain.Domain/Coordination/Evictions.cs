@@ -18,8 +18,11 @@ internal sealed class Evictions(GridOptions options, SessionActivity activity, I
     public Session WithDefaults(Session session) => session.WithEvictionDefaults(options.DefaultIdleTimeout, options.DefaultMaxLifetime);
 
     /// <summary>Why the session (with its eviction defaults applied) is or is not idle, from every signal the controller has.</summary>
-    public IdleExplanation Explain(Session session, IReadOnlyList<Job> jobs, DateTimeOffset now) =>
-        IdlePolicy.Explain(session, jobs, activity.LastActivity(session), now, options.StallTimeout, activity.LowGpu(session));
+    public IdleExplanation Explain(Session session, IReadOnlyList<Job> jobs, DateTimeOffset now)
+    {
+        var explanation = IdlePolicy.Explain(session, jobs, activity.LastActivity(session), now, options.StallTimeout, activity.LowGpu(session));
+        return explanation with { Reasons = [activity.Describe(session, now), .. explanation.Reasons] };
+    }
 
     /// <summary>
     /// Warns of evictions to come, evicts sessions whose idle timeout or lifetime has run out, and finishes evictions

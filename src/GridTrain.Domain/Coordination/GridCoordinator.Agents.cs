@@ -124,7 +124,7 @@ public sealed partial class GridCoordinator
             }
 
             tx.RequestScheduling();
-            return _directives.Open(agentId, catchUp);
+            return _directives.Open(agentId, [.. catchUp, new SyncComplete()]);
         }, cancellationToken);
     }
 

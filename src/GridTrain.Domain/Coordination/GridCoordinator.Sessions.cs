@@ -20,14 +20,9 @@ public sealed partial class GridCoordinator
         return _runner.RunAsync(async tx => await NewSessionAsync(tx, resources, priority, displayName, batch: false, idle, lifetime, owner), cancellationToken);
     }
 
-    /// <summary>Returns a session; a client looking at it counts as activity.</summary>
+    /// <summary>Returns a session. Looking is not activity: this records none.</summary>
     public Task<Session> GetSessionAsync(string sessionId, CancellationToken cancellationToken) =>
-        _runner.ReadAsync(async tx =>
-        {
-            var session = await tx.GetSessionAsync(GridRequests.RequireId(sessionId, "session_id"));
-            RecordActivity(session.Id);
-            return session;
-        }, cancellationToken);
+        _runner.ReadAsync(tx => tx.GetSessionAsync(GridRequests.RequireId(sessionId, "session_id")), cancellationToken);
 
     /// <summary>Sessions, newest first; ended ones only with <paramref name="includeEnded"/>.</summary>
     public Task<IReadOnlyList<Session>> ListSessionsAsync(bool includeEnded, CancellationToken cancellationToken) =>
@@ -56,11 +51,19 @@ public sealed partial class GridCoordinator
         return await _store.ReadSessionChangesAsync(sessionId, afterSequence, cancellationToken);
     }
 
-    /// <summary>Notes client activity on a session (any call on it), postponing its idle eviction.</summary>
-    public void RecordActivity(string sessionId) => _activity.Record(sessionId);
+    /// <summary>Notes client activity on a session (<paramref name="what"/>: keep-alive, a job submitted...), postponing its idle eviction.</summary>
+    public void RecordActivity(string sessionId, string what) => _activity.Record(sessionId, what);
+
+    /// <summary>Notes lasting work on a session (an exec, a copy): it is active until the scope is disposed.</summary>
+    public IDisposable BeginActivity(string sessionId, string what) => _activity.Begin(sessionId, what);
 
     /// <summary>Marks activity and returns the session.</summary>
-    public Task<Session> KeepAliveAsync(string sessionId, CancellationToken cancellationToken) => GetSessionAsync(sessionId, cancellationToken);
+    public async Task<Session> KeepAliveAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var session = await GetSessionAsync(sessionId, cancellationToken);
+        RecordActivity(session.Id, "keep-alive");
+        return session;
+    }
 
     /// <summary>Why the session is or is not idle and when it will be evicted.</summary>
     public Task<IdleExplanation> ExplainIdlenessAsync(string sessionId, CancellationToken cancellationToken)
@@ -85,7 +88,7 @@ public sealed partial class GridCoordinator
                 throw new GridException(GridError.FailedPrecondition, $"session {sessionId} is {session.State.ToString().ToUpperInvariant()}; only an evicted or suspended session can be resumed");
             }
 
-            RecordActivity(sessionId);
+            RecordActivity(sessionId, "resume");
             return tx.Put(session.Resume(tx.Now), session);
         }, cancellationToken);
     }
@@ -99,7 +102,7 @@ public sealed partial class GridCoordinator
         return _runner.RunAsync(async tx =>
         {
             var session = await tx.GetSessionAsync(sessionId);
-            RecordActivity(sessionId);
+            RecordActivity(sessionId, "job submitted");
             if (session.IsEnded)
             {
                 throw new GridException(GridError.FailedPrecondition, $"session {sessionId} has ended ({session.State}); create a new session");

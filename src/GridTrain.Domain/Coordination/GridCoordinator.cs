@@ -71,6 +71,9 @@ public sealed partial class GridCoordinator
     /// <summary>Wakes when a job's or session's event stream grows. See <see cref="ChangeNotifier"/>.</summary>
     public ChangeNotifier Changes => _notifier;
 
+    /// <summary>Queues a directive on the agent's command stream (a tunnel to open); false when the agent has none open now.</summary>
+    public bool SendToAgent(string agentId, AgentDirective directive) => _directives.Send(agentId, directive);
+
     /// <summary>A user's GPU use against their quota.</summary>
     public Task<QuotaUsage> GetQuotaAsync(string owner, CancellationToken cancellationToken) =>
         _runner.ReadAsync(async tx => QuotaPolicy.Measure(owner, await tx.ListSessionsAsync(), _options.Quota, tx.Now), cancellationToken);

@@ -11,7 +11,8 @@ namespace GridTrain.Domain.Eviction;
 /// </summary>
 public sealed class SessionActivity
 {
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _activity = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset At, string What)> _activity = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, InProgress> _inProgress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (long Epoch, DateTimeOffset Since)> _lowGpuSince = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly double _gpuStallThreshold;
@@ -24,12 +25,74 @@ public sealed class SessionActivity
         _gpuStallThreshold = gpuStallThreshold;
     }
 
-    /// <summary>Notes client activity on a session (any call on it) now.</summary>
-    public void Record(string sessionId) => _activity[sessionId] = _time.GetUtcNow();
+    /// <summary>Notes client activity on a session now: <paramref name="what"/> says which (e.g. <c>keep-alive</c>, <c>exec</c>).</summary>
+    public void Record(string sessionId, string what) => _activity[sessionId] = (_time.GetUtcNow(), what);
 
-    /// <summary>The session's last activity: the newer of the stored one and any noted since.</summary>
+    /// <summary>
+    /// Notes work on a session that lasts (an exec, a copy): the session counts as active until the returned scope is
+    /// disposed, and then as active at that moment.
+    /// </summary>
+    public IDisposable Begin(string sessionId, string what)
+    {
+        Record(sessionId, what);
+        _inProgress.AddOrUpdate(sessionId, _ => new InProgress(1, what), (_, seen) => seen with { Count = seen.Count + 1, What = what });
+        return new Scope(this, sessionId, what);
+    }
+
+    /// <summary>The session's last activity: now while work is in progress, else the newer of the stored one and any noted since.</summary>
     public DateTimeOffset LastActivity(Session session) =>
-        _activity.TryGetValue(session.Id, out var seen) && seen > session.LastActivityAt ? seen : session.LastActivityAt;
+        _inProgress.ContainsKey(session.Id) ? _time.GetUtcNow()
+        : _activity.TryGetValue(session.Id, out var seen) && seen.At > session.LastActivityAt ? seen.At : session.LastActivityAt;
+
+    /// <summary>What counted last as activity on the session, for why-idle: "exec in progress", "last activity: exec 2m ago".</summary>
+    public string Describe(Session session, DateTimeOffset now)
+    {
+        if (_inProgress.TryGetValue(session.Id, out var running))
+        {
+            return $"{running.What} in progress: the session is in use";
+        }
+
+        return _activity.TryGetValue(session.Id, out var seen) && seen.At >= session.LastActivityAt
+            ? $"last activity: {seen.What} {Ago(now - seen.At)} ago"
+            : $"last activity: {Ago(now - session.LastActivityAt)} ago (the session started or resumed, or a job was submitted or ended)";
+    }
+
+    private static string Ago(TimeSpan span)
+    {
+        span = span < TimeSpan.Zero ? TimeSpan.Zero : span;
+        return span.TotalHours >= 1 ? $"{span.TotalHours:0.#}h" : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#}m" : $"{span.TotalSeconds:0}s";
+    }
+
+    private void End(string sessionId, string what)
+    {
+        while (_inProgress.TryGetValue(sessionId, out var seen))
+        {
+            var done = seen.Count == 1
+                ? _inProgress.TryRemove(new KeyValuePair<string, InProgress>(sessionId, seen))
+                : _inProgress.TryUpdate(sessionId, seen with { Count = seen.Count - 1 }, seen);
+            if (done)
+            {
+                break;
+            }
+        }
+
+        Record(sessionId, what);
+    }
+
+    private sealed record InProgress(int Count, string What);
+
+    private sealed class Scope(SessionActivity owner, string sessionId, string what) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                owner.End(sessionId, what);
+            }
+        }
+    }
 
     /// <summary>
     /// Notes a GPU reading for a session validly held under <paramref name="leaseEpoch"/>: the first reading below the

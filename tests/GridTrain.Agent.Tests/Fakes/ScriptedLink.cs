@@ -85,6 +85,16 @@ internal sealed class ScriptedLink : IControllerLink
         return ReportOutcome.Committed;
     }
 
+    /// <summary>Tunnels the agent opened, in order.</summary>
+    public Channel<ScriptedTunnel> Tunnels { get; } = Channel.CreateUnbounded<ScriptedTunnel>();
+
+    public Task<Connection.Tunnels.ITunnel> OpenTunnelAsync(string tunnelId, CancellationToken cancellationToken)
+    {
+        var tunnel = new ScriptedTunnel(tunnelId);
+        Tunnels.Writer.TryWrite(tunnel);
+        return Task.FromResult<Connection.Tunnels.ITunnel>(tunnel);
+    }
+
     public int EncodedSize(TrainingEvent data) => 100;
 
     public ValueTask DisposeAsync()

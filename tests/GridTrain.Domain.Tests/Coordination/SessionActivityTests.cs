@@ -15,16 +15,39 @@ public sealed class SessionActivityTests
         var session = Held(epoch: 1);
         _time.Advance(TimeSpan.FromMilliseconds(5));
 
-        activity.Record(session.Id);
+        activity.Record(session.Id, "keep-alive");
 
         Assert.Equal(_time.GetUtcNow(), activity.LastActivity(session));
+    }
+
+    [Fact]
+    public void WorkInProgress_IsActivityUntilItEnds_AndWhyIdleSaysWhatCounted()
+    {
+        var activity = new SessionActivity(_time, gpuStallThreshold: 0);
+        var session = Held(epoch: 1);
+        var exec = activity.Begin(session.Id, "exec");
+        var copy = activity.Begin(session.Id, "cp");
+        _time.Advance(TimeSpan.FromHours(3));
+
+        Assert.Equal(_time.GetUtcNow(), activity.LastActivity(session));
+        Assert.Equal("cp in progress: the session is in use", activity.Describe(session, _time.GetUtcNow()));
+
+        copy.Dispose();
+        Assert.Equal(_time.GetUtcNow(), activity.LastActivity(session));
+        exec.Dispose();
+        exec.Dispose();
+        var ended = _time.GetUtcNow();
+        _time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(ended, activity.LastActivity(session));
+        Assert.Equal("last activity: exec 2m ago", activity.Describe(session, _time.GetUtcNow()));
     }
 
     [Fact]
     public void LastActivity_StoredOneIsNewer_TheStoredOne()
     {
         var activity = new SessionActivity(_time, gpuStallThreshold: 0);
-        activity.Record("ses-1");
+        activity.Record("ses-1", "keep-alive");
         var session = Held(epoch: 1) with { LastActivityAt = _time.GetUtcNow() + TimeSpan.FromMilliseconds(1) };
 
         Assert.Equal(session.LastActivityAt, activity.LastActivity(session));

@@ -62,6 +62,10 @@ public static class RpcCatalog
         new("SessionService/GetQuota", Access.User, false, (c, _) => c.Sessions.GetQuotaAsync(new GetQuotaRequest()).ResponseAsync),
         new("SessionService/WatchSession", Access.User, true, (c, t) => FirstAsync(c.Sessions.WatchSession(new WatchSessionRequest { SessionId = t.SessionId }, deadline: Deadline()))),
         new("SessionService/WatchSessions", Access.User, false, (c, _) => FirstAsync(c.Sessions.WatchSessions(new WatchSessionsRequest(), deadline: Deadline()))),
+        new("SessionService/Exec", Access.User, true, (c, t) => DuplexAsync(c.Sessions.Exec(deadline: Deadline()), new ExecRequest { Start = new ExecStart { SessionId = t.SessionId, Argv = { "true" } } })),
+        new("SessionService/UploadFiles", Access.User, true, (c, t) => UploadAsync(c.Sessions.UploadFiles(deadline: Deadline()), new UploadFilesRequest { Start = new UploadStart { SessionId = t.SessionId, Name = "f" } })),
+        new("SessionService/DownloadFiles", Access.User, true, (c, t) => FirstAsync(c.Sessions.DownloadFiles(new DownloadFilesRequest { SessionId = t.SessionId }, deadline: Deadline()))),
+        new("SessionService/ListFiles", Access.User, true, (c, t) => c.Sessions.ListFilesAsync(new ListFilesRequest { SessionId = t.SessionId }, deadline: Deadline()).ResponseAsync),
         new("JobService/SubmitJob", Access.User, true, (c, t) => c.Jobs.SubmitJobAsync(new SubmitJobRequest { SessionId = t.SessionId, Spec = s_spec }).ResponseAsync),
         new("JobService/GetJob", Access.User, true, (c, t) => c.Jobs.GetJobAsync(new GetJobRequest { JobId = t.JobId }).ResponseAsync),
         new("JobService/ListJobs", Access.User, true, (c, t) => c.Jobs.ListJobsAsync(new ListJobsRequest { SessionId = t.SessionId }).ResponseAsync),
@@ -80,6 +84,7 @@ public static class RpcCatalog
         new("AgentService/ReceiveCommands", Access.Agent, false, (c, t) => FirstAsync(c.Agents.ReceiveCommands(new ReceiveCommandsRequest { AgentId = t.AgentId }, deadline: Deadline()))),
         new("AgentService/ReportJobEvents", Access.Agent, false, (c, t) => c.Agents.ReportJobEventsAsync(new ReportJobEventsRequest { AgentId = t.AgentId, JobId = t.JobId, LeaseEpoch = 1 }).ResponseAsync),
         new("AgentService/ReportJobResult", Access.Agent, false, (c, t) => c.Agents.ReportJobResultAsync(new ReportJobResultRequest { AgentId = t.AgentId, JobId = t.JobId, LeaseEpoch = 1, Result = new JobResult { State = JobState.Succeeded } }).ResponseAsync),
+        new("AgentService/Tunnel", Access.Agent, false, (c, t) => DuplexAsync(c.Agents.Tunnel(deadline: Deadline()), new TunnelFrame { Hello = new TunnelHello { AgentId = t.AgentId, TunnelId = "tun-0000000000000000" } })),
     }.ToDictionary(r => r.Name, StringComparer.Ordinal);
 
     public static TheoryData<string> Names(Func<Rpc, bool>? where = null)
@@ -94,6 +99,26 @@ public static class RpcCatalog
     }
 
     private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(20);
+
+    private static async Task DuplexAsync<TRequest, TResponse>(AsyncDuplexStreamingCall<TRequest, TResponse> call, TRequest first)
+    {
+        using (call)
+        {
+            await call.RequestStream.WriteAsync(first);
+            await call.RequestStream.CompleteAsync();
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        }
+    }
+
+    private static async Task UploadAsync<TRequest, TResponse>(AsyncClientStreamingCall<TRequest, TResponse> call, TRequest first)
+    {
+        using (call)
+        {
+            await call.RequestStream.WriteAsync(first);
+            await call.RequestStream.CompleteAsync();
+            await call.ResponseAsync;
+        }
+    }
 
     private static async Task FirstAsync<T>(AsyncServerStreamingCall<T> call)
     {

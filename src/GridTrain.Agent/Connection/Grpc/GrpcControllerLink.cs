@@ -123,6 +123,22 @@ internal sealed partial class GrpcControllerLink : IControllerLink
         }, cancellationToken);
     }
 
+    public async Task<Tunnels.ITunnel> OpenTunnelAsync(string tunnelId, CancellationToken cancellationToken)
+    {
+        var call = _client.Tunnel(cancellationToken: cancellationToken);
+        try
+        {
+            await call.RequestStream.WriteAsync(new Wire.TunnelFrame { Hello = new Wire.TunnelHello { AgentId = _agentId ?? "", TunnelId = tunnelId } }, cancellationToken);
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
+
+        return new GrpcTunnel(call);
+    }
+
     public int EncodedSize(TrainingEvent data) => data.ToProtoEvent().CalculateSize();
 
     public ValueTask DisposeAsync()
@@ -185,6 +201,10 @@ internal sealed partial class GrpcControllerLink : IControllerLink
                 return new CancelJob(command.CancelJob.JobId, command.CancelJob.Reason);
             case Wire.AgentCommand.CommandOneofCase.ReadmitGpu:
                 return new ReadmitGpu(command.ReadmitGpu.GpuIndex, command.ReadmitGpu.Reason);
+            case Wire.AgentCommand.CommandOneofCase.OpenTunnel:
+                return command.OpenTunnel.ToDomain();
+            case Wire.AgentCommand.CommandOneofCase.SyncComplete:
+                return new SyncComplete();
             default:
                 LogUnknownCommand(_logger, command.CommandCase.ToString());
                 return null;

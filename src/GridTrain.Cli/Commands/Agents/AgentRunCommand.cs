@@ -55,8 +55,29 @@ internal static class AgentRunCommand
                 return null;
             },
         };
+        var workspaceLimit = new SizeOption("--workspace-limit") { Description = "The most a session's workspace (WORK_DIR/sessions/ID/workspace) may hold, e.g. 500MiB or 20GiB [default: 20GiB]" };
+        var runAs = new Option<string>("--run-as")
+        {
+            Description = "Run user code (exec, command jobs) as this UID:GID when the agent runs as root [default: the agent's own user]",
+            HelpName = "UID:GID",
+            Validators =
+            {
+                result =>
+                {
+                    var value = result.Tokens[0].Value;
+                    try
+                    {
+                        _ = GridTrain.Agent.UserCode.UserProcessStart.ParseRunAs(value);
+                    }
+                    catch (ArgumentException)
+                    {
+                        result.AddError($"--run-as: '{value}' is not UID:GID (numbers, e.g. 1000:1000)");
+                    }
+                },
+            },
+        };
         var health = new GpuHealthFlags(defaults.GpuHealth);
-        var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads, joinTokenFile, clientCertificate, clientKey, metricsListen, store, driveRoot, sharedDrive, driveCredentials, driveEndpoint };
+        var command = new Command("run", "Run an agent on this machine until Ctrl+C or SIGTERM") { controller, name, workDirectory, cpuSlots, threads, workspaceLimit, runAs, joinTokenFile, clientCertificate, clientKey, metricsListen, store, driveRoot, sharedDrive, driveCredentials, driveEndpoint };
         health.AddTo(command);
         command.SetAction(async (parseResult, ct) =>
         {
@@ -72,6 +93,8 @@ internal static class AgentRunCommand
                     options.WorkDirectory = Path.GetFullPath(parseResult.GetValue(workDirectory) ?? defaults.WorkDirectory);
                     options.CpuSlots = parseResult.GetValue(cpuSlots) ?? defaults.CpuSlots;
                     options.ThreadsPerJob = parseResult.GetValue(threads) ?? defaults.ThreadsPerJob;
+                    options.WorkspaceLimitBytes = parseResult.GetValue(workspaceLimit) ?? defaults.WorkspaceLimitBytes;
+                    options.RunAs = parseResult.GetValue(runAs);
                     options.JoinToken = Controller.SecurityFlags.ReadSecret(parseResult.GetValue(joinTokenFile), joinTokenFile.Name, context.GetEnvironmentVariable("GRIDTRAIN_JOIN_TOKEN"));
                     options.CaFile = controller.ResolveCaFile(parseResult);
                     options.ClientCertificateFile = parseResult.GetValue(clientCertificate) is { } certificate ? Path.GetFullPath(certificate) : null;

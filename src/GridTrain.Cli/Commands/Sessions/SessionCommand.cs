@@ -6,7 +6,7 @@ using GridTrain.Protos.V1;
 
 namespace GridTrain.Cli.Commands.Sessions;
 
-/// <summary><c>gridtrain session create|get|ls|rm|resume|why-idle|keepalive</c>.</summary>
+/// <summary><c>gridtrain session create|get|ls|rm|resume|why-idle|keepalive|exec|cp</c>.</summary>
 internal static class SessionCommand
 {
     public static Command Create(CliContext context) => new("session", "Sessions: a hold on an agent's CPU slot or GPUs that jobs run in, like a notebook runtime")
@@ -19,6 +19,8 @@ internal static class SessionCommand
         ResumeSession(context),
         WhyIdle(context),
         KeepAlive(context),
+        SessionExecCommand.Create(context),
+        SessionFilesCommand.Copy(context),
     };
 
     private static Command CreateSession(CliContext context)
@@ -62,11 +64,18 @@ internal static class SessionCommand
         var controller = new ControllerOption(context);
         var output = OutputOption.Create();
         var all = new Option<bool>("--all", "-a") { Description = "Include ended sessions (terminated, failed)" };
-        var command = new Command("ls", "List sessions, newest first") { all, controller, output };
+        var id = new Argument<string?>("ID") { Description = "A session id (ses-...): list its workspace instead", Arity = ArgumentArity.ZeroOrOne };
+        var path = new Argument<string?>("PATH") { Description = "A directory of the workspace [default: the workspace]", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("ls", "List sessions, newest first; with a session id, list the files of its workspace") { id, path, all, controller, output };
         command.Aliases.Add("list");
         command.SetAction(async (parseResult, ct) =>
         {
             using var client = controller.Connect(parseResult);
+            if (parseResult.GetValue(id) is { } sessionId)
+            {
+                return await SessionFilesCommand.ListAsync(context, client, sessionId, parseResult.GetValue(path) ?? "", parseResult.GetValue(output), ct);
+            }
+
             var response = await client.Sessions.ListSessionsAsync(new ListSessionsRequest { IncludeEnded = parseResult.GetValue(all) }, deadline: context.CallDeadline(), cancellationToken: ct);
             var empty = parseResult.GetValue(all) ? "no sessions" : "no live sessions (--all lists ended ones too)";
             context.Print(parseResult.GetValue(output), response, (w, now) => SessionView.WriteList(w, response.Sessions, empty, now));
