@@ -48,13 +48,13 @@ public sealed class SpecChoiceTests
 
         Choice<ModelKind>.Parse("", null, "spec.model.name", "model", errors);
 
-        Assert.Equal("spec.model.name: unknown model ''; use one of cnn, mlp, resnet, torchscript", Assert.Single(errors));
+        Assert.Equal("spec.model.name: unknown model ''; use one of cnn, command, mlp, resnet, torchscript", Assert.Single(errors));
     }
 
     [Fact]
     public void Names_AreTheSpellingsUsersWrite_AndRoundTrip()
     {
-        Assert.Equal(["cnn", "mlp", "resnet", "torchscript"], Choice<ModelKind>.Names);
+        Assert.Equal(["cnn", "command", "mlp", "resnet", "torchscript"], Choice<ModelKind>.Names);
         Assert.Equal(["adam", "adamw", "sgd"], Choice<OptimizerKind>.Names);
         foreach (var kind in Enum.GetValues<EvaluationMetric>())
         {

@@ -21,6 +21,7 @@ public sealed class JsonApiTests(WebControllerFixture controller) : IClassFixtur
         "get /v1/sessions/{session_id}/resources", "get /v1/sessions/{session_id}/resources:watch",
         "post /v1/jobs", "get /v1/jobs/{job_id}", "get /v1/jobs", "post /v1/jobs/{job_id}:cancel", "get /v1/jobs/{job_id}/events",
         "get /v1/agents", "post /v1/agents/{agent_id}:cordon", "post /v1/agents/{agent_id}:drain", "get /v1/agents:watch",
+        "post /v1/agents/{agent_id}/gpus/{gpu_index}:undrain",
         "post /v1/tokens", "get /v1/tokens", "delete /v1/tokens/{id}", "get /v1/whoami",
     ];
 

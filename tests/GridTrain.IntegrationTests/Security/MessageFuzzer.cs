@@ -43,7 +43,19 @@ public sealed class MessageFuzzer(int seed, IReadOnlyList<string> interestingStr
                 continue;
             }
 
-            if (field.IsRepeated)
+            if (field.IsMap)
+            {
+                var map = (System.Collections.IDictionary)field.Accessor.GetValue(message);
+                var (keyField, valueField) = (field.MessageType.FindFieldByNumber(1), field.MessageType.FindFieldByNumber(2));
+                for (var i = _random.Next(0, 4); i > 0; i--)
+                {
+                    if (Value(keyField, depth) is { } key && Value(valueField, depth) is { } item)
+                    {
+                        map[key] = item;
+                    }
+                }
+            }
+            else if (field.IsRepeated)
             {
                 var list = (System.Collections.IList)field.Accessor.GetValue(message);
                 for (var i = _random.Next(0, 4); i > 0; i--)
