@@ -58,9 +58,9 @@ public static class AgentMapping
 
     /// <summary>An agent's GPU health report; an unknown cause (a newer agent) still takes the GPU out of service.</summary>
     public static IReadOnlyList<GpuHealth> ToDomain(this IEnumerable<Protos.V1.GpuHealth> report) =>
-        [.. report.Select(g => g.Healthy
+        [.. report.Select((g, i) => g.Healthy
             ? GpuHealth.Ok(g.Index, g.Uuid)
-            : new GpuHealth(g.Index, g.Uuid, GpuFaultCauses.Parse(g.Cause) ?? GpuFaultCause.HealthCommand, g.Reason.Length > 0 ? g.Reason : $"{g.Uuid} {g.Cause}", g.Since?.ToDateTimeOffset()))];
+            : new GpuHealth(g.Index, g.Uuid, GpuFaultCauses.Parse(g.Cause) ?? GpuFaultCause.HealthCommand, g.Reason.Length > 0 ? g.Reason : $"{g.Uuid} {g.Cause}", g.Since.ToDomain($"gpu_health[{i}].since")))];
 
     public static Protos.V1.AgentCommand ToProto(this AgentDirective command) => command switch
     {

@@ -80,7 +80,30 @@ public static class SessionMapping
             throw new GridException(GridError.InvalidArgument, $"{field}: must be a positive duration, got {duration.Seconds}s");
         }
 
+        if (duration.Nanos > 999_999_999)
+        {
+            throw new GridException(GridError.InvalidArgument, $"{field}: nanos must be below 1,000,000,000, got {duration.Nanos}");
+        }
+
         return duration.ToTimeSpan();
+    }
+
+    /// <summary>An optional time from the wire; one outside what a timestamp may hold is refused naming <paramref name="field"/>.</summary>
+    public static DateTimeOffset? ToDomain(this Timestamp? time, string field)
+    {
+        const long MinSeconds = -62_135_596_800; // 0001-01-01T00:00:00Z
+        const long MaxSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
+        if (time is null)
+        {
+            return null;
+        }
+
+        if (time.Seconds is < MinSeconds or > MaxSeconds || time.Nanos is < 0 or > 999_999_999)
+        {
+            throw new GridException(GridError.InvalidArgument, $"{field}: not a valid timestamp (seconds {time.Seconds}, nanos {time.Nanos})");
+        }
+
+        return time.ToDateTimeOffset();
     }
 
     public static Protos.V1.SessionEvent ToProto(this SessionChange change) => new()

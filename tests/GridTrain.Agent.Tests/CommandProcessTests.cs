@@ -149,6 +149,20 @@ public sealed class CommandProcessTests : IDisposable
         Assert.False(Directory.Exists($"/proc/{child}") && !File.ReadAllText($"/proc/{child}/stat").Contains(") Z ", StringComparison.Ordinal), "the child that ignored SIGTERM is gone");
     }
 
+    [Fact]
+    public async Task ProgramThatEndsAtOnce_ItsExitCodeEveryTime()
+    {
+        // The supervisor once lost the code of a program that ended before its first wait (1 run in 40 under setsid).
+        var codes = new List<int>();
+        for (var i = 0; i < 60; i++)
+        {
+            using var process = Start("exit 3", TimeProvider.System);
+            codes.Add((await process.Exited.WaitAsync(Bound)).ExitCode);
+        }
+
+        Assert.All(codes, code => Assert.Equal(3, code));
+    }
+
     private CommandProcess Start(string script, TimeProvider time)
     {
         var directories = CommandDirectories.In(_root);

@@ -35,6 +35,11 @@ public sealed class QuotaApiTests : IAsyncLifetime
 
         var first = await alice.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = gpu });
         Assert.True(await commands.ResponseStream.MoveNext(CancellationToken.None));
+        if (commands.ResponseStream.Current.CommandCase == AgentCommand.CommandOneofCase.SyncComplete)
+        {
+            Assert.True(await commands.ResponseStream.MoveNext(CancellationToken.None));
+        }
+
         Assert.Equal(first.Id, commands.ResponseStream.Current.AssignSession.SessionId);
         Assert.Equal("alice", first.Owner);
 

@@ -99,7 +99,7 @@ def test_unavailable_when_nothing_listens() -> None:
 
 
 def test_unimplemented_for_a_method_the_controller_lacks(admin: gridtrain.Client) -> None:
-    call = admin.sessions._rpc.channel.unary_unary("/gridtrain.v1.SessionService/Exec")
+    call = admin.sessions._rpc.channel.unary_unary("/gridtrain.v1.SessionService/NoSuchMethod")
     with pytest.raises(grpc.RpcError) as raw:
         call(b"", metadata=admin.sessions._rpc.metadata, timeout=30)
     error = from_rpc_error(raw.value)

@@ -5,6 +5,9 @@ namespace GridTrain.Agent.Jobs.Commands;
 /// agent dies (the agent's end of the supervisor's standard input closes, even on SIGKILL), so an orphaned attempt
 /// never trains on beside the attempt that replaces it. The supervisor passes the program's exit code (128+N for
 /// signal N) through and ignores the stop signals the group gets; the program gets them, with /dev/null as its input.
+/// A stop signal interrupts <c>wait</c> (which then returns 128+N while the program runs on), so it waits again while
+/// the program lives, and once more after: a status the shell reaped but a wait has not yet reported is still the
+/// program's (a program that ends before the first <c>wait</c> must not read as exit 0).
 /// </summary>
 internal static class AgentDeathWatch
 {
@@ -16,8 +19,12 @@ internal static class AgentDeathWatch
         (while read -r _ <&3; do :; done; kill -KILL 0) &
         watch=$!
         exec 3<&-
-        code=0
-        while kill -0 "$job" 2>/dev/null; do wait "$job"; code=$?; done
+        while :; do
+            wait "$job"; code=$?
+            kill -0 "$job" 2>/dev/null || break
+        done
+        wait "$job" 2>/dev/null; late=$?
+        [ "$late" -eq 127 ] || code=$late
         kill "$watch" 2>/dev/null
         exit "$code"
         """;

@@ -32,9 +32,9 @@ internal sealed class SessionTunnels(GridCoordinator grid, ResourceAccess access
             throw new GridException(GridError.InvalidArgument, "argv is empty: name the program to run, e.g. session exec ses-… -- ls -a");
         }
 
-        if (start.Timeout is { } timeout && timeout.ToTimeSpan() <= TimeSpan.Zero)
+        if (start.Timeout.ToDomain("timeout") is { } timeout && timeout <= TimeSpan.Zero)
         {
-            throw new GridException(GridError.InvalidArgument, $"timeout must be positive, got {timeout.ToTimeSpan()}");
+            throw new GridException(GridError.InvalidArgument, $"timeout must be positive, got {timeout}");
         }
 
         var session = await RequireLiveSessionAsync(context, start.SessionId, "exec");
