@@ -50,6 +50,12 @@ internal sealed partial class JobRunner(
             return;
         }
 
+        if (ReadPaths.Check(start.Spec, start.ReadRoots) is { } outside)
+        {
+            Report(start.JobId, start.LeaseEpoch, Refused(outside));
+            return;
+        }
+
         if (_attempts.TryGetValue(start.JobId, out var existing))
         {
             if (existing.LeaseEpoch >= start.LeaseEpoch)

@@ -44,6 +44,9 @@ public static class WorkspacePath
     /// <summary>Whether <paramref name="path"/>, after following its links, is <paramref name="root"/> or inside it.</summary>
     public static bool StaysInside(string root, string path) => IsInside(RealPath(Path.GetFullPath(root)), RealPath(Path.GetFullPath(path)));
 
+    /// <summary><paramref name="path"/> made absolute, with the links of its existing part followed (realpath(3), lenient about a missing tail).</summary>
+    public static string Real(string path) => RealPath(Path.GetFullPath(path));
+
     /// <summary>Bytes of the regular files under <paramref name="directory"/>, links not followed; 0 when it does not exist.</summary>
     public static long Size(string directory)
     {

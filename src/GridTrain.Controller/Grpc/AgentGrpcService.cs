@@ -12,7 +12,7 @@ namespace GridTrain.Controller.Grpc;
 /// The agent-facing API over <see cref="GridCoordinator"/>. Register (with the join token) hands out a credential bound
 /// to the agent id; every other call must carry it and may name only that agent, whose leases the coordinator checks.
 /// </summary>
-internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry tokens, TunnelBroker tunnels) : AgentService.AgentServiceBase
+internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry tokens, TunnelBroker tunnels, ControllerSecurityOptions security) : AgentService.AgentServiceBase
 {
     private const int MaxEventsPerReport = 1000;
 
@@ -56,7 +56,10 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
         {
             await foreach (var command in commands.ReadAllAsync(context.CancellationToken))
             {
-                await responseStream.WriteAsync(command.ToProto(), context.CancellationToken);
+                var message = command.ToProto();
+                // The agent enforces the dataset roots where the files are, after following links.
+                message.StartJob?.ReadRoots.Add(security.DatasetRoots);
+                await responseStream.WriteAsync(message, context.CancellationToken);
             }
         }
         finally

@@ -19,7 +19,11 @@ public sealed record StartJob(
     int Attempt,
     JobSpec Spec,
     IReadOnlyList<int> GpuIndexes,
-    string? ResumeFrom) : AgentDirective;
+    string? ResumeFrom) : AgentDirective
+{
+    /// <summary>Directories the job may read from (the controller's dataset roots); empty for any.</summary>
+    public IReadOnlyList<string> ReadRoots { get; init; } = [];
+}
 
 /// <summary>Stop a job's process.</summary>
 public sealed record CancelJob(string JobId, string Reason) : AgentDirective;

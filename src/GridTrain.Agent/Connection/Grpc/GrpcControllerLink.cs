@@ -190,7 +190,10 @@ internal sealed partial class GrpcControllerLink : IControllerLink
                 try
                 {
                     var resumeFrom = string.IsNullOrEmpty(start.ResumeFrom) ? null : start.ResumeFrom;
-                    return new StartJob(start.JobId, start.SessionId, start.LeaseEpoch, start.Attempt, start.Spec.ToDomain(), [.. start.GpuIndexes], resumeFrom);
+                    return new StartJob(start.JobId, start.SessionId, start.LeaseEpoch, start.Attempt, start.Spec.ToDomain(), [.. start.GpuIndexes], resumeFrom)
+                    {
+                        ReadRoots = [.. start.ReadRoots],
+                    };
                 }
                 catch (Domain.GridException ex)
                 {
