@@ -97,6 +97,11 @@ public static class EventMapping
             message.ExitCode = exitCode;
         }
 
+        if (result.GpuFault is { } fault)
+        {
+            message.GpuFault = fault.ToProto();
+        }
+
         return message;
     }
 
@@ -122,6 +127,7 @@ public static class EventMapping
             StoppedEarly = message.StoppedEarly,
             BestEpoch = message.BestEpoch,
             BestModelUri = message.BestModelUri,
+            GpuFault = message.GpuFault is { Healthy: false } fault ? fault.ToDomain("result.gpu_fault") : null,
         };
     }
 

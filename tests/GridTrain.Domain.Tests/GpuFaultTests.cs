@@ -85,6 +85,40 @@ public sealed class GpuFaultTests
     }
 
     [Fact]
+    public async Task ProcessFailedOnAFaultyGpu_BeforeAnyHeartbeatSaidSo_NotCharged_GpuOutOfService_MovesWithItsCheckpoint()
+    {
+        var (agent, start) = await RunningGpuJobAsync(gpus: 2);
+        var bad = Assert.Single(start.GpuIndexes);
+        await _h.Grid.ReportJobEventsAsync(agent.Id, start.JobId, start.LeaseEpoch, [new(1, new CheckpointWritten(40, "/ckpt/40"))], default);
+        var fault = Health(agent, gpus: 2, (bad, "Xid 79"))[bad];
+
+        // Exit code 1 is the job's own failure (not retryable), unless the agent found its GPU faulty right after.
+        await agent.FinishAsync(start, new JobResult { State = JobState.Failed, Reason = "job process exited with code 1: CUDA error: unspecified launch failure", ExitCode = 1, GpuFault = fault });
+
+        var restart = (await agent.SyncAsync()).OfType<StartJob>().Single();
+        Assert.Equal((start.JobId, "/ckpt/40"), (restart.JobId, restart.ResumeFrom));
+        Assert.Equal([1 - bad], restart.GpuIndexes);
+        var job = await _h.Grid.GetJobAsync(start.JobId, default);
+        Assert.Equal((JobState.Running, 2, 1, 1), (job.State, job.Attempt, job.UnchargedAttempts, job.ChargedAttempts));
+        Assert.Equal([$"GPU-gpu-node-{bad} Xid 79"], job.GpuFaults);
+        var view = Assert.Single(await _h.Grid.ListAgentsAsync(default));
+        Assert.Contains(view.GpuHealth, g => g.Index == bad && !g.Healthy);
+        Assert.Empty(view.FreeGpuIndexes);
+    }
+
+    [Fact]
+    public async Task ProcessFailedWithoutAGpuFault_ChargedAsBefore()
+    {
+        var (agent, start) = await RunningGpuJobAsync(gpus: 2);
+
+        await agent.FinishAsync(start, new JobResult { State = JobState.Failed, Reason = "job process exited with code 1", ExitCode = 1 });
+
+        var job = await _h.Grid.GetJobAsync(start.JobId, default);
+        Assert.Equal((JobState.Failed, 0), (job.State, job.UnchargedAttempts));
+        Assert.All((await _h.Grid.ListAgentsAsync(default)).Single().GpuHealth, g => Assert.True(g.Healthy));
+    }
+
+    [Fact]
     public async Task UnhealthyGpu_NoSessionOnIt_IsLeftOutOfPlacement_UntilItComesBack()
     {
         var agent = await _h.ConnectAsync("gpu-node", cpuSlots: 0, gpus: 1);

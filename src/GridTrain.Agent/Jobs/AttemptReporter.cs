@@ -1,5 +1,6 @@
 using GridTrain.Agent.Checkpoints;
 using GridTrain.Agent.Connection;
+using GridTrain.Agent.Gpu.Health;
 using GridTrain.Agent.Reporting;
 using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Coordination;
@@ -13,7 +14,7 @@ namespace GridTrain.Agent.Jobs;
 /// way of the store), reports them in batches as they come, then its result. Retries through controller outages until
 /// the agent's shutdown grace ends; what is unsaid then is saved for the next registration.
 /// </summary>
-internal sealed partial class AttemptReporter(IControllerLink link, CheckpointPublisher checkpoints, ResultReporter results, ILogger<AttemptReporter> logger)
+internal sealed partial class AttemptReporter(IControllerLink link, CheckpointPublisher checkpoints, ResultReporter results, GpuHealthWatch gpuHealth, ILogger<AttemptReporter> logger)
 {
     private const int MaxEventsPerReport = 500;
 
@@ -96,7 +97,7 @@ internal sealed partial class AttemptReporter(IControllerLink link, CheckpointPu
             LogJobProcessExited(logger, job.JobId, exit.ExitCode);
             if (!stale)
             {
-                await results.ReportAsync(job.JobId, job.LeaseEpoch, Result(job, exit), shutdown);
+                await results.ReportAsync(job.JobId, job.LeaseEpoch, await WithGpuFaultAsync(job, Result(job, exit), shutdown), shutdown);
             }
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested && !stale)
@@ -131,11 +132,36 @@ internal sealed partial class AttemptReporter(IControllerLink link, CheckpointPu
         return new ReportedEvent(++sequence, item.Data);
     }
 
+    /// <summary>
+    /// A failed GPU job may have died of its GPU (Xid 79 kills the process before the next periodic check): its GPUs
+    /// are checked now, and a fault found goes with the result, so the controller does not charge the job for it.
+    /// </summary>
+    private async Task<JobResult> WithGpuFaultAsync(JobAttempt job, JobResult result, CancellationToken shutdown)
+    {
+        if (result.State != JobState.Failed || job.Start.GpuIndexes.Count == 0)
+        {
+            return result;
+        }
+
+        await gpuHealth.CheckAsync(shutdown);
+        var fault = gpuHealth.Current.FirstOrDefault(g => !g.Healthy && job.Start.GpuIndexes.Contains(g.Index));
+        if (fault is null)
+        {
+            return result;
+        }
+
+        LogJobFailedOnFaultyGpu(logger, job.JobId, fault.Reason);
+        return result with { GpuFault = fault };
+    }
+
     private static JobResult Result(JobAttempt job, Processes.JobExit exit)
     {
         var result = exit.ToResult();
         return job.Stored.TryGetValue(result.CheckpointUri, out var stored) ? result with { CheckpointUri = stored } : result;
     }
+
+    [LoggerMessage(12, LogLevel.Warning, "Job {JobId} failed on a faulty GPU ({Reason}): reported as the hardware's failure", EventName = "JobFailedOnFaultyGpu")]
+    private static partial void LogJobFailedOnFaultyGpu(ILogger logger, string jobId, string reason);
 
     [LoggerMessage(11, LogLevel.Information, "Job {JobId} process exited with code {ExitCode}", EventName = "JobProcessExited")]
     private static partial void LogJobProcessExited(ILogger logger, string jobId, int exitCode);

@@ -50,6 +50,39 @@ internal sealed class GpuFaults(Evictions evictions, ILogger logger)
     public void Readmit(string agentId, int index) =>
         _health.AddOrUpdate(agentId, _ => [], (_, gpus) => [.. gpus.Select(g => g.Index == index ? GpuHealth.Ok(g.Index, g.Uuid) : g)]);
 
+    /// <summary>
+    /// A job's process failed and its agent found one of the job's GPUs faulty right after, before any heartbeat said
+    /// so: the GPU is out of service from now (the session must not land on it again), the job is requeued with the
+    /// attempt not charged and its session moves, unless this is the job's third different faulty GPU: then
+    /// <paramref name="failJob"/> ends it, saying why.
+    /// </summary>
+    public async ValueTask FailedOnAsync(GridTransaction tx, Session session, Job job, GpuHealth fault, Func<Session, Job, JobResult, ValueTask> failJob)
+    {
+        if (session.AgentId is { } agentId)
+        {
+            _health.AddOrUpdate(agentId, _ => [fault], (_, gpus) => [.. gpus.Where(g => g.Index != fault.Index).Append(fault).OrderBy(g => g.Index)]);
+            CoordinatorLog.GpuOutOfService(logger, agentId, fault.Index, fault.Reason);
+        }
+
+        var faulted = tx.Put(job.GpuFaulted(fault.Reason));
+        if (faulted.FaultyGpuCount >= FaultyGpusBeforeBlamingJob)
+        {
+            CoordinatorLog.JobBlamedForGpuFaults(logger, job.Id, faulted.FaultyGpuCount);
+            await failJob(session, faulted, JobResult.Failed(Blamed(fault.Reason, faulted)));
+        }
+        else
+        {
+            CoordinatorLog.GpuFaultMovesSession(logger, session.Id, job.Id, fault.Reason);
+            tx.AppendEvent(faulted.Requeue(), new JobStateChanged(JobState.Queued, $"infrastructure failure {fault.Reason}: the job's process failed on a faulty GPU; resumes from {job.LatestCheckpoint ?? "the start"} on another GPU, the attempt not charged"));
+        }
+
+        var current = await tx.GetSessionAsync(session.Id);
+        if (current.HoldsResources && current.EvictingReason is null)
+        {
+            await evictions.BeginAsync(tx, current, EvictionCause.GpuFault, $"GPU out of service: infrastructure failure {fault.Reason}", moves: true);
+        }
+    }
+
     /// <summary>Sessions on the agent holding a GPU out of service that are not moving yet.</summary>
     public async ValueTask<IReadOnlyList<Session>> StrandedAsync(GridTransaction tx, string agentId)
     {
@@ -78,9 +111,8 @@ internal sealed class GpuFaults(Evictions evictions, ILogger logger)
                 var faulted = tx.Put(job.GpuFaulted(reason));
                 if (faulted.FaultyGpuCount >= FaultyGpusBeforeBlamingJob)
                 {
-                    var blamed = $"infrastructure failure {reason}; GPUs faulted under this job on {faulted.FaultyGpuCount} different GPUs ({string.Join(", ", faulted.GpuFaults)}): the job, not the hardware, is the likely cause; not retried";
                     CoordinatorLog.JobBlamedForGpuFaults(logger, job.Id, faulted.FaultyGpuCount);
-                    await failJob(session, faulted, JobResult.Failed(blamed));
+                    await failJob(session, faulted, JobResult.Failed(Blamed(reason, faulted)));
                 }
                 else
                 {
@@ -95,4 +127,7 @@ internal sealed class GpuFaults(Evictions evictions, ILogger logger)
             }
         }
     }
+
+    private static string Blamed(string reason, Job faulted) =>
+        $"infrastructure failure {reason}; GPUs faulted under this job on {faulted.FaultyGpuCount} different GPUs ({string.Join(", ", faulted.GpuFaults)}): the job, not the hardware, is the likely cause; not retried";
 }

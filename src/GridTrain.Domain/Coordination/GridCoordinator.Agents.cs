@@ -188,6 +188,12 @@ public sealed partial class GridCoordinator
                 return;
             }
 
+            if (result is { State: JobState.Failed, GpuFault: { Healthy: false } fault })
+            {
+                await _gpuFaults.FailedOnAsync(tx, session, job, fault, (s, j, r) => FailJobAsync(tx, s, j, r));
+                return;
+            }
+
             if (result.State == JobState.Failed && result.Retryable)
             {
                 await RetryOrFailAsync(tx, session, job, result.Reason);

@@ -1,3 +1,5 @@
+using GridTrain.Domain.Agents.Health;
+
 namespace GridTrain.Domain.Jobs;
 
 /// <summary>Outcome of a finished job.</summary>
@@ -32,6 +34,12 @@ public sealed record JobResult
 
     /// <summary>True when the failure came from the infrastructure (process killed, agent lost) and may be retried.</summary>
     public bool Retryable { get; init; }
+
+    /// <summary>
+    /// The fault a check of the job's GPUs found right after its process failed (the agent sets it): the failure is the
+    /// hardware's, so the attempt is not charged; null otherwise.
+    /// </summary>
+    public GpuHealth? GpuFault { get; init; }
 
     public static JobResult Cancelled(string reason) => new() { State = JobState.Cancelled, Reason = reason };
 
