@@ -1,8 +1,5 @@
 using System.Net;
 using Grpc.Core;
-using GridTrain.Agent;
-using GridTrain.Agent.Gpu;
-using GridTrain.Agent.Hosting;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;
 using GridTrain.Domain.Coordination;
@@ -25,15 +22,13 @@ public sealed class ComputeUnitApiTests : IAsyncLifetime
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly string _root = Directory.CreateTempSubdirectory("gridtrain-units-").FullName;
-    private readonly CancellationTokenSource _stop = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 8, 0, 0, TimeSpan.Zero));
     private readonly FakeGpuMonitor _gpus = new(
         new GpuDevice(0, "GPU-11111111-2222-3333-4444-555555555555", "NVIDIA H100 80GB HBM3", 80L << 30),
         new GpuDevice(1, "GPU-66666666-7777-8888-9999-000000000000", "Tesla T4", 16L << 30));
 
     private ControllerServer _controller = null!;
-    private ServiceProvider _agentServices = null!;
-    private Task _agentRun = Task.CompletedTask;
+    private InProcessAgent _agent = null!;
 
     public async Task InitializeAsync()
     {
@@ -50,25 +45,12 @@ public sealed class ComputeUnitApiTests : IAsyncLifetime
             services => services.AddSingleton<TimeProvider>(_time),
             metricsListen: new IPEndPoint(IPAddress.Loopback, 0));
         await _controller.StartAsync(CancellationToken.None);
-        _agentServices = new ServiceCollection()
-            .AddSingleton<IGpuMonitor>(_gpus)
-            .AddGridTrainAgent(agent =>
-            {
-                agent.Controller = _controller.Address;
-                agent.Name = "mixed-node";
-                agent.WorkDirectory = Path.Combine(_root, "agent");
-                agent.CpuSlots = 1;
-                agent.JoinToken = TestCredentials.JoinToken;
-            })
-            .BuildServiceProvider();
-        _agentRun = _agentServices.GetGridAgent().RunAsync(_stop.Token);
+        _agent = InProcessAgent.Start(_controller.Address, "mixed-node", Path.Combine(_root, "agent"), options => options.CpuSlots = 1, _gpus);
     }
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _agentRun;
-        await _agentServices.DisposeAsync();
+        await _agent.DisposeAsync();
         await _controller.DisposeAsync();
         Directory.Delete(_root, recursive: true);
     }

@@ -1,8 +1,5 @@
 using System.Net;
-using GridTrain.Agent;
-using GridTrain.Agent.Gpu;
 using GridTrain.Agent.Gpu.Health;
-using GridTrain.Agent.Hosting;
 using GridTrain.Agent.Workspaces;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;
@@ -24,42 +21,35 @@ namespace GridTrain.IntegrationTests;
 public sealed class GpuFaultAtExitTests : IAsyncLifetime
 {
     private readonly string _root = Directory.CreateTempSubdirectory("gridtrain-gpu-exit-").FullName;
-    private readonly CancellationTokenSource _stop = new();
     private readonly FakeGpuMonitor _gpus = new(
         new Domain.Agents.GpuDevice(0, "GPU-aaaaaaaa-0000-0000-0000-000000000000", "NVIDIA A100", 40L << 30),
         new Domain.Agents.GpuDevice(1, "GPU-bbbbbbbb-1111-1111-1111-111111111111", "NVIDIA A100", 40L << 30));
 
     private ControllerServer _controller = null!;
-    private ServiceProvider _agentServices = null!;
+    private InProcessAgent _agent = null!;
     private GridTrainClient _client = null!;
-    private Task _agentRun = Task.CompletedTask;
 
     public async Task InitializeAsync()
     {
         _controller = ControllerServer.Create(new IPEndPoint(IPAddress.Loopback, 0), new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(300), MaxJobAttempts = 1 });
-        await _controller.StartAsync(_stop.Token);
+        await _controller.StartAsync(CancellationToken.None);
         _client = new GridTrainClient(_controller.Address);
-        _agentServices = new ServiceCollection()
-            .AddSingleton<IGpuMonitor>(_gpus)
-            .AddGridTrainAgent(options =>
+        _agent = InProcessAgent.Start(
+            _controller.Address,
+            "gpu-node",
+            Path.Combine(_root, "agent"),
+            options =>
             {
-                options.Controller = _controller.Address;
-                options.Name = "gpu-node";
-                options.WorkDirectory = Path.Combine(_root, "agent");
                 options.CpuSlots = 0;
                 options.ThreadsPerJob = 1;
-                options.JoinToken = TestCredentials.JoinToken;
                 options.GpuHealth = new GpuHealthOptions { Interval = TimeSpan.FromHours(1) };
-            })
-            .BuildServiceProvider();
-        _agentRun = _agentServices.GetGridAgent().RunAsync(_stop.Token);
+            },
+            _gpus);
     }
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _agentRun;
-        await _agentServices.DisposeAsync();
+        await _agent.DisposeAsync();
         _client.Dispose();
         await _controller.DisposeAsync();
         Directory.Delete(_root, recursive: true);
@@ -79,7 +69,7 @@ public sealed class GpuFaultAtExitTests : IAsyncLifetime
         var uuid = _gpus.Devices[bad].Uuid;
 
         _gpus.RaiseXid(bad, 79);
-        await File.WriteAllTextAsync(Path.Combine(_agentServices.GetRequiredService<SessionWorkspaces>().PathOf(job.SessionId), "crash"), "");
+        await File.WriteAllTextAsync(Path.Combine(_agent.Services.GetRequiredService<SessionWorkspaces>().PathOf(job.SessionId), "crash"), "");
 
         var resumed = await _client.UntilAsync(job.Id, e => e.StateChanged?.State == JobState.Running, started[^1].Sequence);
         var requeued = resumed.Last(e => e.StateChanged?.State == JobState.Queued);

@@ -1,12 +1,9 @@
 using System.Net;
-using GridTrain.Agent;
-using GridTrain.Agent.Hosting;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;
 using GridTrain.Controller.Security;
 using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace GridTrain.IntegrationTests.Security;
 
@@ -18,10 +15,8 @@ namespace GridTrain.IntegrationTests.Security;
 public sealed class DatasetLinkTests : IAsyncLifetime
 {
     private readonly string _root = Directory.CreateTempSubdirectory("gridtrain-dataset-links-").FullName;
-    private readonly CancellationTokenSource _stop = new();
     private ControllerServer _controller = null!;
-    private ServiceProvider _agentServices = null!;
-    private Task _agentRun = Task.CompletedTask;
+    private InProcessAgent _agent = null!;
     private GridTrainClient _admin = null!;
 
     private string Datasets => Path.Combine(_root, "datasets");
@@ -38,23 +33,12 @@ public sealed class DatasetLinkTests : IAsyncLifetime
             security: new ControllerSecurityOptions { AdminToken = TestCredentials.AdminToken, JoinToken = TestCredentials.JoinToken, DatasetRoots = [Datasets], UserRequestsPerSecond = 0 });
         await _controller.StartAsync(CancellationToken.None);
         _admin = new GridTrainClient(_controller.Address, token: TestCredentials.AdminToken);
-        _agentServices = new ServiceCollection()
-            .AddGridTrainAgent(agent =>
-            {
-                agent.Controller = _controller.Address;
-                agent.Name = "datasets-node";
-                agent.WorkDirectory = Path.Combine(_root, "agent");
-                agent.JoinToken = TestCredentials.JoinToken;
-            })
-            .BuildServiceProvider();
-        _agentRun = _agentServices.GetGridAgent().RunAsync(_stop.Token);
+        _agent = InProcessAgent.Start(_controller.Address, "datasets-node", Path.Combine(_root, "agent"));
     }
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _agentRun;
-        await _agentServices.DisposeAsync();
+        await _agent.DisposeAsync();
         _admin.Dispose();
         await _controller.DisposeAsync();
         Directory.Delete(_root, recursive: true);

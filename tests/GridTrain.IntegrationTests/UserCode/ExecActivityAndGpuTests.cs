@@ -3,9 +3,6 @@ using System.Net;
 using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using GridTrain.Agent;
-using GridTrain.Agent.Gpu;
-using GridTrain.Agent.Hosting;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;
 using GridTrain.Domain.Coordination;
@@ -26,15 +23,13 @@ public sealed class ExecActivityAndGpuTests : IAsyncLifetime
 {
     private static readonly TimeSpan s_idleTimeout = TimeSpan.FromMinutes(10);
     private readonly string _root = Directory.CreateTempSubdirectory("gridtrain-exec-activity-").FullName;
-    private readonly CancellationTokenSource _stop = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 8, 0, 0, TimeSpan.Zero));
     private readonly FakeGpuMonitor _gpus = new(
         new GpuDevice(0, "GPU-aaaaaaaa-0000-0000-0000-000000000000", "NVIDIA L4", 24L << 30),
         new GpuDevice(1, "GPU-bbbbbbbb-0000-0000-0000-000000000000", "NVIDIA L4", 24L << 30));
 
     private ControllerServer _controller = null!;
-    private ServiceProvider _agentServices = null!;
-    private Task _agentRun = Task.CompletedTask;
+    private InProcessAgent _agent = null!;
     private GridTrainClient _alice = null!;
 
     public async Task InitializeAsync()
@@ -45,25 +40,12 @@ public sealed class ExecActivityAndGpuTests : IAsyncLifetime
             services => services.AddSingleton<TimeProvider>(_time));
         await _controller.StartAsync(CancellationToken.None);
         _alice = new GridTrainClient(_controller.Address, token: await _controller.CreateTokenAsync("alice"));
-        _agentServices = new ServiceCollection()
-            .AddSingleton<IGpuMonitor>(_gpus)
-            .AddGridTrainAgent(agent =>
-            {
-                agent.Controller = _controller.Address;
-                agent.Name = "two-gpu-node";
-                agent.WorkDirectory = Path.Combine(_root, "agent");
-                agent.CpuSlots = 2;
-                agent.JoinToken = TestCredentials.JoinToken;
-            })
-            .BuildServiceProvider();
-        _agentRun = _agentServices.GetGridAgent().RunAsync(_stop.Token);
+        _agent = InProcessAgent.Start(_controller.Address, "two-gpu-node", Path.Combine(_root, "agent"), options => options.CpuSlots = 2, _gpus);
     }
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _agentRun;
-        await _agentServices.DisposeAsync();
+        await _agent.DisposeAsync();
         _alice.Dispose();
         await _controller.DisposeAsync();
         Directory.Delete(_root, recursive: true);
