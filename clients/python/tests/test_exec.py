@@ -3,10 +3,13 @@ against the real controller and agent; the damaged-download case against a gRPC 
 file on purpose."""
 from __future__ import annotations
 
+import _thread
+import gc
 import hashlib
 import io
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from concurrent import futures
 from datetime import datetime, timedelta, timezone
@@ -105,12 +108,43 @@ def test_exec_stream_yields_output_as_it_arrives_then_the_exit(session: gridtrai
 
 
 def test_closing_the_stream_stops_the_command(session: gridtrain.Session) -> None:
-    run = session.exec_stream("echo $$ > stopped.pid; echo started; exec sleep 300")
+    run = session.exec_stream("echo $$ > closed.pid; echo started; exec sleep 300")
     assert next(run) == ("stdout", b"started\n")
+    call = run.call
     run.close()
+    assert call.done() and call.code() is grpc.StatusCode.CANCELLED  # done() first: code() would wait for an uncancelled call
     assert list(run) == [] and run.exit_code is None
-    # The process group is gone once the server saw the cancel; this waits (bounded) for exactly that.
-    gone = session.exec("while kill -0 $(cat stopped.pid) 2>/dev/null; do sleep 0.05; done", timeout="60s")
+    assert_stopped(session, "closed.pid")
+
+
+def test_dropping_the_stream_stops_the_command(session: gridtrain.Session) -> None:
+    run = session.exec_stream("echo $$ > dropped.pid; echo started; exec sleep 300")
+    assert next(run) == ("stdout", b"started\n")
+    del run
+    gc.collect()
+    assert_stopped(session, "dropped.pid")
+
+
+def test_keyboard_interrupt_stops_the_command(session: gridtrain.Session) -> None:
+    run = session.exec_stream("echo $$ > interrupted.pid; echo started; exec sleep 300")
+    assert next(run) == ("stdout", b"started\n")
+    call = run.call
+    interrupt = threading.Timer(0.2, _thread.interrupt_main)  # as Ctrl+C or a notebook's interrupt would, mid-wait
+    interrupt.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            next(run)
+    finally:
+        interrupt.join()
+    assert call.done() and call.code() is grpc.StatusCode.CANCELLED  # done() first: code() would wait for an uncancelled call
+    assert list(run) == [] and run.exit_code is None
+    assert_stopped(session, "interrupted.pid")
+
+
+def assert_stopped(session: gridtrain.Session, pid_file: str) -> None:
+    """The process whose id is in ``pid_file`` is gone: the server stops the process group once it sees the cancel,
+    and this waits (bounded) for exactly that."""
+    gone = session.exec(f"while kill -0 $(cat {pid_file}) 2>/dev/null; do sleep 0.05; done", timeout="60s")
     assert gone.ok, "the cancelled command was still running after 60 s"
 
 

@@ -161,6 +161,11 @@ class ExecStream:
         """The command ended and its exit status arrived."""
         return self._exit is not None
 
+    @property
+    def call(self) -> Any:
+        """The gRPC call (None once the stream was closed or ran to its end)."""
+        return self._call
+
     def __iter__(self) -> Iterator[tuple[StreamName, bytes]]:
         return self
 
@@ -170,6 +175,7 @@ class ExecStream:
                 message = next(self._call)
             except StopIteration:
                 self._closed = True
+                self._call = None
                 if self._exit is None:
                     raise Internal(f"the exec of {describe(self.argv)} ended without the command's exit status") from None
                 break
