@@ -56,7 +56,7 @@ def describe(argv: list[str]) -> str:
     return repr(shlex.join(argv))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ExecResult:
     """How a command ended, with its output.
 
@@ -111,6 +111,15 @@ class ExecResult:
 
     def __str__(self) -> str:
         return self.stdout_text
+
+    def __repr__(self) -> str:
+        """Short enough for a notebook cell: the exit, and the output's size and start."""
+        def preview(data: bytes) -> str:
+            return repr(data[:60] + b"...") + f" ({len(data)} bytes)" if len(data) > 60 else repr(data)
+
+        timed_out = ", timed_out=True" if self.timed_out else ""
+        return (f"ExecResult(argv={self.argv!r}, exit_code={self.exit_code}, signal={self.signal}{timed_out}, "
+                f"stdout={preview(self.stdout)}, stderr={preview(self.stderr)})")
 
 
 class ExecStream:
