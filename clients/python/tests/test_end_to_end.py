@@ -29,8 +29,8 @@ def test_notebook_flow_on_cpu_session_job_events_wait_tensorboard(grid: Grid, us
         s.wait_ready(timeout=300)
         assert s.state in (gridtrain.SessionState.READY, gridtrain.SessionState.BUSY) and s.agent_id
 
-        with pytest.raises(gridtrain.Unsupported, match="no SessionService.Exec RPC"):
-            s.exec("nvidia-smi")
+        hello = s.exec(["echo", "hello from", s.id])
+        assert (hello.exit_code, hello.text) == (0, f"hello from {s.id}\n")
 
         job = s.submit(**tiny_job(name="first"))
         assert job.session_id == s.id and job.spec.display_name == "first"

@@ -25,6 +25,7 @@ def test_the_example_notebook_runs_end_to_end(grid: Grid, user_token: Callable[[
 
     out = capsys.readouterr().out
     assert "WhoAmI(user='notebook-user'" in out
+    assert "running in " in out and "hello from the workspace" in out and "'hello.py'" in out
     assert "epoch 1: test accuracy" in out and "SUCCEEDED" in out
     assert "StatusCode.NOT_FOUND" in out
     assert list((tmp_path / "runs").iterdir())

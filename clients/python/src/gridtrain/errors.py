@@ -103,6 +103,19 @@ class SessionEnded(GridTrainError):
         self.state = state
 
 
+class CommandFailed(GridTrainError):
+    """A command run with ``Session.exec(..., check=True)`` exited with a non-zero code, was ended by a signal, or ran
+    past its timeout; ``result`` is its :class:`gridtrain.ExecResult` (exit code, signal, output)."""
+
+    def __init__(self, message: str, result: object) -> None:
+        super().__init__(message)
+        self.result = result
+
+    @property
+    def exit_code(self) -> int:
+        return self.result.exit_code  # type: ignore[attr-defined,no-any-return]
+
+
 class JobFailed(GridTrainError):
     """A job finished FAILED or CANCELLED; ``job`` is the finished job."""
 

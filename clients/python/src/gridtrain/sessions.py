@@ -1,6 +1,7 @@
 """Sessions: holds on an agent's CPU or GPUs that jobs run in, like a notebook runtime."""
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -8,7 +9,9 @@ from typing import Any
 from ._durations import Span, to_proto
 from ._events import EventStream
 from ._rpc import Rpc
-from .errors import DeadlineExceeded, InvalidArgument, SessionEnded, Unsupported
+from . import execs, workspace
+from .errors import DeadlineExceeded, InvalidArgument, SessionEnded
+from .execs import Command, ExecResult, ExecStream, Stdin
 from .jobs import Job, Jobs
 from .states import Runtime, SessionState
 from .v1 import sessions_pb2, sessions_pb2_grpc, types_pb2
@@ -94,11 +97,76 @@ class Session:
     def jobs(self) -> list[Job]:
         return self._sessions.jobs.list(self.id)
 
-    def exec(self, command: str | list[str]) -> Any:
-        """Not available yet: GridTrain's API has no SessionService.Exec RPC, so nothing can run a command in a
-        session. Raises Unsupported."""
-        raise Unsupported("Session.exec: the controller's API has no SessionService.Exec RPC yet "
-                          "(protos/gridtrain/v1/sessions.proto); run code as a job with submit() instead")
+    def exec(self, command: Command, *, stdin: Stdin | None = None, timeout: Span | None = None, check: bool = False,
+             print_output: bool = False, capture: bool = True) -> ExecResult:
+        """Runs ``command`` in the session's workspace on its agent, with the session's GPUs, and waits for it to end.
+
+        ``command`` is a list of argv, run as given (no shell), or a string, which runs as ``["sh", "-c", command]``
+        (so pipes, ``&&`` and redirections work). ``stdin`` is bytes, a string (sent as UTF-8) or a binary file object
+        streamed in 64 KiB chunks; without it the command reads end-of-file at once. ``timeout`` (``"10m"``, seconds,
+        a timedelta) stops the command's process group after that long (the result says ``timed_out``).
+
+        Returns an :class:`ExecResult`: ``exit_code`` (128 + N when signal N ended it), ``signal``, ``timed_out``,
+        ``stdout`` and ``stderr`` as bytes (``.text`` / ``.stdout_text`` / ``.stderr_text`` decoded). A failed
+        command is not an error unless ``check=True``, which raises :class:`gridtrain.CommandFailed` naming the exit
+        code and the end of its standard error. ``print_output=True`` writes the output live to ``sys.stdout`` /
+        ``sys.stderr`` as it arrives (in a notebook: ``s.exec("nvidia-smi", print_output=True)`` behaves like
+        ``!nvidia-smi``); ``capture=False`` keeps none of it in the result (for long, chatty commands).
+
+        A KeyboardInterrupt (interrupting the notebook cell) cancels the call, and the server stops the command's
+        whole process group. Raises ``NotFound`` for an unknown or another user's session, ``FailedPrecondition`` for
+        one that is not READY or BUSY, ``PermissionDenied`` when the grid runs with user code off,
+        ``InvalidArgument`` for an empty command.
+        """
+        return self._sessions.exec(self.id, command, stdin=stdin, timeout=timeout, check=check, print_output=print_output,
+                                   capture=capture)
+
+    def exec_stream(self, command: Command, *, stdin: Stdin | None = None, timeout: Span | None = None) -> ExecStream:
+        """Starts ``command`` (as :meth:`exec` does) and returns its output as it arrives: iterate the
+        :class:`ExecStream` for ``(stream, data)`` pairs (``"stdout"`` or ``"stderr"``, bytes); when it ends,
+        ``exit_code``, ``signal`` and ``timed_out`` say how the command ended. Closing it early (``close()``, a
+        ``with`` block, dropping it) cancels the call and stops the command.
+
+            with s.exec_stream(["python3", "train.py"]) as run:
+                for name, data in run:
+                    print(data.decode(), end="")
+            print(run.exit_code)
+        """
+        return self._sessions.exec_stream(self.id, command, stdin=stdin, timeout=timeout)
+
+    def upload(self, local_path: str | os.PathLike[str], remote_path: str = "") -> workspace.Uploaded:
+        """Copies a local file or directory into the session's workspace, as ``gridtrain session cp LOCAL ses-…:PATH``.
+
+        ``remote_path`` is relative to the workspace ("" for the workspace itself). When it is an existing directory the
+        copy goes into it under its own name (``upload("data.csv")`` makes ``data.csv``); otherwise the copy takes that
+        path (its parent must exist). A file replaces a file of that name; a directory never replaces anything
+        (``FailedPrecondition``). Directories are copied whole, empty ones and permission bits included; symbolic links
+        and special files are skipped. Each file goes in 1 MiB chunks with its SHA-256, and the workspace receives the
+        copy all or nothing. Returns where it went (relative to the workspace) with the files and bytes written.
+
+        Raises FileNotFoundError when ``local_path`` does not exist, ``InvalidArgument`` naming a path outside the
+        workspace (``..``, absolute paths, links that lead out), ``ResourceExhausted`` when the workspace would exceed
+        its limit.
+        """
+        return self._sessions.upload(self.id, local_path, remote_path)
+
+    def download(self, remote_path: str, local_path: str | os.PathLike[str]) -> workspace.Downloaded:
+        """Copies a file or directory out of the session's workspace, as ``gridtrain session cp ses-…:PATH LOCAL``.
+
+        When ``local_path`` is an existing directory the copy goes into it under the remote name (the session id for
+        the whole workspace); otherwise it takes that path, whose directory must exist. Every file is checked against
+        its SHA-256 and the copy is assembled under a hidden temporary name next to the destination, renamed into place
+        only when all of it arrived intact: a damaged or interrupted copy raises (``DataLoss`` for a checksum mismatch)
+        and leaves nothing under the final name. A file replaces an existing file; a directory never replaces anything
+        (FileExistsError). Returns the local path with the files and bytes written.
+        """
+        return self._sessions.download(self.id, remote_path, local_path)
+
+    def ls(self, path: str = "") -> list[workspace.WorkspaceEntry]:
+        """The entries of a directory of the workspace ("" for the workspace itself), by name, or the one entry of a
+        file: ``name``, ``type`` (:class:`gridtrain.FileType`), ``size`` and ``modified_at`` (a UTC datetime).
+        Listing is not activity: it does not keep an idle session alive."""
+        return self._sessions.list_files(self.id, path)
 
     def terminate(self) -> Session:
         self.proto = self._sessions.terminate(self.id).proto
@@ -170,6 +238,38 @@ class Sessions:
 
     def quota(self) -> sessions_pb2.Quota:
         return self._rpc.unary(self._stub.GetQuota, sessions_pb2.GetQuotaRequest())
+
+    def exec_stream(self, session_id: str, command: Command, *, stdin: Stdin | None = None,
+                    timeout: Span | None = None) -> ExecStream:
+        """Runs ``command`` in the session (see :meth:`Session.exec_stream`)."""
+        argv = execs.to_argv(command)
+        return ExecStream(lambda requests, deadline: self._stub.Exec(requests, metadata=self._rpc.metadata, timeout=deadline),
+                          session_id, argv, stdin=stdin, timeout=timeout)
+
+    def exec(self, session_id: str, command: Command, *, stdin: Stdin | None = None, timeout: Span | None = None,
+             check: bool = False, print_output: bool = False, capture: bool = True) -> ExecResult:
+        """Runs ``command`` in the session and waits for it to end (see :meth:`Session.exec`)."""
+        stream = self.exec_stream(session_id, command, stdin=stdin, timeout=timeout)
+        result = execs.run(stream, capture=capture, print_output=print_output)
+        return result.check() if check else result
+
+    def upload(self, session_id: str, local_path: str | os.PathLike[str], remote_path: str = "") -> workspace.Uploaded:
+        """Copies a local file or directory into the session's workspace (see :meth:`Session.upload`)."""
+        return workspace.upload(self._upload_call, session_id, local_path, remote_path)
+
+    def download(self, session_id: str, remote_path: str, local_path: str | os.PathLike[str]) -> workspace.Downloaded:
+        """Copies a file or directory out of the session's workspace (see :meth:`Session.download`)."""
+        return workspace.download(self._download_call, session_id, remote_path, local_path)
+
+    def list_files(self, session_id: str, path: str = "") -> list[workspace.WorkspaceEntry]:
+        """A directory of the session's workspace (see :meth:`Session.ls`)."""
+        return workspace.listing(self._rpc.unary(self._stub.ListFiles, sessions_pb2.ListFilesRequest(session_id=session_id, path=path)))
+
+    def _upload_call(self, requests: Any) -> Any:
+        return self._stub.UploadFiles.future(requests, metadata=self._rpc.metadata)
+
+    def _download_call(self, request: sessions_pb2.DownloadFilesRequest) -> Any:
+        return self._stub.DownloadFiles(request, metadata=self._rpc.metadata)
 
     def events(self, session_id: str, after_sequence: int = 0, deadline: float | None = None) -> EventStream[sessions_pb2.SessionEvent]:
         def open_call(after: int) -> Any:
