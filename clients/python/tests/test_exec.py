@@ -263,3 +263,27 @@ def test_a_damaged_download_raises_and_leaves_nothing_under_the_final_name(tmp_p
     finally:
         server.stop(None)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_command_job_runs_the_users_program_with_its_files_and_environment(session: gridtrain.Session, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pkg" / "train.sh").write_text('echo "training with $GREETING in $(pwd)"\n')
+    job = session.submit(command="sh pkg/train.sh", files=project, environment={"GREETING": "hello"}, name="own code")
+    finished = job.wait(progress=False)
+    assert finished.state is gridtrain.JobState.SUCCEEDED, finished.proto.result.reason
+    logs = [e.log.text for e in job.events() if e.WhichOneof("kind") == "log"]
+    assert any(line.startswith("training with hello in ") for line in logs), logs
+    assert finished.spec.command.argv == ["sh", "-c", "sh pkg/train.sh"] and finished.spec.display_name == "own code"
+
+
+def test_command_job_failure_names_the_exit_code_and_bad_arguments_name_the_field(session: gridtrain.Session) -> None:
+    job = session.submit(command=["sh", "-c", "echo 'ValueError: bad shape' >&2; exit 3"])
+    with pytest.raises(gridtrain.JobFailed, match="command exited with code 3: ValueError: bad shape"):
+        job.wait(progress=False)
+    with pytest.raises(gridtrain.InvalidArgument, match="epochs: a command job runs its own program"):
+        session.submit(command=["true"], epochs=2)
+    with pytest.raises(gridtrain.InvalidArgument, match="files: .* is not a directory"):
+        session.submit(command=["true"], files="/nonexistent/project")
+    with pytest.raises(gridtrain.InvalidArgument, match="environment: only for a command job"):
+        session.submit(model="mlp", synthetic=64, environment={"A": "b"})
