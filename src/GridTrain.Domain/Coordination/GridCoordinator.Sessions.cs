@@ -51,12 +51,6 @@ public sealed partial class GridCoordinator
         return await _store.ReadSessionChangesAsync(sessionId, afterSequence, cancellationToken);
     }
 
-    /// <summary>Notes client activity on a session (<paramref name="what"/>: keep-alive, a job submitted...), postponing its idle eviction.</summary>
-    public void RecordActivity(string sessionId, string what) => _activity.Record(sessionId, what);
-
-    /// <summary>Notes lasting work on a session (an exec, a copy): it is active until the scope is disposed.</summary>
-    public IDisposable BeginActivity(string sessionId, string what) => _activity.Begin(sessionId, what);
-
     /// <summary>Marks activity and returns the session.</summary>
     public async Task<Session> KeepAliveAsync(string sessionId, CancellationToken cancellationToken)
     {
@@ -97,7 +91,7 @@ public sealed partial class GridCoordinator
     public Task<Job> SubmitJobAsync(string sessionId, JobSpec spec, CancellationToken cancellationToken)
     {
         GridRequests.RequireId(sessionId, "session_id");
-        RequireUserCodeFor(spec);
+        GridRequests.RequireUserCode(spec, _options);
         var validated = GridRequests.ValidSpec(spec);
         return _runner.RunAsync(async tx =>
         {
@@ -121,7 +115,7 @@ public sealed partial class GridCoordinator
     public Task<Job> SubmitBatchJobAsync(ResourceRequest resources, int priority, JobSpec spec, CancellationToken cancellationToken, string owner = DefaultOwner)
     {
         GridRequests.ValidateSession(resources, priority, "", "batch.");
-        RequireUserCodeFor(spec);
+        GridRequests.RequireUserCode(spec, _options);
         var validated = GridRequests.ValidSpec(spec);
         return _runner.RunAsync(async tx =>
         {
@@ -299,14 +293,5 @@ public sealed partial class GridCoordinator
 
         var failed = FinishJob(tx, session, job, JobResult.Failed($"{reason}; gave up after {job.ChargedAttempts} attempts"));
         await AfterJobAsync(tx, session, failed);
-    }
-
-    /// <summary>A command job runs the user's own code, which an operator may have turned off.</summary>
-    private void RequireUserCodeFor(JobSpec spec)
-    {
-        if (spec.IsCommand && !_options.UserCode)
-        {
-            throw GridException.UserCodeOff("a command job");
-        }
     }
 }

@@ -37,6 +37,7 @@ public sealed partial class GridCoordinator
     private readonly Evictions _evictions;
     private readonly AgentReadings _readings;
     private readonly GpuFaults _gpuFaults;
+    private readonly Preemptions _preemptions;
     private long _queueOrder;
 
     /// <param name="store">Where the grid's state is kept.</param>
@@ -64,12 +65,19 @@ public sealed partial class GridCoordinator
         _evictions = new Evictions(options, _activity, logger);
         _readings = new AgentReadings(time);
         _gpuFaults = new GpuFaults(_evictions, logger);
+        _preemptions = new Preemptions(_evictions, logger);
     }
 
     public GridOptions Options => _options;
 
     /// <summary>Wakes when a job's or session's event stream grows. See <see cref="ChangeNotifier"/>.</summary>
     public ChangeNotifier Changes => _notifier;
+
+    /// <summary>Notes client activity on a session (<paramref name="what"/>: keep-alive, a job submitted...), postponing its idle eviction.</summary>
+    public void RecordActivity(string sessionId, string what) => _activity.Record(sessionId, what);
+
+    /// <summary>Notes lasting work on a session (an exec, a copy): it is active until the scope is disposed.</summary>
+    public IDisposable BeginActivity(string sessionId, string what) => _activity.Begin(sessionId, what);
 
     /// <summary>Queues a directive on the agent's command stream (a tunnel to open); false when the agent has none open now.</summary>
     public bool SendToAgent(string agentId, AgentDirective directive) => _directives.Send(agentId, directive);
@@ -220,7 +228,7 @@ public sealed partial class GridCoordinator
             if (_options.Preemption)
             {
                 var placedIds = placements.Select(p => p.SessionId).ToHashSet(StringComparer.Ordinal);
-                await PreemptAsync(tx, [.. pending.Where(s => !placedIds.Contains(s.Id))]);
+                await _preemptions.PreemptAsync(tx, [.. pending.Where(s => !placedIds.Contains(s.Id))], all => CapacitiesAsync(tx, all));
             }
         }
 
@@ -234,46 +242,6 @@ public sealed partial class GridCoordinator
         {
             var next = queued[session.Id].OrderBy(j => j.CreatedAt).ThenBy(j => j.Id, StringComparer.Ordinal).First();
             StartJobOn(tx, session, next);
-        }
-    }
-
-    /// <summary>
-    /// For each pending session that did not fit, highest priority first, makes room by moving lower-priority sessions:
-    /// they checkpoint, stop and requeue (their jobs resume later). Nothing new is preempted while an earlier
-    /// move (a preemption or a drain) is still freeing resources.
-    /// </summary>
-    private async ValueTask PreemptAsync(GridTransaction tx, IReadOnlyList<Session> unplaced)
-    {
-        var sessions = await tx.ListSessionsAsync();
-        if (unplaced.Count == 0 || sessions.Any(s => s.EvictingReason is not null && s.EvictionMoves))
-        {
-            return;
-        }
-
-        var running = (await tx.ListJobsAsync(null)).Where(j => j.State == JobState.Running).ToDictionary(j => j.SessionId, StringComparer.Ordinal);
-        var candidates = sessions
-            .Where(s => s.HoldsResources && s.EvictingReason is null)
-            .Select(s => new PreemptionCandidate(s, running.TryGetValue(s.Id, out var job) ? job.StepsSinceCheckpoint : 0))
-            .ToList();
-        var agents = (await tx.ListAgentsAsync()).Where(a => a.State == AgentState.Ready && !a.Cordoned).ToDictionary(a => a.Id, StringComparer.Ordinal);
-        var capacities = await CapacitiesAsync(tx, sessions);
-
-        foreach (var pending in unplaced.OrderByDescending(s => s.Priority).ThenBy(s => s.QueueOrder))
-        {
-            var eligible = capacities.Where(c => agents.TryGetValue(c.AgentId, out var agent) && AgentCapacity.Offers(agent, pending.Resources));
-            var victims = Preemption.ChooseVictims(pending, eligible, candidates);
-            if (victims.Count == 0)
-            {
-                continue;
-            }
-
-            foreach (var victim in victims)
-            {
-                CoordinatorLog.SessionPreempted(_logger, victim.Id, pending.Id);
-                await _evictions.BeginAsync(tx, victim, EvictionCause.Preempted, $"preempted by {pending.Id} (priority {pending.Priority})", moves: true);
-            }
-
-            return;
         }
     }
 

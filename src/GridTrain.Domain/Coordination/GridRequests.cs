@@ -111,6 +111,15 @@ internal static class GridRequests
         }
     }
 
+    /// <summary>A command job runs the user's own code, which an operator may have turned off.</summary>
+    public static void RequireUserCode(JobSpec spec, GridOptions options)
+    {
+        if (spec.IsCommand && !options.UserCode)
+        {
+            throw GridException.UserCodeOff("a command job");
+        }
+    }
+
     public static void ValidateResult(JobResult result)
     {
         if (result.State is not (JobState.Succeeded or JobState.Failed or JobState.Cancelled))
