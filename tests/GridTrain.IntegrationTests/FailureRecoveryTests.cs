@@ -81,7 +81,9 @@ public sealed class FailureRecoveryTests(ITestOutputHelper output) : IAsyncLifet
         await client.UntilAsync(job.Id, e => e.KindCase == JobEvent.KindOneofCase.Checkpoint);
 
         await controller.KillAsync();
-        var restarted = await ControllerProcess.StartAsync(data, address.Port);
+        // Losing the agent is not what this test is about: the restarted controller gives it as long as production
+        // would to reconnect, however slowly this machine restarts the controller and the agent's backoff runs.
+        var restarted = await ControllerProcess.StartAsync(data, address.Port, agentTimeout: "30s");
         _cleanup.Add(restarted);
 
         var found = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = job.Id });

@@ -4,23 +4,34 @@ namespace GridTrain.Domain.Agents;
 
 /// <summary>
 /// When each agent was last heard from (registration or heartbeat), kept in memory. An agent not heard from since this
-/// controller started counts from its start, so after a restart every agent gets a full timeout to reconnect.
+/// controller started serving counts from then, so after a restart or a failover every agent gets a full timeout to
+/// reconnect, however long the controller took to load its state and open its ports.
 /// </summary>
 public sealed class AgentLiveness
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
+    private long _startedAtUtcTicks;
 
-    /// <param name="time">The clock; the controller's start is read from it once.</param>
+    /// <param name="time">The clock; the controller's start is read from it now and again by <see cref="StartCounting"/>.</param>
     /// <param name="timeout">Silence after which an agent counts as lost.</param>
     public AgentLiveness(TimeProvider time, TimeSpan timeout)
     {
-        StartedAt = time.GetUtcNow();
+        _time = time;
+        StartCounting();
         _timeout = timeout;
     }
 
-    /// <summary>When this controller started: the silence of an agent not heard from since counts from here.</summary>
-    public DateTimeOffset StartedAt { get; }
+    /// <summary>When this controller started serving: the silence of an agent not heard from since counts from here.</summary>
+    /// <remarks>Read by sweeps and snapshots while <see cref="StartCounting"/> may write it: kept as ticks, read whole.</remarks>
+    public DateTimeOffset StartedAt => new(Interlocked.Read(ref _startedAtUtcTicks), TimeSpan.Zero);
+
+    /// <summary>
+    /// The controller now accepts agents' calls: silence not heard since counts from now. Until then it counted from
+    /// construction, which comes before the store is loaded and the ports are open.
+    /// </summary>
+    public void StartCounting() => Interlocked.Exchange(ref _startedAtUtcTicks, _time.GetUtcNow().UtcTicks);
 
     /// <summary>Notes that the agent was heard from at <paramref name="at"/>.</summary>
     public void Seen(string agentId, DateTimeOffset at) => _lastSeen[agentId] = at;

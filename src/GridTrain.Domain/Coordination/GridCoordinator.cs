@@ -73,6 +73,9 @@ public sealed partial class GridCoordinator
     /// <summary>Wakes when a job's or session's event stream grows. See <see cref="ChangeNotifier"/>.</summary>
     public ChangeNotifier Changes => _notifier;
 
+    /// <summary>The controller now accepts agents' calls: every agent not heard from yet gets a full timeout from now.</summary>
+    public void StartServing() => _liveness.StartCounting();
+
     /// <summary>Notes client activity on a session (<paramref name="what"/>: keep-alive, a job submitted...), postponing its idle eviction.</summary>
     public void RecordActivity(string sessionId, string what) => _activity.Record(sessionId, what);
 

@@ -56,4 +56,20 @@ public sealed class AgentLivenessTests
         Assert.Null(liveness.SilenceBeyondTimeout("agt-1", _time.GetUtcNow()));
         Assert.Equal(_time.GetUtcNow() - s_timeout + TimeSpan.FromMilliseconds(1), liveness.LastSeen("agt-1"));
     }
+
+    [Fact]
+    public void StartCounting_AfterASlowStart_NeverHeardAgentsGetAFullTimeoutFromThen()
+    {
+        var liveness = new AgentLiveness(_time, s_timeout);
+        _time.Advance(s_timeout * 2);
+        Assert.NotNull(liveness.SilenceBeyondTimeout("agt-stored", _time.GetUtcNow()));
+
+        liveness.StartCounting();
+        _time.Advance(s_timeout);
+
+        Assert.Equal(_time.GetUtcNow() - s_timeout, liveness.StartedAt);
+        Assert.Null(liveness.SilenceBeyondTimeout("agt-stored", _time.GetUtcNow()));
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.NotNull(liveness.SilenceBeyondTimeout("agt-stored", _time.GetUtcNow()));
+    }
 }
