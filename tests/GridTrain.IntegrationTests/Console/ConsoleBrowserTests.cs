@@ -26,6 +26,9 @@ public sealed class ConsoleBrowserTests(ConsoleGridFixture grid, ITestOutputHelp
         var row = browser.Wait(d => d.FindElements(By.CssSelector("#sessions tr[data-session-id]")).FirstOrDefault(r => r.Text.Contains("console-e2e", StringComparison.Ordinal)), "the new session's row");
         var sessionId = row.GetAttribute("data-session-id")!;
         browser.Wait(d => d.FindElement(By.CssSelector($"#sessions tr[data-session-id='{sessionId}'] td.state")).Text == "READY", "the session READY");
+        var idle = $"#sessions tr[data-session-id='{sessionId}'] td.idle";
+        var idleShown = browser.Driver.FindElement(By.CssSelector(idle)).Text;
+        browser.Wait(d => d.FindElement(By.CssSelector(idle)).Text is var now && now != idleShown && now.Contains(" idle, evicted in ", StringComparison.Ordinal), "the idle clock ticking on the open page");
         Keep(browser.Screenshot("1-sessions"));
 
         browser.Driver.FindElement(By.CssSelector($"#sessions tr[data-session-id='{sessionId}'] a")).Click();

@@ -41,16 +41,33 @@ function createForm(status) {
 }
 
 /** When idle eviction would come if nothing changes: idle timeout after the last activity, for a session without work. */
-function idleCell(session) {
+function idleText(session) {
   const state = short(session.state, 'SESSION_STATE_');
   if (state === 'BUSY') {
-    return h('td', {}, 'busy');
+    return 'busy';
   }
   if (!live.has(state) || !session.lastActivityAt) {
-    return h('td', { class: 'muted' }, '—');
+    return '—';
   }
   const idleFor = (Date.now() - Date.parse(session.lastActivityAt)) / 1000;
-  return h('td', {}, `${span(idleFor)} idle, evicted in ${span(seconds(session.idleTimeout) - idleFor)}`);
+  return `${span(idleFor)} idle, evicted in ${span(seconds(session.idleTimeout) - idleFor)}`;
+}
+
+const lifetimeText = (session) => (live.has(short(session.state, 'SESSION_STATE_')) ? span(until(session.expiresAt)) : '—');
+
+/**
+ * The clocks tick between stream messages: the idle and lifetime cells are rewritten in place from the last list
+ * (no request, and no element is replaced, so a click in flight still lands).
+ */
+function tickClocks(body, sessions) {
+  const byId = new Map(sessions.map((s) => [s.id, s]));
+  for (const tr of body.rows) {
+    const session = byId.get(tr.dataset.sessionId);
+    if (session) {
+      tr.querySelector('td.idle').textContent = idleText(session);
+      tr.querySelector('td.lifetime-left').textContent = lifetimeText(session);
+    }
+  }
 }
 
 function row(session, admin, act) {
@@ -65,8 +82,8 @@ function row(session, admin, act) {
     stateCell(state),
     h('td', {}, session.agentId || '—'),
     admin ? h('td', {}, session.owner) : null,
-    idleCell(session),
-    h('td', {}, live.has(state) ? span(until(session.expiresAt)) : '—'),
+    h('td', { class: 'idle' }, idleText(session)),
+    h('td', { class: 'lifetime-left' }, lifetimeText(session)),
     h('td', { class: 'gpu-hours' }, (session.gpuHours ?? 0).toFixed(2)),
     h('td', { class: 'units' }, unitsText(session.unitsSpent, session.unitsPerHour)),
     h('td', {},
@@ -102,6 +119,8 @@ export async function sessionsPage(main, { signal, admin }) {
     h('table', {},
       h('thead', {}, h('tr', {}, ['Session', 'Runtime', 'GPUs', 'State', 'Agent', admin ? 'Owner' : null, 'Idle', 'Lifetime left', 'GPU-hours', 'Units', ''].filter((c) => c !== null).map((c) => h('th', {}, c)))),
       body));
+  const clock = setInterval(() => tickClocks(body, current), 5000);
+  signal.addEventListener('abort', () => clearInterval(clock), { once: true });
   await watch('/v1/sessions:watch', (list) => {
     current = list.sessions ?? [];
     count.textContent = `${current.length} session(s)`;
