@@ -93,6 +93,34 @@ public sealed class HeartbeatAnswerTests
         Assert.Equal(second.ProcessId, harness.Agent.JobProcesses["job-a"]);
     }
 
+    [Fact]
+    public async Task AttemptWaitingForItsPredecessor_IsListedOnceUnderItsLease_AndAStartSentAgainIsIgnored()
+    {
+        await using var harness = new AgentHarness();
+        harness.Jobs.ExitOnStop = false;
+        await harness.StartAsync();
+        await harness.SendAsync(AgentHarness.Start("job-a", epoch: 1));
+        var first = await harness.NextProcessAsync();
+
+        // The job resumes under a new lease while its first attempt still winds down; a reconnect's catch-up repeats the start.
+        await harness.SendAsync(AgentHarness.Start("job-a", epoch: 2, attempt: 2));
+        Assert.Equal("superseded by lease epoch 2", await first.StopRequested);
+        await harness.SendAsync(AgentHarness.Start("job-a", epoch: 2, attempt: 2));
+        var waiting = await harness.PollHeartbeatsAsync(h => Runs(h, "job-a", 2));
+
+        Assert.Single(waiting.Jobs, j => j.JobId == "job-a");
+        first.Exit(143);
+        var second = await harness.NextProcessAsync();
+        Assert.Equal(2, second.Launch.Request.Attempt);
+        await harness.SendAsync(AgentHarness.Start("../barrier", epoch: 3));
+        while ((await harness.NextResultAsync()).JobId != "../barrier")
+        {
+            // The first attempt's result comes first.
+        }
+
+        Assert.False(harness.Jobs.Started.Reader.TryRead(out _), "the repeated start began a second process");
+    }
+
     private static bool Holds(AgentHoldings heartbeat, long epoch) => heartbeat.Sessions.Any(s => s.SessionId == "ses-1" && s.LeaseEpoch == epoch);
 
     private static bool Runs(AgentHoldings heartbeat, string jobId, long epoch) => heartbeat.Jobs.Any(j => j.JobId == jobId && j.LeaseEpoch == epoch);

@@ -37,6 +37,9 @@ internal sealed partial class AgentConnection(
     ILogger<AgentConnection> logger)
 {
     private readonly AgentOptions _options = options.Value;
+
+    /// <summary>This run of the agent: a registration it repeats (an answer lost, a reconnect) is no restart to the controller.</summary>
+    private readonly string _instance = Guid.NewGuid().ToString("N");
     private volatile string? _agentId;
     private volatile bool _connected;
     private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(2);
@@ -91,7 +94,8 @@ internal sealed partial class AgentConnection(
             _options.Name,
             typeof(GridAgent).Assembly.GetName().Version?.ToString() ?? "",
             InventoryProbe.Probe(_options, gpus),
-            holdings);
+            holdings,
+            _instance);
         var registration = await link.RegisterAsync(request, cancellationToken);
         _agentId = registration.AgentId;
         _heartbeatInterval = registration.HeartbeatInterval;

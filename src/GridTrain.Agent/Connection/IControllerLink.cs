@@ -42,11 +42,12 @@ public interface IControllerLink : IAsyncDisposable
 /// <param name="Version">The agent's version.</param>
 /// <param name="Inventory">What the machine offers.</param>
 /// <param name="Holdings">Leases held and job processes running from before (after a reconnect).</param>
-public sealed record AgentRegistrationRequest(string Name, string Version, Domain.Agents.Inventory Inventory, AgentHoldings Holdings);
+/// <param name="Instance">This run of the agent process (new at each start).</param>
+public sealed record AgentRegistrationRequest(string Name, string Version, Domain.Agents.Inventory Inventory, AgentHoldings Holdings, string Instance);
 
 /// <summary>The leases an agent holds and the job attempts it runs, at the moment a request is built.</summary>
 /// <param name="Sessions">Leases held.</param>
-/// <param name="Jobs">Job attempts running.</param>
+/// <param name="Jobs">Job attempts running, or accepted and still being prepared.</param>
 /// <param name="Resources">What the machine uses now (heartbeats only); null to send no reading.</param>
 public sealed record AgentHoldings(IReadOnlyList<HeldSessionReport> Sessions, IReadOnlyList<RunningJobReport> Jobs, Domain.Agents.AgentResources? Resources = null)
 {

@@ -38,8 +38,21 @@ internal sealed partial class JobRunner(
     /// <summary>The attempts whose processes run now.</summary>
     public IReadOnlyCollection<JobAttempt> Attempts => [.. _attempts.Values];
 
-    /// <summary>The attempts running now, as the controller hears of them.</summary>
-    public IReadOnlyList<RunningJobReport> Running() => [.. _attempts.Values.Select(j => new RunningJobReport(j.JobId, j.LeaseEpoch))];
+    /// <summary>
+    /// The attempts running now, as the controller hears of them: with those accepted and still waiting to start
+    /// (downloads, a predecessor's exit), each job once under its newest lease, so a reconnect does not take an attempt
+    /// being prepared here for one lost.
+    /// </summary>
+    public IReadOnlyList<RunningJobReport> Running()
+    {
+        var newest = _attempts.Values.ToDictionary(a => a.JobId, a => a.LeaseEpoch, StringComparer.Ordinal);
+        foreach (var waiting in _pending.Values.Where(p => p.StopReason is null))
+        {
+            newest[waiting.Start.JobId] = Math.Max(waiting.Start.LeaseEpoch, newest.GetValueOrDefault(waiting.Start.JobId));
+        }
+
+        return [.. newest.Select(j => new RunningJobReport(j.Key, j.Value))];
+    }
 
     /// <summary>Starts the attempt: at once, or after downloads or its predecessor's exit without holding up the caller.</summary>
     public void Start(StartJob start)
@@ -54,6 +67,11 @@ internal sealed partial class JobRunner(
         {
             Report(start.JobId, start.LeaseEpoch, Refused(outside));
             return;
+        }
+
+        if (_pending.TryGetValue(start.JobId, out var accepted) && accepted.Start.LeaseEpoch >= start.LeaseEpoch)
+        {
+            return; // Already being prepared: a catch-up after a reconnect sends the start again.
         }
 
         if (_attempts.TryGetValue(start.JobId, out var existing))
@@ -110,9 +128,13 @@ internal sealed partial class JobRunner(
         Stop(jobId, reason);
     }
 
-    /// <summary>Stops the job's process, in the background, if it runs under <paramref name="upToEpoch"/> or an earlier lease.</summary>
+    /// <summary>
+    /// Stops the job's process, in the background, if it runs under <paramref name="upToEpoch"/> or an earlier lease;
+    /// an attempt of such a lease still waiting to start does not start.
+    /// </summary>
     public void Stop(string jobId, string reason, long upToEpoch = long.MaxValue)
     {
+        StopPending(p => p.Start.JobId == jobId && p.Start.LeaseEpoch <= upToEpoch, reason);
         if (_attempts.TryGetValue(jobId, out var job) && job.LeaseEpoch <= upToEpoch)
         {
             LogStoppingJob(logger, jobId, reason);

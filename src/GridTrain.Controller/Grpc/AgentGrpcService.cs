@@ -25,7 +25,8 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
             request.Sessions.ToDomain(),
             request.RunningJobs.ToDomain(),
             context.CancellationToken,
-            request.GpuHealth.ToDomain());
+            request.GpuHealth.ToDomain(),
+            request.Instance);
         var credential = await tokens.IssueAgentCredentialAsync(registration.Agent.Id, context.CancellationToken);
         return new RegisterAgentResponse
         {

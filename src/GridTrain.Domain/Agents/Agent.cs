@@ -19,6 +19,9 @@ public sealed record Agent
     /// <summary>While draining: when its sessions are moved even without their jobs' checkpoints.</summary>
     public DateTimeOffset? DrainDeadline { get; init; }
 
+    /// <summary>The run of the agent process that registered last (new at each agent start; empty when it sent none).</summary>
+    public string Instance { get; init; } = "";
+
     public required DateTimeOffset RegisteredAt { get; init; }
 
     public required DateTimeOffset LastHeartbeatAt { get; init; }

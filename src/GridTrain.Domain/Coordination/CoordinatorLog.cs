@@ -41,4 +41,7 @@ internal static partial class CoordinatorLog
 
     [LoggerMessage(12, LogLevel.Warning, "Session {SessionId}: agent {AgentName} holds lease epoch {HeldEpoch}, newer than the store's {StoredEpoch} (the store lost its last commits); reconciling so no epoch is issued twice", EventName = "EpochAheadOfStore")]
     public static partial void EpochAheadOfStore(ILogger logger, string sessionId, string agentName, long heldEpoch, long storedEpoch);
+
+    [LoggerMessage(13, LogLevel.Information, "Job {JobId}: agent {AgentId} registered again from the same run without it, so its start was never delivered; it goes out again", EventName = "JobStartResent")]
+    public static partial void JobStartResent(ILogger logger, string jobId, string agentId);
 }

@@ -17,6 +17,9 @@ public sealed partial class GridCoordinator
     /// Registers an agent, or re-registers one that restarted or was cut off. Jobs it still runs under a
     /// current lease are kept; the rest are stopped. Jobs the grid believes run there but the agent no
     /// longer has are retried elsewhere. GPUs <paramref name="gpuHealth"/> lists out of service take no sessions.
+    /// A registration repeated by the same run of the agent (<paramref name="instance"/>: its answer was lost, it
+    /// reconnected) is no restart: a running job it does not list was never delivered to it, and goes out again with
+    /// the command stream's catch-up instead of being retried.
     /// </summary>
     public Task<AgentRegistration> RegisterAgentAsync(
         string name,
@@ -25,7 +28,8 @@ public sealed partial class GridCoordinator
         IReadOnlyList<HeldSessionReport> sessions,
         IReadOnlyList<RunningJobReport> runningJobs,
         CancellationToken cancellationToken,
-        IReadOnlyList<GpuHealth>? gpuHealth = null)
+        IReadOnlyList<GpuHealth>? gpuHealth = null,
+        string instance = "")
     {
         GridRequests.ValidateRegistration(name, inventory, version);
         GridRequests.ValidateGpuHealth(gpuHealth);
@@ -38,6 +42,7 @@ public sealed partial class GridCoordinator
                 Name = name,
                 Inventory = inventory,
                 Version = version,
+                Instance = instance,
                 State = AgentState.Ready,
                 RegisteredAt = tx.Now,
                 LastHeartbeatAt = tx.Now,
@@ -50,10 +55,17 @@ public sealed partial class GridCoordinator
             await EpochReconciliation.ReconcileAsync(_logger, tx, agent, sessions, runningJobs, (session, job, reason) => RetryOrFailAsync(tx, session, job, reason));
 
             var running = runningJobs.Select(j => j.JobId).ToHashSet(StringComparer.Ordinal);
+            var sameRun = instance.Length > 0 && existing?.Instance == instance;
             foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agent.Id && s.HoldsResources))
             {
                 foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running && !running.Contains(j.Id)))
                 {
+                    if (sameRun)
+                    {
+                        CoordinatorLog.JobStartResent(_logger, job.Id, agent.Id);
+                        continue;
+                    }
+
                     await RetryOrFailAsync(tx, session, job, $"agent {name} restarted without the job's process");
                 }
             }

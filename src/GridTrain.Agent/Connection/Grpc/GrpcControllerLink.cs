@@ -53,7 +53,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
 
     public async Task<ControllerRegistration> RegisterAsync(AgentRegistrationRequest request, CancellationToken cancellationToken)
     {
-        var message = new Wire.RegisterAgentRequest { Name = request.Name, Inventory = request.Inventory.ToProto(), Version = request.Version };
+        var message = new Wire.RegisterAgentRequest { Name = request.Name, Inventory = request.Inventory.ToProto(), Version = request.Version, Instance = request.Instance };
         message.Sessions.AddRange(request.Holdings.Sessions.Select(ToProto));
         message.RunningJobs.AddRange(request.Holdings.Jobs.Select(ToProto));
         message.GpuHealth.AddRange(request.Holdings.GpuHealth.Select(g => g.ToProto()));
