@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -18,15 +19,31 @@ public static class ControllerChannel
     /// <summary>The longest a channel waits before it tries to connect again to a controller that refused it: 2 seconds.</summary>
     public static readonly TimeSpan ReconnectBackoffCap = TimeSpan.FromSeconds(2);
 
-    /// <summary>A channel to <paramref name="controller"/> with the TLS settings of <paramref name="options"/>.</summary>
+    /// <summary>
+    /// How often a connection with nothing to read pings the controller: 15 seconds. With <see cref="KeepAlivePingTimeout"/>,
+    /// a connection to a controller that stopped answering (paused, partitioned, a half-open TCP connection) fails
+    /// UNAVAILABLE within about 25 seconds, open streams included, instead of waiting forever.
+    /// </summary>
+    public static readonly TimeSpan KeepAlivePingDelay = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a ping waits for its answer before the connection is given up: 10 seconds.</summary>
+    public static readonly TimeSpan KeepAlivePingTimeout = TimeSpan.FromSeconds(10);
+
+    // The handlers this class put into a caller's options, told apart from one the caller set: each channel gets its own.
+    private static readonly ConditionalWeakTable<HttpMessageHandler, object> s_ownHandlers = [];
+
+    /// <summary>A channel to <paramref name="controller"/> with the TLS settings of <paramref name="options"/>, and keepalive pings unless the options bring their own handler.</summary>
     public static GrpcChannel Create(Uri controller, GridTrainClientOptions options)
     {
         // A controller restarting, or a standby swapping in as the leader, refuses connections for a moment; the
         // default reconnect backoff (up to 2 minutes) would keep calls failing long after it serves again.
         var channelOptions = options.ChannelOptions ?? new GrpcChannelOptions { MaxReconnectBackoff = ReconnectBackoffCap };
-        if (options.CaFile is not null || options.ClientCertificateFile is not null)
+        var callersHandler = channelOptions.HttpClient is not null || (channelOptions.HttpHandler is { } given && !s_ownHandlers.TryGetValue(given, out _));
+        if (!callersHandler || options.CaFile is not null || options.ClientCertificateFile is not null)
         {
-            channelOptions.HttpHandler = CreateHandler(options.CaFile, options.ClientCertificateFile, options.ClientKeyFile);
+            var handler = CreateHandler(options.CaFile, options.ClientCertificateFile, options.ClientKeyFile, options.KeepAlivePingDelay, options.KeepAlivePingTimeout);
+            s_ownHandlers.AddOrUpdate(handler, controller);
+            channelOptions.HttpHandler = handler;
             channelOptions.DisposeHttpClient = true;
         }
 
@@ -40,10 +57,21 @@ public static class ControllerChannel
     public static LeaderFollowingInvoker CreateInvoker(Uri controller, GridTrainClientOptions options, Func<string?> token, TimeProvider? time = null) =>
         new([controller, .. options.OtherControllers], address => Create(address, options), channel => WithToken(channel, token), options.FailoverTimeout, time);
 
-    /// <summary>An HTTP/2 handler that trusts <paramref name="caFile"/> besides the system's roots and presents a client certificate if given.</summary>
-    public static SocketsHttpHandler CreateHandler(string? caFile, string? clientCertificateFile = null, string? clientKeyFile = null)
+    /// <summary>
+    /// An HTTP/2 handler that trusts <paramref name="caFile"/> besides the system's roots, presents a client certificate
+    /// if given, and pings a quiet connection (every <paramref name="keepAlivePingDelay"/>, default
+    /// <see cref="KeepAlivePingDelay"/>), giving it up when a ping goes unanswered for <paramref name="keepAlivePingTimeout"/>.
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler(string? caFile, string? clientCertificateFile = null, string? clientKeyFile = null, TimeSpan? keepAlivePingDelay = null, TimeSpan? keepAlivePingTimeout = null)
     {
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan };
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = keepAlivePingDelay ?? KeepAlivePingDelay,
+            KeepAlivePingTimeout = keepAlivePingTimeout ?? KeepAlivePingTimeout,
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+        };
         if (caFile is not null)
         {
             var ca = X509Certificate2.CreateFromPem(File.ReadAllText(caFile));

@@ -29,6 +29,15 @@ public sealed class GridTrainClientOptions
     /// <summary>How long one call keeps looking for the leading controller (a failover, a restart) before it fails UNAVAILABLE. Default 30 s; zero: no retries.</summary>
     public TimeSpan FailoverTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Further channel settings; its <c>HttpHandler</c> is replaced when a CA or client certificate is set.</summary>
+    /// <summary>How often a quiet connection pings the controller; null: <see cref="ControllerChannel.KeepAlivePingDelay"/> (15 s).</summary>
+    public TimeSpan? KeepAlivePingDelay { get; init; }
+
+    /// <summary>How long an unanswered ping waits before the connection fails UNAVAILABLE; null: <see cref="ControllerChannel.KeepAlivePingTimeout"/> (10 s).</summary>
+    public TimeSpan? KeepAlivePingTimeout { get; init; }
+
+    /// <summary>
+    /// Further channel settings; its <c>HttpHandler</c> is replaced when a CA or client certificate is set. Without a
+    /// handler or client of its own, each channel gets one with keepalive pings.
+    /// </summary>
     public GrpcChannelOptions? ChannelOptions { get; init; }
 }

@@ -9,7 +9,9 @@ namespace GridTrain.Client;
 /// <c>gridtrain-leader</c> trailer, else to the next address; a unary call is then sent again, with backoff, until it
 /// succeeds, fails otherwise, its deadline passes or <see cref="GridTrainClientOptions.FailoverTimeout"/> is spent
 /// (only with several addresses, or when a standby named the leader: a lone controller that is down fails at once).
-/// Streams are not resent: their failure moves the invoker, and the caller reopens them.
+/// Streams are not resent: their failure moves the invoker, and the caller reopens them. A call whose deadline passed
+/// unanswered (DEADLINE_EXCEEDED: a paused or cut-off controller) is not resent either, but moves the invoker on when
+/// there are several addresses, so the next call tries another replica instead of waiting on a silent one again.
 /// </summary>
 public sealed class LeaderFollowingInvoker : CallInvoker, IDisposable
 {
@@ -90,7 +92,7 @@ public sealed class LeaderFollowingInvoker : CallInvoker, IDisposable
     /// <summary>Moves away from <paramref name="failed"/> after <paramref name="ex"/>: to the leader it names, else to the next address.</summary>
     public void Follow(Uri failed, RpcException ex)
     {
-        if (ex.StatusCode != StatusCode.Unavailable)
+        if (ex.StatusCode is not (StatusCode.Unavailable or StatusCode.DeadlineExceeded))
         {
             return;
         }
@@ -144,6 +146,17 @@ public sealed class LeaderFollowingInvoker : CallInvoker, IDisposable
             try
             {
                 return await call.ResponseAsync;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded)
+            {
+                Follow(address, ex);
+                throw;
+            }
+            catch (RpcException ex) when (TransportFailure.AsUnavailable(ex) is { } lost)
+            {
+                // The connection died with the call under way: it may have been applied, so it is not sent again.
+                Follow(address, lost);
+                throw lost;
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && !options.CancellationToken.IsCancellationRequested)
             {
