@@ -175,7 +175,7 @@ internal sealed partial class JobRunner(
         {
             _pending.TryRemove(new KeyValuePair<string, PendingAttempt>(start.JobId, preparing));
             LogJobStartFailed(logger, start.JobId, ex);
-            var failed = new JobResult { State = JobState.Failed, Reason = $"agent {_options.Name} could not prepare the job: {ex.Message}", Retryable = DriveErrors.IsTransient(ex) };
+            var failed = new JobResult { State = JobState.Failed, Reason = $"agent {_options.Name} could not prepare the job: {ex.Message}", Retryable = PreparationFailure.IsRetryable(ex) };
             await results.ReportAsync(start.JobId, start.LeaseEpoch, failed, shutdown);
             return;
         }
