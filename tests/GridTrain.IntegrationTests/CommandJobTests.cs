@@ -172,6 +172,31 @@ public sealed class CommandJobTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.DoesNotContain(lines, l => l.StartsWith("GRIDTRAIN_JOIN_TOKEN=", StringComparison.Ordinal) || l.StartsWith("GOOGLE_APPLICATION_CREDENTIALS=", StringComparison.Ordinal));
     }
 
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task AgentRunningAsRoot_WithRunAs_RunsTheProgramAsThatUser_WhoseCheckpointIsCommitted()
+    {
+        Assert.True(Environment.UserName == "root", "dropping to another user needs an agent running as root, as CI runs the tests");
+        File.SetUnixFileMode(_root, (UnixFileMode)0b111_101_101); // The program's user must reach the agent's work directory.
+        var client = await StartAsync(new GridOptions());
+        var agent = AgentProcess.Start(client.Address, "agent-a", Path.Combine(_root, "agent-a"), extraArguments: ["--run-as", "65534:65534"]);
+        _agents.Add(agent);
+        var job = await client.Jobs.SubmitJobAsync(GridEvents.Batch(Command("sh", "-c", """
+            id -u; id -g
+            echo 7 > "$GRIDTRAIN_CHECKPOINT_DIR/step-7.tmp" && mv "$GRIDTRAIN_CHECKPOINT_DIR/step-7.tmp" "$GRIDTRAIN_CHECKPOINT_DIR/step-7"
+            touch made-here && stat -c 'owner %u' made-here
+            """)));
+
+        var finished = await client.FinishedAsync(job.Id);
+        var events = await client.UntilAsync(job.Id, e => e.Sequence == finished.LastEventSequence);
+        var stdout = events.Where(e => e.Log?.Stream == "stdout").Select(e => e.Log.Text).ToList();
+
+        Assert.True(finished.State == JobState.Succeeded, $"job ended {finished.State}: {finished.Result?.Reason}");
+        Assert.Equal(["65534", "65534", "owner 65534"], stdout);
+        var checkpoint = events.Single(e => e.KindCase == JobEvent.KindOneofCase.Checkpoint).Checkpoint;
+        Assert.EndsWith("step-7", checkpoint.Uri, StringComparison.Ordinal);
+    }
+
     private const int CountTo = 30;
 
     /// <summary>Counts to 30, one step per 0.2 s; on SIGTERM writes its step as a checkpoint (tmp, then rename) and exits 143.</summary>
