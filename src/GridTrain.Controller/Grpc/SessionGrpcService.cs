@@ -118,7 +118,7 @@ internal sealed class SessionGrpcService(GridCoordinator grid, ResourceAccess ac
             (after, ct) => grid.ReadSessionChangesAsync(request.SessionId, after, ct),
             c => c.Sequence,
             (c, ct) => responseStream.WriteAsync(c.ToProto(), ct),
-            (_, _) => Task.FromResult(false),
+            async (after, ct) => (await grid.GetSessionAsync(request.SessionId, ct)).IsEnded && (await grid.ReadSessionChangesAsync(request.SessionId, after, ct)).Count == 0,
             int.MaxValue,
             context.CancellationToken);
     }
