@@ -5,6 +5,8 @@ using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Coordination;
 using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
 namespace GridTrain.IntegrationTests;
@@ -101,7 +103,11 @@ public sealed class FailureRecoveryTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task AgentCutOff_JobMoves_AndWhenHealedItsStaleProcessIsStoppedAndRefused()
     {
-        var (client, _) = await StartControllerAsync();
+        // The controller's clock is driven: the cut-off agent is declared lost the moment the test says, while its
+        // job process certainly still trains, however fast the machine is. Agents and job processes run in real time.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var agentTimeout = TimeSpan.FromMinutes(1);
+        var (client, server) = await StartControllerAsync(new GridOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500), AgentTimeout = agentTimeout, MaxJobAttempts = 3 }, time);
         var proxy = new BlackholeProxy(client.Address);
         _cleanup.Add(proxy);
         var cutOff = Agent("agent-cut", proxy.Address);
@@ -109,15 +115,28 @@ public sealed class FailureRecoveryTests(ITestOutputHelper output) : IAsyncLifet
         var job = await client.Jobs.SubmitJobAsync(GridEvents.Batch(GridEvents.RecoveryJob()));
         var beforeCut = await client.UntilAsync(job.Id, e => e.KindCase == JobEvent.KindOneofCase.Checkpoint);
         var stale = JobProcesses.Find(job.Id)!.Value;
-        var survivor = Agent("agent-ok", client.Address);
-        await survivor.WaitForLineAsync("registered as", GridEvents.Timeout);
 
         proxy.Cut();
-        var moved = await client.UntilAsync(job.Id, e => e.StateChanged?.State == JobState.Running && e.Sequence > beforeCut[^1].Sequence, beforeCut[^1].Sequence);
-        var fleet = await client.Fleet.ListAgentsAsync(new ListAgentsRequest());
-        Assert.Contains(fleet.Agents.Single(a => a.Name == "agent-ok").Id, moved[^1].StateChanged.Reason, StringComparison.Ordinal);
+        // A heartbeat already past the proxy when it was cut may land after an advance: then the next advance counts.
+        ListAgentsResponse fleet;
+        var advances = 0;
+        do
+        {
+            time.Advance(agentTimeout + TimeSpan.FromSeconds(1));
+            await server.Services.GetRequiredService<GridCoordinator>().SweepAsync(CancellationToken.None);
+            fleet = await client.Fleet.ListAgentsAsync(new ListAgentsRequest());
+        }
+        while (fleet.Agents.Single(a => a.Name == "agent-cut").State != AgentState.Lost && ++advances < 3);
+
         Assert.Equal(AgentState.Lost, fleet.Agents.Single(a => a.Name == "agent-cut").State);
         Assert.True(JobProcesses.IsAlive(stale), "cut off, the old process cannot know yet");
+
+        // The survivor joins after the advance, so the driven clock never finds it silent.
+        var survivor = Agent("agent-ok", client.Address);
+        await survivor.WaitForLineAsync("registered as", GridEvents.Timeout);
+        var moved = await client.UntilAsync(job.Id, e => e.StateChanged?.State == JobState.Running && e.Sequence > beforeCut[^1].Sequence, beforeCut[^1].Sequence);
+        fleet = await client.Fleet.ListAgentsAsync(new ListAgentsRequest());
+        Assert.Contains(fleet.Agents.Single(a => a.Name == "agent-ok").Id, moved[^1].StateChanged.Reason, StringComparison.Ordinal);
 
         var resuming = await client.Jobs.GetJobAsync(new GetJobRequest { JobId = job.Id });
         Assert.True(File.Exists(resuming.ResumedFrom), $"the checkpoint to resume from, {resuming.ResumedFrom}, must survive its stale writer");
@@ -135,9 +154,9 @@ public sealed class FailureRecoveryTests(ITestOutputHelper output) : IAsyncLifet
         Assert.StartsWith(survivor.WorkDirectory, finished.Result!.CheckpointUri, StringComparison.Ordinal);
     }
 
-    private async Task<(GridTrainClient Client, ControllerServer Server)> StartControllerAsync()
+    private async Task<(GridTrainClient Client, ControllerServer Server)> StartControllerAsync(GridOptions? options = null, TimeProvider? time = null)
     {
-        var server = ControllerServer.Create(new IPEndPoint(IPAddress.Loopback, 0), s_fastFailover);
+        var server = ControllerServer.Create(new IPEndPoint(IPAddress.Loopback, 0), options ?? s_fastFailover, time is null ? null : services => services.AddSingleton(time));
         await server.StartAsync(CancellationToken.None);
         var client = new GridTrainClient(server.Address);
         _cleanup.Add(server);
