@@ -30,7 +30,7 @@ internal static class CheckpointScenario
         var checkpoints = Option(args, "--checkpoints", 30);
         var stepsBetween = Option(args, "--steps-between", 5);
         var threads = Option(args, "--threads", Math.Min(2, Environment.ProcessorCount));
-        var rounds = Option(args, "--rounds", 5);
+        var rounds = Option(args, "--rounds", 9);
         var root = Directory.CreateTempSubdirectory("gridtrain-bench-checkpoint-").FullName;
         torch.set_num_threads(threads);
         torch.manual_seed(1);
