@@ -23,7 +23,7 @@ static int Usage()
             --checkpoints N     checkpoints written while training (default 30, after 2 for warm-up)
             --steps-between N   training steps between checkpoints (default 5)
             --threads N         TorchSharp threads (default 2)
-            --rounds N          alternating upload rounds, resumable then bare HTTP; medians compared (default 9)
+            --rounds N          alternating upload rounds, resumable then bare HTTP, after one warm-up round; medians compared (default 9)
           exec [--rounds N]
         """);
     return 2;
