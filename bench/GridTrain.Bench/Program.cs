@@ -7,6 +7,7 @@ return args switch
     ["recovery", .. var rest] => await RecoveryScenario.RunAsync(rest),
     ["controlplane", .. var rest] => await ControlPlaneScenario.RunAsync(rest),
     ["checkpoint", .. var rest] => await CheckpointScenario.RunAsync(rest),
+    ["fakedrive"] => await FakeDriveProcess.ServeAsync(),
     ["exec", .. var rest] => await ExecScenario.RunAsync(rest),
     _ => Usage(),
 };
@@ -18,7 +19,11 @@ static int Usage()
           overhead [--rounds N] [--train-examples N] [--threads N] [--data DIR] [--model cnn,torchscript] [--torchscript FILE.pt]
           recovery [--checkpoint-every N]
           controlplane [--agents N] [--sessions N] [--steady-seconds N]
-          checkpoint [--checkpoints N] [--steps-between N] [--threads N]
+          checkpoint [--checkpoints N] [--steps-between N] [--threads N] [--rounds N]
+            --checkpoints N     checkpoints written while training (default 30, after 2 for warm-up)
+            --steps-between N   training steps between checkpoints (default 5)
+            --threads N         TorchSharp threads (default 2)
+            --rounds N          alternating upload rounds, resumable then bare HTTP, after one warm-up round; medians compared (default 9)
           exec [--rounds N]
         """);
     return 2;

@@ -117,6 +117,7 @@ public sealed class DriveFaultTests : IAsyncLifetime
 
         Assert.Equal(500, recovered.Step);
         Assert.Equal(1, _h.Drive.SessionsStarted);
+        Assert.Equal(1, _h.Drive.StatusQueries);
         Assert.Single(_h.Manifests("job-s"));
         Assert.Empty(Directory.GetFiles(state, "*.json"));
         var fetched = await _h.Store.FetchAsync(uri, Path.Combine(_h.Root, "fetched"), CancellationToken.None);

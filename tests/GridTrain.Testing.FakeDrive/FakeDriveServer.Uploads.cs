@@ -12,6 +12,9 @@ namespace GridTrain.Testing.FakeDrive;
 // Media, multipart and resumable uploads (308 with Range, the 256 KiB rule, status queries).
 public sealed partial class FakeDriveServer
 {
+    /// <summary>How much of a media upload's body is read (and stored) at a time: 1 MiB.</summary>
+    private const int MediaPiece = 4 * ChunkUnit;
+
     private async Task StartResumableAsync(HttpContext context)
     {
         if (await ApplyGenericFaultAsync(context, FakeDriveTarget.UploadStart))
@@ -48,17 +51,15 @@ public sealed partial class FakeDriveServer
         }
 
         using var body = await ReadBodyAsync(context.Request);
-
-        FakeDriveFile? completed;
-        lock (session)
+        if (!contentRange.HasRange)
         {
-            completed = session.File;
+            Interlocked.Increment(ref _statusQueries);
         }
 
-        if (completed is not null)
+        if (session.Completed is { } completed)
         {
             // A completed session answers with its file, also to a status query.
-            await FileAsync(context, completed, session.Fields);
+            await JsonAsync(context, 200, session.Fields.Apply(completed));
             return;
         }
 
@@ -95,14 +96,14 @@ public sealed partial class FakeDriveServer
             return;
         }
 
-        if (from > session.Received.Length)
+        if (from > session.Length)
         {
-            await ErrorAsync(context, 400, "badContentRange", $"The upload offset is {session.Received.Length}, the request starts at {from}");
+            await ErrorAsync(context, 400, "badContentRange", $"The upload offset is {session.Length}, the request starts at {from}");
             return;
         }
 
         // Bytes Drive already holds are skipped; the rest is appended.
-        var fresh = body.Span[(int)(session.Received.Length - from)..];
+        var fresh = body.Span[(int)(session.Length - from)..];
         switch (Take(FakeDriveTarget.UploadChunk))
         {
             case FakeDriveFault.ServerErrorAfterPartialCommit:
@@ -172,28 +173,23 @@ public sealed partial class FakeDriveServer
 
     private async Task AcknowledgeAsync(HttpContext context, UploadSession session, long total)
     {
-        if (session.Received.Length == total)
+        if (session.Length == total)
         {
-            var checksums = session.Checksums();
-            var file = Created(session.Metadata, session.TakeContent(), checksums);
-            if (file is null)
+            if (Complete(session) is { } file)
+            {
+                await FileAsync(context, file, session.Fields);
+            }
+            else
             {
                 await ErrorAsync(context, 409, "duplicate", "A file already exists with the provided ID.");
-                return;
             }
 
-            lock (session)
-            {
-                session.File = file;
-            }
-
-            await FileAsync(context, file, session.Fields);
             return;
         }
 
-        if (session.Received.Length > 0)
+        if (session.Length > 0)
         {
-            context.Response.Headers["Range"] = $"bytes=0-{session.Received.Length - 1}";
+            context.Response.Headers["Range"] = $"bytes=0-{session.Length - 1}";
         }
 
         context.Response.StatusCode = 308;
@@ -243,64 +239,35 @@ public sealed partial class FakeDriveServer
             return;
         }
 
-        using var content = new MemoryStream();
-        await context.Request.Body.CopyToAsync(content);
-        var file = Created([], content.ToArray())!;
-        await FileAsync(context, file);
+        // Stored and hashed as a resumable session's chunks are, piece by piece as the body arrives.
+        var upload = new UploadSession([], context.Request.ContentLength, Fields(context));
+        var piece = ArrayPool<byte>.Shared.Rent(MediaPiece);
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(piece.AsMemory(0, MediaPiece))) > 0)
+            {
+                upload.Append(piece.AsSpan(0, read));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(piece);
+        }
+
+        await FileAsync(context, Complete(upload)!);
     }
 
-    private sealed class UploadSession(JsonObject metadata, long? declaredLength, FieldSelection fields)
+    /// <summary>Creates the file of a complete upload, leaving the session only its resource; null when the metadata's id is taken.</summary>
+    private FakeDriveFile? Complete(UploadSession upload)
     {
-        public JsonObject Metadata { get; } = metadata;
-
-        /// <summary>The fields the initiating request asked for: what the completed upload answers with.</summary>
-        public FieldSelection Fields { get; } = fields;
-
-        public long? DeclaredLength { get; } = declaredLength;
-
-        private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-
-        public MemoryStream Received { get; private set; } = new((int)Math.Min(declaredLength ?? 0, int.MaxValue));
-
-        public FakeDriveFile? File { get; set; }
-
-        private Task _hashing = Task.CompletedTask;
-
-        /// <summary>
-        /// Stores bytes at the end of what was received. They are hashed behind the answer, in order, while the next
-        /// chunk travels (as a server that checksums in its storage layer would); <see cref="Checksums"/> waits.
-        /// </summary>
-        public void Append(ReadOnlySpan<byte> bytes)
+        var (content, md5, sha256) = upload.TakeContent();
+        var file = Created(upload.Metadata, content, (md5, sha256));
+        if (file is not null)
         {
-            var start = (int)Received.Length;
-            Received.Write(bytes);
-            var stored = Received.GetBuffer().AsMemory(start, bytes.Length);
-            _hashing = _hashing.ContinueWith(
-                _ =>
-                {
-                    var md5 = Task.Run(() => _md5.AppendData(stored.Span));
-                    _sha256.AppendData(stored.Span);
-                    md5.GetAwaiter().GetResult();
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.None,
-                TaskScheduler.Default);
+            upload.Complete(Resource(file));
         }
 
-        /// <summary>The received bytes, without a copy when the declared length was exact; the session keeps none.</summary>
-        public byte[] TakeContent()
-        {
-            var buffer = Received.GetBuffer();
-            var content = buffer.Length == Received.Length ? buffer : Received.ToArray();
-            Received = new MemoryStream();
-            return content;
-        }
-
-        public (string Md5, string Sha256) Checksums()
-        {
-            _hashing.GetAwaiter().GetResult();
-            return (Convert.ToHexStringLower(_md5.GetCurrentHash()), Convert.ToHexStringLower(_sha256.GetCurrentHash()));
-        }
+        return file;
     }
 }

@@ -41,6 +41,7 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
     private volatile Hold? _hold;
     private int _ids;
     private int _sessionsStarted;
+    private int _statusQueries;
     private int _faultsFired;
 
     private FakeDriveServer(WebApplication app)
@@ -77,6 +78,9 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
 
     /// <summary>Chunk PUTs and status queries received.</summary>
     public int ChunkRequests { get; private set; }
+
+    /// <summary>Status queries received: empty PUTs with <c>Content-Range: bytes */TOTAL</c> asking how much a session holds.</summary>
+    public int StatusQueries => Volatile.Read(ref _statusQueries);
 
     /// <summary>Ranged (206) download answers sent.</summary>
     public int RangedDownloads { get; private set; }

@@ -6,7 +6,6 @@ using GridTrain.Checkpoints.Drive;
 using GridTrain.Checkpoints.Stores;
 using GridTrain.Checkpoints.Uploads;
 using GridTrain.Domain.Jobs;
-using GridTrain.Testing.FakeDrive;
 using GridTrain.Training;
 using GridTrain.Training.Checkpoints;
 using GridTrain.Training.Models;
@@ -19,9 +18,10 @@ namespace GridTrain.Bench.Scenarios;
 /// <summary>
 /// Checkpointing to Google Drive without stalling training. The reference CNN (Fashion-MNIST shape) with Adam trains
 /// a few steps between checkpoints; each checkpoint is written by the training loop's own checkpoint call (timed: the
-/// stall) and handed to the agent's background uploader, which stores it in a fake Drive on loopback with resumable,
-/// verified uploads while training goes on. Then the same files are uploaded again alone (upload throughput) and
-/// copied with a plain file copy (raw throughput) for comparison.
+/// stall) and handed to the agent's background uploader, which stores it with resumable, verified uploads while
+/// training goes on, in a fake Drive running in its own process on loopback. Then, in alternating rounds, the same
+/// files are stored again the same way (the uploader) and sent as bare HTTP uploads of the same bytes to the same
+/// fake; the result compares the two sides' medians.
 /// </summary>
 internal static class CheckpointScenario
 {
@@ -30,6 +30,7 @@ internal static class CheckpointScenario
         var checkpoints = Option(args, "--checkpoints", 30);
         var stepsBetween = Option(args, "--steps-between", 5);
         var threads = Option(args, "--threads", Math.Min(2, Environment.ProcessorCount));
+        var rounds = Option(args, "--rounds", 9);
         var root = Directory.CreateTempSubdirectory("gridtrain-bench-checkpoint-").FullName;
         torch.set_num_threads(threads);
         torch.manual_seed(1);
@@ -43,13 +44,15 @@ internal static class CheckpointScenario
         using var images = torch.rand(64, 1, 28, 28);
         using var labels = torch.randint(0, 10, [64], dtype: ScalarType.Int64);
 
-        await using var drive = await FakeDriveServer.StartAsync();
+        using var drive = await FakeDriveProcess.StartAsync(CancellationToken.None);
         using var http = new HttpClient();
-        var options = new DriveOptions { Endpoint = drive.Endpoint, RootFolderId = drive.CreateFolder("bench") };
-        var client = new DriveClient(http, DriveCredentials.FromJson(drive.AuthorizedUserJson(), "fake"), options);
+        var options = new DriveOptions { Endpoint = drive.Endpoint, RootFolderId = drive.RootFolderId };
+        var tokens = DriveCredentials.FromJson(drive.CredentialsJson, "fake");
+        var client = new DriveClient(http, tokens, options);
         var store = new DriveCheckpointStore(client, DriveRetry.Create(options, TimeProvider.System));
+        var bare = new BareHttpUpload(http, drive.Endpoint, tokens);
         await using var uploader = new CheckpointUploader(store, Path.Combine(root, "uploads"), NullLogger.Instance);
-        Console.WriteLine($"checkpoint: reference CNN + Adam, {checkpoints} checkpoints every {stepsBetween} steps, {threads} threads, work dir {root}");
+        Console.WriteLine($"checkpoint: reference CNN + Adam, {checkpoints} checkpoints every {stepsBetween} steps, {threads} threads, {rounds} upload rounds, fake Drive at {drive.Endpoint}, work dir {root}");
 
         var cursor = TrainingCursor.Start;
         var stalls = new List<double>();
@@ -95,37 +98,69 @@ internal static class CheckpointScenario
         await store.ApplyRetentionAsync("job-bench", new RetentionPolicy(1, KeepBest: false), CancellationToken.None);
         var bytes = files.Sum(f => new FileInfo(f).Length);
 
-        // Throughput, each measured alone: the uploader to Drive, then a plain copy of the same files.
-        var uploadClock = Stopwatch.StartNew();
-        foreach (var (file, index) in files.Select((f, i) => (f, i)))
+        // Throughput in alternating rounds: each file stored by the uploader (the agent's path), then each sent as a
+        // bare HTTP upload. Only the uploads are timed; each file is deleted from the fake after its upload, so the
+        // fake holds one file at a time. Round 0 warms up and is not counted: the bare path and the fake's media
+        // uploads are not yet JIT-compiled, and the fake still holds the training phase's garbage.
+        var resumableRates = new List<double>();
+        var bareRates = new List<double>();
+        var megabytes = bytes / 1_048_576.0;
+        for (var round = 0; round <= rounds; round++)
         {
-            await uploader.EnqueueAsync(new SpooledCheckpoint("job-bench-throughput", 1, 1, index + 1, file, null));
+            var resumable = TimeSpan.Zero;
+            foreach (var (file, index) in files.Select((f, i) => (f, i)))
+            {
+                var started = Stopwatch.GetTimestamp();
+                var uri = await uploader.EnqueueAsync(new SpooledCheckpoint("job-bench-throughput", 1, 1, index + 1, file, null));
+                resumable += Stopwatch.GetElapsedTime(started);
+                await store.DeleteAsync(uri, CancellationToken.None);
+            }
+
+            var bareHttp = TimeSpan.Zero;
+            foreach (var file in files)
+            {
+                var started = Stopwatch.GetTimestamp();
+                var id = await bare.UploadAsync(file, CancellationToken.None);
+                bareHttp += Stopwatch.GetElapsedTime(started);
+                await client.DeleteAsync(id, CancellationToken.None);
+            }
+
+            var (resumableRate, bareRate) = (megabytes / resumable.TotalSeconds, megabytes / bareHttp.TotalSeconds);
+            if (round > 0)
+            {
+                resumableRates.Add(resumableRate);
+                bareRates.Add(bareRate);
+            }
+
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"round {(round == 0 ? "0 (warm-up, not counted)" : round)}: resumable {resumableRate:F1} MB/s, bare HTTP {bareRate:F1} MB/s, ratio {resumableRate / bareRate:F2}; fake Drive RSS {drive.ResidentBytes / 1_048_576.0:F0} MiB"));
         }
 
-        uploadClock.Stop();
-        var copyDirectory = Directory.CreateDirectory(Path.Combine(root, "copy")).FullName;
-        var copyClock = Stopwatch.StartNew();
-        foreach (var file in files)
-        {
-            File.Copy(file, Path.Combine(copyDirectory, Path.GetFileName(file)), overwrite: true);
-        }
-
-        copyClock.Stop();
         Directory.Delete(root, recursive: true);
 
         stalls.Sort();
-        var megabytes = bytes / 1_048_576.0;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"checkpoint size {megabytes / files.Count:F1} MiB; stalls ms: min {stalls[0]:F1}, max {stalls[^1]:F1}"));
+        var upload = Median(resumableRates);
+        var bareUpload = Median(bareRates);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"checkpoint size {megabytes / files.Count:F1} MiB, {files.Count} files; stalls ms: min {stalls[0]:F1}, max {stalls[^1]:F1}"));
         var result = new
         {
             scenario = "checkpoint",
             stall_ms_p50 = Math.Round(Percentile(stalls, 0.50), 2),
             stall_ms_p99 = Math.Round(Percentile(stalls, 0.99), 2),
-            upload_mb_per_s = Math.Round(megabytes / uploadClock.Elapsed.TotalSeconds, 1),
-            raw_copy_mb_per_s = Math.Round(megabytes / copyClock.Elapsed.TotalSeconds, 1),
+            upload_mb_per_s = Math.Round(upload, 1),
+            bare_http_mb_per_s = Math.Round(bareUpload, 1),
+            upload_vs_bare_http = Math.Round(upload / bareUpload, 2),
+            rounds,
         };
         Console.WriteLine(JsonSerializer.Serialize(result));
         return 0;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>

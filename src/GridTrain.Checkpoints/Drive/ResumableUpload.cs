@@ -45,13 +45,16 @@ public sealed class ResumableUpload(DriveClient client, ResiliencePipeline retry
                 file = await retry.ExecuteAsync(
                     async ct =>
                     {
+                        // A session created here holds nothing yet; any other (persisted, or after a failure) is asked how far it got.
+                        var committed = (long?)null;
                         if (session is null)
                         {
                             session = await client.StartResumableAsync(name, parentId, appProperties, total, ct);
                             await onSession(session);
+                            committed = 0;
                         }
 
-                        return await SendFromCommittedAsync(session, path, total, ct);
+                        return await SendFromCommittedAsync(session, path, total, committed, ct);
                     },
                     cancellationToken);
             }
@@ -124,10 +127,15 @@ public sealed class ResumableUpload(DriveClient client, ResiliencePipeline retry
         return (Convert.ToHexStringLower(md5.GetHashAndReset()), Convert.ToHexStringLower(sha.GetHashAndReset()), stream.Length);
     }
 
-    /// <summary>Asks Drive how much it holds, then sends the rest chunk by chunk, continuing from what each 308 acknowledges.</summary>
-    private async Task<DriveFile> SendFromCommittedAsync(Uri session, string path, long total, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the bytes Drive does not hold yet chunk by chunk, continuing from what each 308 acknowledges. Where
+    /// <paramref name="committed"/> is unknown (null), Drive is asked first.
+    /// </summary>
+    private async Task<DriveFile> SendFromCommittedAsync(Uri session, string path, long total, long? committed, CancellationToken cancellationToken)
     {
-        var state = await client.PutChunkAsync(session, ReadOnlyMemory<byte>.Empty, 0, total, cancellationToken);
+        var state = committed is { } known
+            ? new UploadState(known, null)
+            : await client.PutChunkAsync(session, ReadOnlyMemory<byte>.Empty, 0, total, cancellationToken);
         var chunkSize = client.Options.ChunkSize;
         var buffer = ArrayPool<byte>.Shared.Rent(chunkSize);
         try
