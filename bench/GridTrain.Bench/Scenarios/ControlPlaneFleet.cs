@@ -218,9 +218,10 @@ internal static class ControlPlaneFleet
                     _ = ReceiveAsync(commands);
                     return (response.AgentId, credential, commands);
                 }
-                catch (RpcException ex) when (ex.StatusCode is StatusCode.ResourceExhausted or StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+                catch (RpcException ex) when (ex.StatusCode is not StatusCode.Cancelled || !stop.IsCancellationRequested)
                 {
-                    // The join token's rate limit is shared by every joining agent: back off and retry, as agents do.
+                    // The join token's rate limit is shared by every joining agent, and an overloaded controller times
+                    // out or drops calls: back off and retry, as agents do.
                     report.RegisterRefused();
                     await Task.Delay(TimeSpan.FromMilliseconds(200 + Random.Shared.Next(800)), stop);
                 }

@@ -83,6 +83,7 @@ internal static class ControlPlaneScenario
         await Task.Delay(TimeSpan.FromSeconds(steadySeconds));
         var steadyLatencies = fleet.EndMeasure();
         var heartbeatsPerSecond = steadyLatencies.Count / steady.Elapsed.TotalSeconds;
+        Console.WriteLine($"steady state: {heartbeatsPerSecond:F0} heartbeats/s, p99 {Percentile(steadyLatencies, 0.99)} ms; burst starts");
 
         // Burst: each user token creates sessions from two callers until the sessions are created or the time is up;
         // a session is placed when its agent receives AssignSession.
@@ -154,11 +155,11 @@ internal static class ControlPlaneScenario
             heartbeat_errors = stats.HeartbeatErrors,
             register_refusals = stats.RegisterRefusals,
             heartbeats_per_s = Math.Round(heartbeatsPerSecond, 1),
-            heartbeat_p50_ms = Math.Round(Percentile(steadyLatencies, 0.50), 2),
-            heartbeat_p99_ms = Math.Round(Percentile(steadyLatencies, 0.99), 2),
+            heartbeat_p50_ms = Percentile(steadyLatencies, 0.50),
+            heartbeat_p99_ms = Percentile(steadyLatencies, 0.99),
             burst_heartbeats_per_s = Math.Round(burstLatencies.Count / placementSeconds, 1),
-            burst_heartbeat_p50_ms = Math.Round(Percentile(burstLatencies, 0.50), 2),
-            burst_heartbeat_p99_ms = Math.Round(Percentile(burstLatencies, 0.99), 2),
+            burst_heartbeat_p50_ms = Percentile(burstLatencies, 0.50),
+            burst_heartbeat_p99_ms = Percentile(burstLatencies, 0.99),
             sessions,
             sessions_created = created.Count,
             sessions_placed = placementLatencies.Count,
@@ -167,8 +168,8 @@ internal static class ControlPlaneScenario
             rate_limited_calls = rateLimited,
             create_errors = createErrors,
             placements_per_s = Math.Round(placementLatencies.Count / placementSeconds, 1),
-            placement_p50_ms = Math.Round(Percentile(placementLatencies, 0.50), 2),
-            placement_p99_ms = Math.Round(Percentile(placementLatencies, 0.99), 2),
+            placement_p50_ms = Percentile(placementLatencies, 0.50),
+            placement_p99_ms = Percentile(placementLatencies, 0.99),
             loadavg_before_burst = burstLoad,
             loadavg_end = Loadavg(),
         };
@@ -178,15 +179,16 @@ internal static class ControlPlaneScenario
 
     private static string Loadavg() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "";
 
-    private static double Percentile(List<double> values, double percentile)
+    /// <summary>The percentile in milliseconds, rounded; null (JSON null) when nothing was measured.</summary>
+    private static double? Percentile(List<double> values, double percentile)
     {
         if (values.Count == 0)
         {
-            return double.NaN;
+            return null;
         }
 
         var sorted = values.Order().ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percentile * sorted.Count) - 1)];
+        return Math.Round(sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percentile * sorted.Count) - 1)], 2);
     }
 
     private static int Option(string[] args, string name, int fallback)
