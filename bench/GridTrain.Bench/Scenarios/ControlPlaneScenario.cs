@@ -226,7 +226,7 @@ internal static class ControlPlaneScenario
             }
             else if (logLevel >= LogLevel.Error && Interlocked.Increment(ref _errorsShown) <= 20)
             {
-                Console.Error.WriteLine($"controller {logLevel}: {formatter(state, exception)} {exception?.GetType().Name}");
+                Console.Error.WriteLine($"controller {logLevel}: {formatter(state, exception)} {exception?.GetType().Name}: {exception?.Message}");
             }
         }
 
