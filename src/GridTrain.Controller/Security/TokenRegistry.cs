@@ -7,8 +7,12 @@ namespace GridTrain.Controller.Security;
 
 /// <summary>
 /// Issues, checks and revokes credentials. Tokens live hashed in the <see cref="IGridStore"/>; a checked token is
-/// remembered for a few seconds so heartbeats do not each read the database (a revocation through this controller
-/// counts at once, one through another controller within <see cref="CacheFor"/>).
+/// remembered so calls do not each read the database: user, admin and join tokens for <see cref="CacheFor"/> (a
+/// revocation through this controller counts at once, one through another controller within that time), agent
+/// credentials for <see cref="AgentCacheFor"/>. Agent credentials change only by being issued again, which the leading
+/// controller does (and remembers at once; a new term starts with a new registry), so heartbeats, the most frequent
+/// calls, need no read. A credential that does not match the remembered record is checked against the store before it
+/// is refused, so one issued since is accepted at once.
 /// </summary>
 internal sealed partial class TokenRegistry
 {
@@ -16,6 +20,7 @@ internal sealed partial class TokenRegistry
     public const string AdminUser = "admin";
 
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AgentCacheFor = TimeSpan.FromMinutes(5);
 
     private readonly IGridStore _store;
     private readonly TimeProvider _time;
@@ -39,8 +44,12 @@ internal sealed partial class TokenRegistry
         if (TokenText.TryParse(text, out var prefix, out var id, out var secret))
         {
             var token = await FindAsync(id, cancellationToken);
-            if (token is null || token.IsRevoked || !TokenText.Matches(token.SecretHash, secret)
-                || (token.Role == TokenRole.Agent) != (prefix == TokenText.AgentPrefix))
+            if (token is not null && !Accepts(token, prefix, secret))
+            {
+                token = await ReadAsync(id, cancellationToken);
+            }
+
+            if (token is null || !Accepts(token, prefix, secret))
             {
                 return null;
             }
@@ -144,22 +153,36 @@ internal sealed partial class TokenRegistry
         return text;
     }
 
-    private async ValueTask<ApiToken?> FindAsync(string id, CancellationToken cancellationToken)
+    private static bool Accepts(ApiToken token, string prefix, string secret) =>
+        !token.IsRevoked && TokenText.Matches(token.SecretHash, secret) && (token.Role == TokenRole.Agent) == (prefix == TokenText.AgentPrefix);
+
+    private ValueTask<ApiToken?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        if (_cache.TryGetValue(id, out var cached) && _time.GetUtcNow() - cached.ReadAt < (cached.Token.Role == TokenRole.Agent ? AgentCacheFor : CacheFor))
+        {
+            return ValueTask.FromResult<ApiToken?>(cached.Token);
+        }
+
+        return ReadAsync(id, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads the token from the store and remembers it, unless the remembered record changed meanwhile (a credential
+    /// issued during the read is newer than what the read returned).
+    /// </summary>
+    private async ValueTask<ApiToken?> ReadAsync(string id, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (_cache.TryGetValue(id, out var cached) && now - cached.ReadAt < CacheFor)
-        {
-            return cached.Token;
-        }
-
+        var hadBefore = _cache.TryGetValue(id, out var before);
         var token = await _store.GetTokenAsync(id, cancellationToken);
-        if (token is null)
+        var remembered = token is null
+            ? hadBefore ? _cache.TryRemove(KeyValuePair.Create(id, before)) : !_cache.ContainsKey(id)
+            : hadBefore ? _cache.TryUpdate(id, (token, now), before) : _cache.TryAdd(id, (token, now));
+        if (!remembered && _cache.TryGetValue(id, out var newer))
         {
-            _cache.TryRemove(id, out _);
-            return null;
+            return newer.Token;
         }
 
-        _cache[id] = (token, now);
         return token;
     }
 

@@ -9,7 +9,9 @@ namespace GridTrain.Controller.Storage;
 /// <summary>
 /// Serves sessions, jobs and agents from memory and writes through to a durable store. The controller is the
 /// only writer of its store, so the copy stays exact; it is loaded once, on first use. Event streams are read
-/// from the durable store.
+/// from the durable store. Lists of sessions and agents are snapshots kept until the next write of that kind, so the
+/// many reads between writes (every heartbeat, registration and scheduling pass) share one copy instead of each copying
+/// every record under the lock.
 /// </summary>
 public sealed class CachedGridStore(IGridStore durable) : IGridStore
 {
@@ -18,6 +20,8 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
     private Dictionary<string, Session>? _sessions;
     private Dictionary<string, Job> _jobs = new(StringComparer.Ordinal);
     private Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
+    private IReadOnlyList<Session>? _sessionList;
+    private IReadOnlyList<Agent>? _agentList;
 
     public async ValueTask<Session?> GetSessionAsync(string id, CancellationToken cancellationToken)
     {
@@ -28,7 +32,7 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
     public async ValueTask<IReadOnlyList<Session>> ListSessionsAsync(CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
-        return Read<IReadOnlyList<Session>>(() => [.. _sessions!.Values]);
+        return Volatile.Read(ref _sessionList) ?? Read(() => _sessionList ??= Array.AsReadOnly(_sessions!.Values.ToArray()));
     }
 
     public async ValueTask<Job?> GetJobAsync(string id, CancellationToken cancellationToken)
@@ -52,7 +56,7 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
     public async ValueTask<IReadOnlyList<Agent>> ListAgentsAsync(CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
-        return Read<IReadOnlyList<Agent>>(() => [.. _agents.Values]);
+        return Volatile.Read(ref _agentList) ?? Read(() => _agentList ??= Array.AsReadOnly(_agents.Values.ToArray()));
     }
 
     public ValueTask<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string jobId, long afterSequence, int limit, CancellationToken cancellationToken) =>
@@ -70,6 +74,7 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
             foreach (var session in changes.Sessions)
             {
                 _sessions![session.Id] = session;
+                _sessionList = null;
             }
 
             foreach (var job in changes.Jobs)
@@ -80,6 +85,7 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
             foreach (var agent in changes.Agents)
             {
                 _agents[agent.Id] = agent;
+                _agentList = null;
             }
         }
     }

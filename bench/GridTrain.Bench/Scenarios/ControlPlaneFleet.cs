@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+using GridTrain.Protos.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace GridTrain.Bench.Scenarios;
+
+/// <summary>
+/// The child side of the control-plane benchmark (<c>controlplane-fleet</c>, not for direct use): hosts a slice of the
+/// simulated fleet, each agent with its own <see cref="GrpcChannel"/> and connection as a separate machine would have,
+/// and reports to the parent as JSON lines on stdout until its stdin closes:
+/// <c>{"t":"stats","registered":…,"reregistered":…,"heartbeat_errors":…,"lat":[ms…]}</c> every 250 ms and
+/// <c>{"t":"placed","s":SESSION,"at":TIMESTAMP}</c> per AssignSession received. Timestamps are
+/// <see cref="Stopwatch.GetTimestamp"/>, CLOCK_MONOTONIC on Linux, so comparable with the parent's.
+/// </summary>
+internal static class ControlPlaneFleet
+{
+    private const int RegisterConcurrency = 32;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var address = new Uri(Text(args, "--address"));
+        var joinToken = Text(args, "--join");
+        var first = int.Parse(Text(args, "--first"), CultureInfo.InvariantCulture);
+        var count = int.Parse(Text(args, "--count"), CultureInfo.InvariantCulture);
+        var interval = TimeSpan.FromMilliseconds(int.Parse(Text(args, "--heartbeat-ms"), CultureInfo.InvariantCulture));
+
+        using var stop = new CancellationTokenSource();
+        var report = new FleetReport();
+        var writer = report.WriteAsync(stop.Token);
+        var stdinClosed = Task.Run(async () =>
+        {
+            while (await Console.In.ReadLineAsync() is not null)
+            {
+            }
+
+            await stop.CancelAsync();
+        });
+
+        var agents = new List<Task>(count);
+        using var gate = new SemaphoreSlim(RegisterConcurrency);
+        for (var i = first; i < first + count && !stop.IsCancellationRequested; i++)
+        {
+            try
+            {
+                await gate.WaitAsync(stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+
+            var agent = new SimulatedAgent(address, $"sim-{i:D5}", joinToken, report);
+            agents.Add(agent.RunAsync(interval, gate, stop.Token));
+        }
+
+        await stdinClosed;
+        await Task.WhenAll(agents);
+        report.Complete();
+        await writer;
+        return 0;
+    }
+
+    private static string Text(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : throw new ArgumentException($"{name} is required");
+    }
+
+    /// <summary>What the slice reports, drained to stdout by one writer.</summary>
+    private sealed class FleetReport
+    {
+        private readonly Channel<string> _lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly ConcurrentQueue<double> _latencies = new();
+        private int _registered;
+        private int _reregistered;
+        private int _heartbeatErrors;
+        private int _registerRefusals;
+
+        public void Registered() => Interlocked.Increment(ref _registered);
+
+        public void Reregistered() => Interlocked.Increment(ref _reregistered);
+
+        public void HeartbeatFailed() => Interlocked.Increment(ref _heartbeatErrors);
+
+        public void RegisterRefused() => Interlocked.Increment(ref _registerRefusals);
+
+        public void Heartbeat(double milliseconds) => _latencies.Enqueue(milliseconds);
+
+        public void Placed(string sessionId, long at) =>
+            _lines.Writer.TryWrite(JsonSerializer.Serialize(new { t = "placed", s = sessionId, at }));
+
+        public void Complete()
+        {
+            Flush();
+            _lines.Writer.TryComplete();
+        }
+
+        public async Task WriteAsync(CancellationToken stop)
+        {
+            var stdout = Console.Out;
+            var flusher = FlushEveryAsync(TimeSpan.FromMilliseconds(250), stop);
+            await foreach (var line in _lines.Reader.ReadAllAsync())
+            {
+                await stdout.WriteLineAsync(line);
+            }
+
+            await stdout.FlushAsync();
+            await flusher;
+        }
+
+        private async Task FlushEveryAsync(TimeSpan period, CancellationToken stop)
+        {
+            try
+            {
+                using var timer = new PeriodicTimer(period);
+                while (await timer.WaitForNextTickAsync(stop))
+                {
+                    Flush();
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }
+
+        private void Flush()
+        {
+            var lat = new List<double>();
+            while (_latencies.TryDequeue(out var value))
+            {
+                lat.Add(Math.Round(value, 2));
+            }
+
+            _lines.Writer.TryWrite(JsonSerializer.Serialize(new
+            {
+                t = "stats",
+                registered = Volatile.Read(ref _registered),
+                reregistered = Volatile.Read(ref _reregistered),
+                heartbeat_errors = Volatile.Read(ref _heartbeatErrors),
+                register_refusals = Volatile.Read(ref _registerRefusals),
+                lat,
+            }));
+        }
+    }
+
+    /// <summary>An agent reduced to its protocol, on its own connection: register, hold the command stream, confirm assignments, heartbeat.</summary>
+    private sealed class SimulatedAgent(Uri address, string name, string joinToken, FleetReport report)
+    {
+        private readonly ConcurrentDictionary<string, long> _held = new(StringComparer.Ordinal);
+        private readonly SemaphoreSlim _nudge = new(0, int.MaxValue);
+
+        public async Task RunAsync(TimeSpan interval, SemaphoreSlim registering, CancellationToken stop)
+        {
+            using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+            });
+            var client = new AgentService.AgentServiceClient(channel);
+            try
+            {
+                var (agentId, credential, commands) = await RegisterAsync(client, stop);
+                registering.Release();
+                report.Registered();
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * interval.TotalMilliseconds), stop);
+                while (!stop.IsCancellationRequested)
+                {
+                    var request = new HeartbeatRequest { AgentId = agentId };
+                    request.Sessions.AddRange(_held.Select(h => new SessionLease { SessionId = h.Key, LeaseEpoch = h.Value }));
+                    var started = Stopwatch.GetTimestamp();
+                    try
+                    {
+                        await client.HeartbeatAsync(request, credential, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: stop);
+                        report.Heartbeat(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    }
+                    catch (RpcException ex) when (ex.StatusCode is not StatusCode.Cancelled)
+                    {
+                        report.HeartbeatFailed();
+                        if (ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.Unauthenticated or StatusCode.PermissionDenied)
+                        {
+                            // As a real agent does when the controller no longer knows it: register again.
+                            commands.Dispose();
+                            _held.Clear();
+                            (agentId, credential, commands) = await RegisterAsync(client, stop);
+                            report.Reregistered();
+                            continue;
+                        }
+                    }
+
+                    await Task.WhenAny(Task.Delay(interval, stop), _nudge.WaitAsync(stop));
+                }
+
+                commands.Dispose();
+            }
+            catch (Exception ex) when (stop.IsCancellationRequested && ex is OperationCanceledException or RpcException)
+            {
+            }
+        }
+
+        private async Task<(string AgentId, Metadata Credential, AsyncServerStreamingCall<GridTrain.Protos.V1.AgentCommand> Commands)> RegisterAsync(AgentService.AgentServiceClient client, CancellationToken stop)
+        {
+            var inventory = new Inventory { CpuCores = 64, MemoryBytes = 512L << 30, CpuSlots = 4 };
+            inventory.Gpus.AddRange(Enumerable.Range(0, 8).Select(i => new GpuDevice { Index = i, Uuid = $"GPU-{name}-{i}", Model = "NVIDIA H100 80GB HBM3", MemoryBytes = 80L << 30 }));
+            var request = new RegisterAgentRequest { Name = name, Inventory = inventory, Version = "sim" };
+            request.Sessions.AddRange(_held.Select(h => new SessionLease { SessionId = h.Key, LeaseEpoch = h.Value }));
+            var join = new Metadata { { "authorization", "Bearer " + joinToken } };
+            while (true)
+            {
+                try
+                {
+                    var response = await client.RegisterAsync(request, join, deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: stop);
+                    var credential = new Metadata { { "authorization", "Bearer " + response.AgentCredential } };
+                    var commands = client.ReceiveCommands(new ReceiveCommandsRequest { AgentId = response.AgentId }, credential, cancellationToken: stop);
+                    _ = ReceiveAsync(commands);
+                    return (response.AgentId, credential, commands);
+                }
+                catch (RpcException ex) when (ex.StatusCode is not StatusCode.Cancelled || !stop.IsCancellationRequested)
+                {
+                    // The join token's rate limit is shared by every joining agent, and an overloaded controller times
+                    // out or drops calls: back off and retry, as agents do.
+                    report.RegisterRefused();
+                    await Task.Delay(TimeSpan.FromMilliseconds(200 + Random.Shared.Next(800)), stop);
+                }
+            }
+        }
+
+        private async Task ReceiveAsync(AsyncServerStreamingCall<GridTrain.Protos.V1.AgentCommand> call)
+        {
+            try
+            {
+                await foreach (var command in call.ResponseStream.ReadAllAsync())
+                {
+                    if (command.CommandCase == GridTrain.Protos.V1.AgentCommand.CommandOneofCase.AssignSession)
+                    {
+                        report.Placed(command.AssignSession.SessionId, Stopwatch.GetTimestamp());
+                        _held[command.AssignSession.SessionId] = command.AssignSession.LeaseEpoch;
+                        _nudge.Release();
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is RpcException or ObjectDisposedException or OperationCanceledException)
+            {
+                // The stream ends when the agent re-registers or the run stops; a broken stream shows as heartbeat errors.
+            }
+        }
+    }
+}
