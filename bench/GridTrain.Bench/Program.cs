@@ -1,4 +1,5 @@
 using GridTrain.Bench.Scenarios;
+using GridTrain.Bench.Scenarios.Chaos;
 
 return args switch
 {
@@ -8,6 +9,7 @@ return args switch
     ["controlplane", .. var rest] => await ControlPlaneScenario.RunAsync(rest),
     ["checkpoint", .. var rest] => await CheckpointScenario.RunAsync(rest),
     ["exec", .. var rest] => await ExecScenario.RunAsync(rest),
+    ["chaos", .. var rest] => await ChaosScenario.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -20,6 +22,7 @@ static int Usage()
           controlplane [--agents N] [--sessions N] [--steady-seconds N]
           checkpoint [--checkpoints N] [--steps-between N] [--threads N]
           exec [--rounds N]
+          chaos [--minutes N] [--seed S] [--drain-minutes N] [--keep]
         """);
     return 2;
 }

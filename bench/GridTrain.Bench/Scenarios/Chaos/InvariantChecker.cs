@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Grpc.Core;
+using GridTrain.Protos.V1;
+
+namespace GridTrain.Bench.Scenarios.Chaos;
+
+/// <summary>What the checker found, job by job.</summary>
+internal sealed record InvariantReport
+{
+    public int Succeeded { get; init; }
+
+    /// <summary>Jobs FAILED or CANCELLED (the soak cancels nothing) or missing.</summary>
+    public List<string> Lost { get; init; } = [];
+
+    /// <summary>Jobs still QUEUED or RUNNING after the drain.</summary>
+    public List<string> Leftover { get; init; } = [];
+
+    /// <summary>Checkpoints committed under a lease epoch the job had already moved away from.</summary>
+    public List<string> StaleCommits { get; init; } = [];
+
+    public List<string> EventGaps { get; init; } = [];
+
+    public List<string> BadCheckpoints { get; init; } = [];
+
+    /// <summary>Stale reports or uploads the grid refused (evidence the fencing worked), from the processes' logs.</summary>
+    public int StaleRefused { get; init; }
+}
+
+/// <summary>
+/// Checks the grid's own records once the faults have stopped: each submitted job's state, its event stream (gap-free
+/// sequence numbers; no checkpoint committed under an epoch the job had left), its final checkpoint on Drive; and the
+/// controllers' and agents' logs for refused stale reports.
+/// </summary>
+internal sealed partial class InvariantChecker(ChaosCluster cluster, GridCaller caller, TimeProvider time)
+{
+    private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(60);
+
+    /// <summary>Waits up to <paramref name="limit"/> for every submitted job to finish; prints progress.</summary>
+    public async Task DrainAsync(IReadOnlyCollection<SubmittedJob> jobs, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            var list = await ListAsync(cancellationToken);
+            var open = jobs.Count(j => !list.TryGetValue(j.Id, out var job) || job.State is JobState.Queued or JobState.Running);
+            if (open == 0 || time.GetElapsedTime(started) > limit)
+            {
+                Console.WriteLine($"chaos: drain: {open} of {jobs.Count} jobs still queued or running after {time.GetElapsedTime(started).TotalSeconds:F0}s");
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2), time, cancellationToken);
+        }
+    }
+
+    public async Task<InvariantReport> CheckAsync(IReadOnlyCollection<SubmittedJob> jobs, CancellationToken cancellationToken)
+    {
+        var report = new InvariantReport();
+        var list = await ListAsync(cancellationToken);
+        var succeeded = 0;
+        foreach (var submitted in jobs)
+        {
+            if (!list.TryGetValue(submitted.Id, out var job))
+            {
+                report.Lost.Add($"{submitted.Id} ({submitted.Kind}, {submitted.User}): missing from the controller's list");
+                continue;
+            }
+
+            switch (job.State)
+            {
+                case JobState.Succeeded:
+                    succeeded++;
+                    var bad = job.Result?.CheckpointUri is { Length: > 0 } uri
+                        ? DriveCheckpointVerifier.Verify(cluster.Drive, job.Id, uri)
+                        : "it succeeded without a checkpoint";
+                    if (bad is not null)
+                    {
+                        report.BadCheckpoints.Add($"{job.Id} ({submitted.Kind}): {bad}");
+                    }
+
+                    break;
+                case JobState.Queued or JobState.Running:
+                    report.Leftover.Add($"{job.Id} ({submitted.Kind}): {job.State}, attempt {job.Attempt}");
+                    break;
+                default:
+                    report.Lost.Add($"{job.Id} ({submitted.Kind}, {submitted.User}): {job.State} at attempt {job.Attempt}: {job.Result?.Reason}");
+                    break;
+            }
+
+            if (job.State is not (JobState.Queued or JobState.Running))
+            {
+                // A live job's stream stays open until it finishes: only finished jobs' streams are read whole.
+                await CheckEventsAsync(job, report, cancellationToken);
+            }
+        }
+
+        var staleRefused = cluster.AllProcesses.Sum(p => p.LinesContaining("stale lease").Count + p.LinesContaining("Deleted the stale checkpoint").Count);
+        return report with { Succeeded = succeeded, StaleRefused = staleRefused };
+    }
+
+    private async Task CheckEventsAsync(Job job, InvariantReport report, CancellationToken cancellationToken)
+    {
+        var events = await caller.CallAsync(
+            "StreamJobEvents",
+            cluster.AdminToken,
+            async (invoker, options) =>
+            {
+                var all = new List<JobEvent>();
+                using var call = new JobService.JobServiceClient(invoker).StreamJobEvents(new StreamJobEventsRequest { JobId = job.Id }, options);
+                while (await call.ResponseStream.MoveNext(options.CancellationToken))
+                {
+                    all.Add(call.ResponseStream.Current);
+                }
+
+                return all;
+            },
+            s_patience,
+            cancellationToken);
+        var sequences = events.Select(e => e.Sequence).ToList();
+        if (!sequences.SequenceEqual(Enumerable.Range(1, sequences.Count).Select(i => (long)i)) || sequences.Count != job.LastEventSequence)
+        {
+            var gaps = sequences.Zip(sequences.Skip(1)).Where(p => p.Second != p.First + 1).Select(p => $"{p.First}->{p.Second}");
+            report.EventGaps.Add($"{job.Id}: {sequences.Count} events, last {job.LastEventSequence}, first {sequences.FirstOrDefault()}, jumps [{string.Join(' ', gaps)}]");
+        }
+
+        // Once the job was requeued, the epochs it ran under before are dead: a checkpoint committed under one is stale.
+        var dead = new HashSet<long>();
+        var current = new HashSet<long>();
+        foreach (var e in events)
+        {
+            if (e.StateChanged?.State == JobState.Queued)
+            {
+                dead.UnionWith(current);
+                current.Clear();
+            }
+            else if (e.Checkpoint is { } checkpoint && Epoch().Match(checkpoint.Uri) is { Success: true } match)
+            {
+                var epoch = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+                if (dead.Contains(epoch))
+                {
+                    report.StaleCommits.Add($"{job.Id}: event {e.Sequence} committed {checkpoint.Uri} under epoch {epoch}, which the job had left");
+                }
+
+                current.Add(epoch);
+            }
+        }
+    }
+
+    private async Task<Dictionary<string, Job>> ListAsync(CancellationToken cancellationToken)
+    {
+        var response = await caller.CallAsync(
+            "ListJobs",
+            cluster.AdminToken,
+            (invoker, options) => new JobService.JobServiceClient(invoker).ListJobsAsync(new ListJobsRequest(), options).ResponseAsync,
+            s_patience,
+            cancellationToken);
+        return response.Jobs.ToDictionary(j => j.Id);
+    }
+
+    [GeneratedRegex(@"-e(\d+)-a\d+")]
+    private static partial Regex Epoch();
+}
