@@ -60,7 +60,7 @@ internal sealed class ChaosCluster : IAsyncDisposable
         try
         {
             Directory.CreateDirectory(cluster.LogDirectory);
-            cluster._postgres = await PostgresInstance.StartAsync(Path.Combine(root, "postgres"), cancellationToken);
+            cluster._postgres = await PostgresInstance.StartAsync(cancellationToken);
             cluster.Drive = await FakeDriveServer.StartAsync();
             cluster._driveFolder = cluster.Drive.CreateFolder("gridtrain-checkpoints");
             cluster._driveCredentials = Path.Combine(root, "drive-credentials.json");

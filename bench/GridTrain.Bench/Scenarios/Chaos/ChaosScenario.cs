@@ -63,6 +63,11 @@ internal static class ChaosScenario
         {
             Console.WriteLine("chaos: interrupted before the invariants were checked");
         }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or RpcException or IOException)
+        {
+            // The grid could not be set up or checked at all: a failure of the soak, with what broke.
+            Console.WriteLine($"chaos: the soak broke off: {ex}");
+        }
         finally
         {
             Console.CancelKeyPress -= onCancel;

@@ -90,7 +90,7 @@ internal sealed class FaultInjector(ChaosCluster cluster, GridCaller caller, Job
         }
 
         await cluster.KillAgentAsync(index);
-        var down = TimeSpan.FromMilliseconds(random.Next(2000, 15000));
+        var down = TimeSpan.FromMilliseconds(random.Next(2000, 10000));
         Console.WriteLine($"chaos: fault: SIGKILL agent-{index}, restarting it in {down.TotalSeconds:F0}s");
         await Task.Delay(down, time, cancellationToken);
         await cluster.StartAgentAsync(index, cancellationToken);
@@ -162,7 +162,7 @@ internal sealed class FaultInjector(ChaosCluster cluster, GridCaller caller, Job
     {
         var index = cluster.LeaderIndex() ?? random.Next(2);
         var mode = random.Next(2) == 0 ? CutMode.Hold : CutMode.Drop;
-        var length = TimeSpan.FromMilliseconds(random.Next(3000, 20000));
+        var length = TimeSpan.FromMilliseconds(random.Next(3000, 15000));
         Console.WriteLine($"chaos: fault: network cut ({mode}) between the agents and controller-{(char)('a' + index)} for {length.TotalSeconds:F0}s");
         Interlocked.Exchange(ref _networkChanged, time.GetTimestamp());
         cluster.Proxies[index].Cut(mode);

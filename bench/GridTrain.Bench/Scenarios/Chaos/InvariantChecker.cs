@@ -124,9 +124,11 @@ internal sealed partial class InvariantChecker(ChaosCluster cluster, GridCaller 
             report.EventGaps.Add($"{job.Id}: {sequences.Count} events, last {job.LastEventSequence}, first {sequences.FirstOrDefault()}, jumps [{string.Join(' ', gaps)}]");
         }
 
-        // Once the job was requeued, the epochs it ran under before are dead: a checkpoint committed under one is stale.
-        var dead = new HashSet<long>();
-        var current = new HashSet<long>();
+        // Once the job was requeued, the leases (epoch and attempt) it ran under before are dead, and attempts only grow:
+        // a checkpoint committed under a dead lease, or by an older attempt after a newer one's, is stale.
+        var dead = new HashSet<(long Epoch, int Attempt)>();
+        var current = new HashSet<(long Epoch, int Attempt)>();
+        var newest = 0;
         foreach (var e in events)
         {
             if (e.StateChanged?.State == JobState.Queued)
@@ -134,15 +136,16 @@ internal sealed partial class InvariantChecker(ChaosCluster cluster, GridCaller 
                 dead.UnionWith(current);
                 current.Clear();
             }
-            else if (e.Checkpoint is { } checkpoint && Epoch().Match(checkpoint.Uri) is { Success: true } match)
+            else if (e.Checkpoint is { } checkpoint && Lease().Match(checkpoint.Uri) is { Success: true } match)
             {
-                var epoch = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-                if (dead.Contains(epoch))
+                var lease = (long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture));
+                if (dead.Contains(lease) || lease.Item2 < newest)
                 {
-                    report.StaleCommits.Add($"{job.Id}: event {e.Sequence} committed {checkpoint.Uri} under epoch {epoch}, which the job had left");
+                    report.StaleCommits.Add($"{job.Id}: event {e.Sequence} committed {checkpoint.Uri} (epoch {lease.Item1}, attempt {lease.Item2}) after the job had left that lease");
                 }
 
-                current.Add(epoch);
+                newest = Math.Max(newest, lease.Item2);
+                current.Add(lease);
             }
         }
     }
@@ -158,6 +161,6 @@ internal sealed partial class InvariantChecker(ChaosCluster cluster, GridCaller 
         return response.Jobs.ToDictionary(j => j.Id);
     }
 
-    [GeneratedRegex(@"-e(\d+)-a\d+")]
-    private static partial Regex Epoch();
+    [GeneratedRegex(@"-e(\d+)-a(\d+)")]
+    private static partial Regex Lease();
 }

@@ -5,8 +5,8 @@ using System.Net.Sockets;
 namespace GridTrain.Bench.Scenarios.Chaos;
 
 /// <summary>
-/// A throwaway PostgreSQL from Debian's package in a directory of the soak, on a free loopback port. initdb and
-/// postgres refuse to run as root, so as root they run as the package's <c>postgres</c> user.
+/// A throwaway PostgreSQL from Debian's package in a temp directory of its own (the <c>postgres</c> user must reach
+/// it), on a free loopback port. initdb and postgres refuse to run as root, so as root they run as that user.
 /// </summary>
 internal sealed class PostgresInstance : IAsyncDisposable
 {
@@ -22,7 +22,7 @@ internal sealed class PostgresInstance : IAsyncDisposable
 
     public string ConnectionString { get; private set; } = "";
 
-    public static async Task<PostgresInstance> StartAsync(string directory, CancellationToken cancellationToken)
+    public static async Task<PostgresInstance> StartAsync(CancellationToken cancellationToken)
     {
         var bin = Directory.Exists("/usr/lib/postgresql")
             ? Directory.EnumerateDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).OrderDescending().FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
@@ -32,12 +32,21 @@ internal sealed class PostgresInstance : IAsyncDisposable
             throw new InvalidOperationException("PostgreSQL is not installed: apt-get install -y postgresql");
         }
 
-        Directory.CreateDirectory(directory);
+        var directory = Directory.CreateTempSubdirectory("gridtrain-chaos-pg-").FullName;
         var instance = new PostgresInstance(directory, bin);
         var port = FreePort();
-        await instance.RunAsync("initdb", cancellationToken, "-D", Path.Combine(directory, "data"), "-A", "trust", "-U", "gridtrain", "--no-sync");
-        await instance.RunAsync("pg_ctl", cancellationToken, "-D", Path.Combine(directory, "data"), "-o", $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off", "-l", Path.Combine(directory, "log"), "-w", "start");
-        instance._started = true;
+        try
+        {
+            await instance.RunAsync("initdb", cancellationToken, "-D", Path.Combine(directory, "data"), "-A", "trust", "-U", "gridtrain", "--no-sync");
+            await instance.RunAsync("pg_ctl", cancellationToken, "-D", Path.Combine(directory, "data"), "-o", $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off", "-l", Path.Combine(directory, "log"), "-w", "start");
+            instance._started = true;
+        }
+        catch
+        {
+            await instance.DisposeAsync();
+            throw;
+        }
+
         instance.ConnectionString = $"Host=127.0.0.1;Port={port};Username=gridtrain;Database=postgres";
         return instance;
     }
@@ -48,6 +57,8 @@ internal sealed class PostgresInstance : IAsyncDisposable
         {
             await RunAsync("pg_ctl", CancellationToken.None, "-D", Path.Combine(_directory, "data"), "-m", "immediate", "-w", "stop");
         }
+
+        Directory.Delete(_directory, recursive: true);
     }
 
     private async Task RunAsync(string program, CancellationToken cancellationToken, params string[] args)
