@@ -47,15 +47,21 @@ internal static class ChaosScenario
             faultPhase.CancelAfter(TimeSpan.FromMinutes(minutes));
             var sampled = sampler.RunAsync(sampling.Token);
             var progress = ProgressAsync(submitter, injector, sampler, cluster, time, sampling.Token);
-            await Task.WhenAll(submitter.RunAsync(faultPhase.Token), injector.RunAsync(faultPhase.Token, aborted.Token));
-            aborted.Token.ThrowIfCancellationRequested();
-            Console.WriteLine($"chaos: faults over ({injector.Total}); draining");
-
             var checker = new InvariantChecker(cluster, caller, time);
             var jobs = submitter.Submitted;
-            await checker.DrainAsync(jobs, drain, aborted.Token);
-            await sampling.CancelAsync();
-            await Task.WhenAll(sampled, progress);
+            try
+            {
+                await Task.WhenAll(submitter.RunAsync(faultPhase.Token), injector.RunAsync(faultPhase.Token, aborted.Token));
+                aborted.Token.ThrowIfCancellationRequested();
+                Console.WriteLine($"chaos: faults over ({injector.Total}); draining");
+                await checker.DrainAsync(jobs, drain, aborted.Token);
+            }
+            finally
+            {
+                await sampling.CancelAsync();
+                await Task.WhenAll(sampled, progress);
+            }
+
             var report = await checker.CheckAsync(jobs, aborted.Token);
             passed = Print(minutes, seed, jobs.Count, submitter, injector, sampler, caller, report);
         }
@@ -95,6 +101,7 @@ internal static class ChaosScenario
         Section("event stream gaps", report.EventGaps);
         Section("checkpoints that do not verify", report.BadCheckpoints);
         Section("INTERNAL/UNKNOWN answers", caller.Unexpected);
+        Section("restarts that did not come back", injector.RestartFailures);
         var failed = new List<string>();
         Require(report.Lost.Count == 0, "jobs_lost", failed);
         Require(doubleRuns.Count == 0, "double_runs", failed);
@@ -103,6 +110,7 @@ internal static class ChaosScenario
         Require(report.EventGaps.Count == 0, "event_gaps", failed);
         Require(report.BadCheckpoints.Count == 0, "bad_checkpoints", failed);
         Require(caller.Unexpected.Count == 0, "internal_or_unknown", failed);
+        Require(injector.RestartFailures.Count == 0, "restart_failures", failed);
         var result = new Dictionary<string, object?>
         {
             ["scenario"] = "chaos",
@@ -124,6 +132,7 @@ internal static class ChaosScenario
             ["stale_refused"] = report.StaleRefused,
             ["stale_overlaps"] = sampler.StaleOverlaps,
             ["submit_failures"] = submitter.Failures,
+            ["restart_failures"] = injector.RestartFailures.Count,
             ["process_samples"] = sampler.Samples,
             ["statuses"] = caller.Statuses.ToDictionary(s => s.Key.ToString(), s => s.Value),
             ["loadavg"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "",

@@ -15,11 +15,15 @@ internal sealed class FaultInjector(ChaosCluster cluster, GridCaller caller, Job
     private static readonly FakeDriveTarget[] s_driveTargets = Enum.GetValues<FakeDriveTarget>();
     private static readonly string[] s_kinds = ["agent_kill", "leader_kill", "job_kill", "network_cut", "drive_fault"];
     private readonly List<double> _failovers = [];
+    private readonly List<string> _restartFailures = [];
     private Queue<string>? _firstRound;
     private readonly Dictionary<string, int> _counts = [];
     private long _networkChanged = time.GetTimestamp();
 
     public IReadOnlyList<double> FailoverSeconds => _failovers;
+
+    /// <summary>Controllers or agents that were restarted but did not come back in time.</summary>
+    public IReadOnlyList<string> RestartFailures => _restartFailures;
 
     public IReadOnlyDictionary<string, int> Counts => _counts;
 
@@ -35,8 +39,8 @@ internal sealed class FaultInjector(ChaosCluster cluster, GridCaller caller, Job
             while (!faultsEnd.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(random.Next(4000, 12000)), time, faultsEnd);
-                await SuperviseAsync(aborted);
-                await InjectAsync(aborted);
+                await GuardAsync(() => SuperviseAsync(aborted));
+                await GuardAsync(() => InjectAsync(aborted));
             }
         }
         catch (OperationCanceledException) when (faultsEnd.IsCancellationRequested && !aborted.IsCancellationRequested)
@@ -46,7 +50,21 @@ internal sealed class FaultInjector(ChaosCluster cluster, GridCaller caller, Job
 
         Heal();
         cluster.Drive.ClearFaults();
-        await SuperviseAsync(aborted);
+        await GuardAsync(() => SuperviseAsync(aborted));
+    }
+
+    /// <summary>A controller or agent that did not come back (no 'listening on' or 'registered as' in time) is recorded; the soak goes on.</summary>
+    private async Task GuardAsync(Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            Console.WriteLine($"chaos: a restart failed: {ex.Message}");
+            _restartFailures.Add(ex.Message);
+        }
     }
 
     private async Task InjectAsync(CancellationToken cancellationToken)
