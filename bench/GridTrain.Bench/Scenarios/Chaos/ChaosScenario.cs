@@ -47,7 +47,7 @@ internal static class ChaosScenario
             faultPhase.CancelAfter(TimeSpan.FromMinutes(minutes));
             var sampled = sampler.RunAsync(sampling.Token);
             var progress = ProgressAsync(submitter, injector, sampler, cluster, time, sampling.Token);
-            var checker = new InvariantChecker(cluster, caller, time);
+            var checker = new InvariantChecker(cluster, caller, sampler, time);
             var jobs = submitter.Submitted;
             try
             {
@@ -101,6 +101,7 @@ internal static class ChaosScenario
         Section("event stream gaps", report.EventGaps);
         Section("checkpoints that do not verify", report.BadCheckpoints);
         Section("INTERNAL/UNKNOWN answers", caller.Unexpected);
+        Section("succeeded with a result that names no checkpoint (not an invariant; the job's latest was verified)", report.ResultsWithoutCheckpoint);
         Section("restarts that did not come back", injector.RestartFailures);
         var failed = new List<string>();
         Require(report.Lost.Count == 0, "jobs_lost", failed);
@@ -126,6 +127,7 @@ internal static class ChaosScenario
             ["jobs_left_running"] = report.Leftover.Count,
             ["event_gaps"] = report.EventGaps.Count,
             ["bad_checkpoints"] = report.BadCheckpoints.Count,
+            ["results_without_checkpoint"] = report.ResultsWithoutCheckpoint.Count,
             ["internal_or_unknown"] = caller.Unexpected.Count,
             ["failovers_s"] = injector.FailoverSeconds.Select(s => Math.Round(s, 2)).ToList(),
             ["fault_counts"] = injector.Counts,

@@ -10,7 +10,7 @@ internal sealed record InvariantReport
 {
     public int Succeeded { get; init; }
 
-    /// <summary>Jobs FAILED or CANCELLED (the soak cancels nothing) or missing.</summary>
+    /// <summary>Jobs FAILED or CANCELLED (the soak cancels nothing), missing, or RUNNING without a process (stuck).</summary>
     public List<string> Lost { get; init; } = [];
 
     /// <summary>Jobs still QUEUED or RUNNING after the drain.</summary>
@@ -23,6 +23,9 @@ internal sealed record InvariantReport
 
     public List<string> BadCheckpoints { get; init; } = [];
 
+    /// <summary>Succeeded jobs whose result names no checkpoint though the job has one (the final attempt wrote none).</summary>
+    public List<string> ResultsWithoutCheckpoint { get; init; } = [];
+
     /// <summary>Stale reports or uploads the grid refused (evidence the fencing worked), from the processes' logs.</summary>
     public int StaleRefused { get; init; }
 }
@@ -32,8 +35,11 @@ internal sealed record InvariantReport
 /// sequence numbers; no checkpoint committed under an epoch the job had left), its final checkpoint on Drive; and the
 /// controllers' and agents' logs for refused stale reports.
 /// </summary>
-internal sealed partial class InvariantChecker(ChaosCluster cluster, GridCaller caller, TimeProvider time)
+internal sealed partial class InvariantChecker(ChaosCluster cluster, GridCaller caller, JobProcessSampler sampler, TimeProvider time)
 {
+    /// <summary>A RUNNING job with no process seen for this long is stuck, not running.</summary>
+    private static readonly TimeSpan s_stuckAfter = TimeSpan.FromSeconds(60);
+
     private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(60);
 
     /// <summary>Waits up to <paramref name="limit"/> for every submitted job to finish; prints progress.</summary>
@@ -71,14 +77,21 @@ internal sealed partial class InvariantChecker(ChaosCluster cluster, GridCaller 
             {
                 case JobState.Succeeded:
                     succeeded++;
-                    var bad = job.Result?.CheckpointUri is { Length: > 0 } uri
-                        ? DriveCheckpointVerifier.Verify(cluster.Drive, job.Id, uri)
-                        : "it succeeded without a checkpoint";
+                    if (job.Result?.CheckpointUri is not { Length: > 0 } && job.LatestCheckpoint is { Length: > 0 } latest)
+                    {
+                        report.ResultsWithoutCheckpoint.Add($"{job.Id} ({submitted.Kind}): attempt {job.Attempt}'s result names no checkpoint; the job's latest is {latest}");
+                    }
+
+                    var uri = job.Result?.CheckpointUri is { Length: > 0 } named ? named : job.LatestCheckpoint;
+                    var bad = uri is { Length: > 0 } ? DriveCheckpointVerifier.Verify(cluster.Drive, job.Id, uri) : "it succeeded without any checkpoint";
                     if (bad is not null)
                     {
                         report.BadCheckpoints.Add($"{job.Id} ({submitted.Kind}): {bad}");
                     }
 
+                    break;
+                case JobState.Running when sampler.SinceSeen(job.Id) is not { } seen || seen > s_stuckAfter:
+                    report.Lost.Add($"{job.Id} ({submitted.Kind}, {submitted.User}): RUNNING at attempt {job.Attempt}, but no process of it for {(sampler.SinceSeen(job.Id) is { } ago ? $"{ago.TotalSeconds:F0}s" : "the whole soak")}: stuck");
                     break;
                 case JobState.Queued or JobState.Running:
                     report.Leftover.Add($"{job.Id} ({submitted.Kind}): {job.State}, attempt {job.Attempt}");

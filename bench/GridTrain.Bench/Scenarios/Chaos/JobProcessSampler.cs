@@ -18,6 +18,7 @@ internal sealed partial class JobProcessSampler(Func<TimeSpan> sinceNetworkChang
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, TimeSpan> _overlapSince = [];
+    private readonly Dictionary<string, TimeSpan> _lastSeen = [];
     private readonly List<string> _doubleRuns = [];
     private readonly HashSet<string> _doubleRunJobs = [];
     private readonly HashSet<string> _overlappedJobs = [];
@@ -61,6 +62,15 @@ internal sealed partial class JobProcessSampler(Func<TimeSpan> sinceNetworkChang
         }
     }
 
+    /// <summary>How long ago a process of the job was last seen; null if never.</summary>
+    public TimeSpan? SinceSeen(string jobId)
+    {
+        lock (_lock)
+        {
+            return _lastSeen.TryGetValue(jobId, out var seen) ? time.GetElapsedTime(_started) - seen : null;
+        }
+    }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         try
@@ -87,6 +97,7 @@ internal sealed partial class JobProcessSampler(Func<TimeSpan> sinceNetworkChang
             Samples++;
             foreach (var job in processes.GroupBy(p => p.JobId))
             {
+                _lastSeen[job.Key] = now;
                 var describe = string.Join(", ", job.Select(p => $"pid {p.Pid} attempt {p.Attempt} on {p.Agent}"));
                 if (job.GroupBy(p => p.Attempt).Any(a => a.Count() > 1) && _doubleRunJobs.Add(job.Key))
                 {
