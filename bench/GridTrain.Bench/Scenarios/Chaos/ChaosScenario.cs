@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Grpc.Core;
 
@@ -23,13 +24,16 @@ internal static class ChaosScenario
         var random = new Random(seed);
         var root = Directory.CreateTempSubdirectory("gridtrain-chaos-").FullName;
         using var aborted = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        // Ctrl-C and SIGTERM (timeout, CI) stop the soak the same way: everything it started is killed and removed.
+        void OnSignal(PosixSignalContext context)
         {
-            e.Cancel = true;
-            Console.WriteLine("chaos: interrupted; stopping everything");
+            context.Cancel = true;
+            Console.WriteLine($"chaos: {context.Signal}; stopping everything");
             aborted.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         Console.WriteLine($"chaos: {minutes} min of faults, seed {seed}, drain up to {drain.TotalMinutes} min, work dir {root}");
         var passed = false;
         try
@@ -40,7 +44,7 @@ internal static class ChaosScenario
             var submitter = new JobSubmitter(caller, cluster.AdminToken, new Random(random.Next()), time);
             await submitter.CreateUsersAsync(aborted.Token);
             FaultInjector? injector = null;
-            var sampler = new JobProcessSampler(() => injector?.SinceNetworkChange ?? TimeSpan.MaxValue, time);
+            var sampler = new JobProcessSampler(root, () => injector?.SinceNetworkChange ?? TimeSpan.MaxValue, time);
             injector = new FaultInjector(cluster, caller, sampler, new Random(random.Next()), time);
             using var sampling = CancellationTokenSource.CreateLinkedTokenSource(aborted.Token);
             using var faultPhase = CancellationTokenSource.CreateLinkedTokenSource(aborted.Token);
@@ -67,7 +71,7 @@ internal static class ChaosScenario
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            Console.WriteLine("chaos: interrupted before the invariants were checked");
+            Console.WriteLine("chaos: interrupted before the invariants were checked; everything it started is stopped and removed");
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or RpcException or IOException)
         {
@@ -76,8 +80,7 @@ internal static class ChaosScenario
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
-            if (passed && !keep)
+            if ((passed || aborted.IsCancellationRequested) && !keep)
             {
                 Directory.Delete(root, recursive: true);
             }

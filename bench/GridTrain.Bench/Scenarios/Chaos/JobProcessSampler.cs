@@ -10,8 +10,10 @@ internal sealed record JobProcess(int Pid, string JobId, int Attempt, string Age
 /// Scans /proc twice a second for job processes and checks that no job ever had two processes of one attempt at
 /// once (an attempt is one lease), nor processes of two attempts for longer than <see cref="StaleGrace"/> after the
 /// network last changed (a cut-off agent's stale process may run on until it hears from the controller again).
+/// Only processes of this soak's agents count (their work directories are under the soak's root): other grids on
+/// the machine are none of its business, and never a fault's victim.
 /// </summary>
-internal sealed partial class JobProcessSampler(Func<TimeSpan> sinceNetworkChange, TimeProvider time)
+internal sealed partial class JobProcessSampler(string root, Func<TimeSpan> sinceNetworkChange, TimeProvider time)
 {
     /// <summary>How long a stale attempt may outlive a healed network: the agent timeout, a heartbeat and the stop grace, with room.</summary>
     public static readonly TimeSpan StaleGrace = TimeSpan.FromSeconds(30);
@@ -89,7 +91,7 @@ internal sealed partial class JobProcessSampler(Func<TimeSpan> sinceNetworkChang
 
     public void Sample()
     {
-        var processes = Scan();
+        var processes = Scan(root.TrimEnd('/') + "/");
         var now = time.GetElapsedTime(_started);
         lock (_lock)
         {
@@ -125,7 +127,7 @@ internal sealed partial class JobProcessSampler(Func<TimeSpan> sinceNetworkChang
         }
     }
 
-    private static List<JobProcess> Scan()
+    private static List<JobProcess> Scan(string root)
     {
         var found = new List<JobProcess>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -138,7 +140,7 @@ internal sealed partial class JobProcessSampler(Func<TimeSpan> sinceNetworkChang
             try
             {
                 var commandLine = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (commandLine.Contains("GridTrain.Worker.dll", StringComparison.Ordinal) && WorkerRequest().Match(commandLine) is { Success: true } request)
+                if (commandLine.Contains("GridTrain.Worker.dll", StringComparison.Ordinal) && commandLine.Contains(root, StringComparison.Ordinal) && WorkerRequest().Match(commandLine) is { Success: true } request)
                 {
                     found.Add(new JobProcess(pid, request.Groups[1].Value, int.Parse(request.Groups[2].Value, CultureInfo.InvariantCulture), Agent(dir)));
                 }
@@ -147,7 +149,8 @@ internal sealed partial class JobProcessSampler(Func<TimeSpan> sinceNetworkChang
                     var environment = File.ReadAllText(Path.Combine(dir, "environ")).Split('\0');
                     var job = environment.FirstOrDefault(e => e.StartsWith("GRIDTRAIN_JOB_ID=", StringComparison.Ordinal))?.Split('=', 2)[1];
                     var attempt = environment.FirstOrDefault(e => e.StartsWith("GRIDTRAIN_ATTEMPT=", StringComparison.Ordinal))?.Split('=', 2)[1];
-                    if (job is not null && int.TryParse(attempt, CultureInfo.InvariantCulture, out var number))
+                    var ours = environment.Any(e => e.StartsWith("GRIDTRAIN_WORKSPACE=" + root, StringComparison.Ordinal));
+                    if (ours && job is not null && int.TryParse(attempt, CultureInfo.InvariantCulture, out var number))
                     {
                         found.Add(new JobProcess(pid, job, number, Agent(dir)));
                     }
