@@ -1,4 +1,5 @@
 using GridTrain.Bench.Scenarios;
+using GridTrain.Bench.Scenarios.Chaos;
 
 return args switch
 {
@@ -10,6 +11,7 @@ return args switch
     ["checkpoint", .. var rest] => await CheckpointScenario.RunAsync(rest),
     ["fakedrive"] => await FakeDriveProcess.ServeAsync(),
     ["exec", .. var rest] => await ExecScenario.RunAsync(rest),
+    ["chaos", .. var rest] => await ChaosScenario.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -27,6 +29,7 @@ static int Usage()
             --threads N         TorchSharp threads (default 2)
             --rounds N          alternating upload rounds, resumable then bare HTTP, after one warm-up round; medians compared (default 9)
           exec [--rounds N]
+          chaos [--minutes N] [--seed S] [--drain-minutes N] [--keep]
         """);
     return 2;
 }
