@@ -121,6 +121,30 @@ public sealed class HeartbeatAnswerTests
         Assert.False(harness.Jobs.Started.Reader.TryRead(out _), "the repeated start began a second process");
     }
 
+    [Fact]
+    public async Task RetryUnderTheSameLease_WhileTheDeadAttemptsResultIsStillBeingReported_StartsOnceItIsReported()
+    {
+        await using var harness = new AgentHarness();
+        await harness.StartAsync();
+        await harness.SendAsync(AgentHarness.Start("job-a", epoch: 1));
+        var first = await harness.NextProcessAsync();
+
+        // Killed from outside: the controller retries the job on the same session (same lease epoch) before the
+        // agent's report of the first attempt's end has been answered.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Link.HoldResults = ("job-a", release);
+        first.Exit(137);
+        Assert.Equal(("job-a", 1L), await harness.Link.ResultsTried.Reader.ReadAsync().AsTask().WaitAsync(AgentHarness.Timeout));
+        await harness.SendAsync(AgentHarness.Start("job-a", epoch: 1, attempt: 2));
+        await harness.SendAsync(AgentHarness.Start("../barrier", epoch: 2)); // Commands are handled in order: the retry has been.
+        Assert.Equal("../barrier", (await harness.NextResultAsync()).JobId);
+        release.SetResult();
+
+        var second = await harness.NextProcessAsync();
+        Assert.Equal(2, second.Launch.Request.Attempt);
+        Assert.Equal(1, (await harness.NextResultAsync()).LeaseEpoch);
+    }
+
     private static bool Holds(AgentHoldings heartbeat, long epoch) => heartbeat.Sessions.Any(s => s.SessionId == "ses-1" && s.LeaseEpoch == epoch);
 
     private static bool Runs(AgentHoldings heartbeat, string jobId, long epoch) => heartbeat.Jobs.Any(j => j.JobId == jobId && j.LeaseEpoch == epoch);

@@ -69,21 +69,22 @@ internal sealed partial class JobRunner(
             return;
         }
 
-        if (_pending.TryGetValue(start.JobId, out var accepted) && accepted.Start.LeaseEpoch >= start.LeaseEpoch)
+        if (_pending.TryGetValue(start.JobId, out var accepted) && !Supersedes(start, accepted.Start))
         {
-            return; // Already being prepared: a catch-up after a reconnect sends the start again.
+            return; // Already accepted: a catch-up after a reconnect sends the start again.
         }
 
         if (_attempts.TryGetValue(start.JobId, out var existing))
         {
-            if (existing.LeaseEpoch >= start.LeaseEpoch)
+            if (!Supersedes(start, existing.Start))
             {
                 return;
             }
 
-            // An earlier attempt is still winding down here (a quick resume after an eviction or drain): stop it and
-            // start this one once it is gone, so two attempts never run side by side.
-            Stop(start.JobId, $"superseded by lease epoch {start.LeaseEpoch}");
+            // An earlier attempt is still winding down here (a quick resume after an eviction or drain, or a retry
+            // after its process died, whose result is still being reported): stop it and start this one once it is
+            // gone, so two attempts never run side by side.
+            Stop(start.JobId, start.LeaseEpoch > existing.LeaseEpoch ? $"superseded by lease epoch {start.LeaseEpoch}" : $"superseded by attempt {start.Attempt}");
             var waiting = new PendingAttempt(start);
             _pending[start.JobId] = waiting;
             tasks.Run($"start of job {start.JobId} after its previous attempt", ct => StartAfterAsync(existing, waiting, ct));
@@ -259,6 +260,13 @@ internal sealed partial class JobRunner(
 
         Start(start);
     }
+
+    /// <summary>
+    /// Whether <paramref name="start"/> comes after <paramref name="held"/>: a newer lease, or a later attempt under the
+    /// same lease (a retry on the same session keeps its epoch).
+    /// </summary>
+    private static bool Supersedes(StartJob start, StartJob held) =>
+        start.LeaseEpoch > held.LeaseEpoch || (start.LeaseEpoch == held.LeaseEpoch && start.Attempt > held.Attempt);
 
     private void StopPending(Func<PendingAttempt, bool> which, string reason)
     {

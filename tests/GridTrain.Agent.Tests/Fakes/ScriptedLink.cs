@@ -78,8 +78,20 @@ internal sealed class ScriptedLink : IControllerLink
         return EventOutcome(jobId, leaseEpoch);
     }
 
+    /// <summary>Every result report the agent tried to send, before it is held or answered.</summary>
+    public Channel<(string JobId, long LeaseEpoch)> ResultsTried { get; } = Channel.CreateUnbounded<(string, long)>();
+
+    /// <summary>While set and not released, the job's result reports wait: a report still in flight.</summary>
+    public (string JobId, TaskCompletionSource Release)? HoldResults { get; set; }
+
     public async Task<ReportOutcome> ReportResultAsync(string jobId, long leaseEpoch, JobResult result, CancellationToken cancellationToken)
     {
+        ResultsTried.Writer.TryWrite((jobId, leaseEpoch));
+        if (HoldResults is { } hold && hold.JobId == jobId)
+        {
+            await hold.Release.Task.WaitAsync(cancellationToken);
+        }
+
         await WhileUnreachableAsync(cancellationToken);
         Results.Writer.TryWrite((jobId, leaseEpoch, result));
         return ReportOutcome.Committed;
