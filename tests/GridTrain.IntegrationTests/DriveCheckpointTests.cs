@@ -1,3 +1,4 @@
+using GridTrain.Testing.Network;
 using System.Buffers.Binary;
 using System.Net;
 using GridTrain.Checkpoints.Credentials;

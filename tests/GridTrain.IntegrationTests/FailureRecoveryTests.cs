@@ -1,3 +1,4 @@
+using GridTrain.Testing.Network;
 using System.Net;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;

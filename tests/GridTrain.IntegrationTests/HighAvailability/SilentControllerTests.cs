@@ -1,3 +1,4 @@
+using GridTrain.Testing.Network;
 using Grpc.Core;
 using GridTrain.Client;
 using GridTrain.IntegrationTests.Infrastructure;

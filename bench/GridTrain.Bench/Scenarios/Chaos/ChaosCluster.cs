@@ -1,3 +1,4 @@
+using GridTrain.Testing.Network;
 using System.Globalization;
 using System.Security.Cryptography;
 using GridTrain.Testing.FakeDrive;

@@ -1,3 +1,4 @@
+using GridTrain.Testing.Network;
 using GridTrain.Protos.V1;
 using GridTrain.Testing.FakeDrive;
 

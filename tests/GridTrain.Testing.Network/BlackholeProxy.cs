@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace GridTrain.Bench.Scenarios.Chaos;
+namespace GridTrain.Testing.Network;
 
 /// <summary>How a cut proxy treats the agents' connections.</summary>
-internal enum CutMode
+public enum CutMode
 {
     /// <summary>Connections stay open, bytes go nowhere until healed (then what was held back arrives late): half-open.</summary>
     Hold,
@@ -14,10 +14,11 @@ internal enum CutMode
 }
 
 /// <summary>
-/// A TCP proxy on a fixed loopback port in front of one controller, the address the agents use: forwards, or
-/// when cut holds or drops connections. Every pump task is owned and awaited by <see cref="DisposeAsync"/>.
+/// A TCP proxy on loopback in front of one server (a controller, as the agents reach it): forwards, or when cut holds
+/// connections half-open (bytes go nowhere, what was held back arrives late once healed) or drops them. Every pump
+/// task is owned and awaited by <see cref="DisposeAsync"/>.
 /// </summary>
-internal sealed class BlackholeProxy : IAsyncDisposable
+public sealed class BlackholeProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly IPEndPoint _upstream;
@@ -28,6 +29,13 @@ internal sealed class BlackholeProxy : IAsyncDisposable
     private TaskCompletionSource _open = Opened();
     private CutMode? _cut;
 
+    /// <summary>A proxy on a free loopback port in front of <paramref name="upstream"/> (a loopback address).</summary>
+    public BlackholeProxy(Uri upstream)
+        : this(0, upstream.Port)
+    {
+    }
+
+    /// <summary>A proxy on loopback <paramref name="port"/> (0: any free one) in front of loopback <paramref name="upstreamPort"/>.</summary>
     public BlackholeProxy(int port, int upstreamPort)
     {
         _listener = new TcpListener(IPAddress.Loopback, port);
@@ -39,6 +47,9 @@ internal sealed class BlackholeProxy : IAsyncDisposable
     public Uri Address => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
 
     public bool IsCut => _cut is not null;
+
+    /// <summary>Stops forwarding in both directions, connections held open (half-open).</summary>
+    public void Cut() => Cut(CutMode.Hold);
 
     public void Cut(CutMode mode)
     {
