@@ -174,7 +174,7 @@ internal static class ControlPlaneFleet
                     var started = Stopwatch.GetTimestamp();
                     try
                     {
-                        await client.HeartbeatAsync(request, credential, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: stop);
+                        await client.HeartbeatAsync(request, credential, deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(30), cancellationToken: stop);
                         report.Heartbeat(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     }
                     catch (RpcException ex) when (ex.StatusCode is not StatusCode.Cancelled)
@@ -212,7 +212,7 @@ internal static class ControlPlaneFleet
             {
                 try
                 {
-                    var response = await client.RegisterAsync(request, join, deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: stop);
+                    var response = await client.RegisterAsync(request, join, deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(60), cancellationToken: stop);
                     var credential = new Metadata { { "authorization", "Bearer " + response.AgentCredential } };
                     var commands = client.ReceiveCommands(new ReceiveCommandsRequest { AgentId = response.AgentId }, credential, cancellationToken: stop);
                     _ = ReceiveAsync(commands);

@@ -119,7 +119,8 @@ internal sealed class ScriptedLink : IControllerLink
     {
         if (_unreachable)
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            // Held until the caller gives up (its shutdown), as a report to an unreachable controller is: no clock involved.
+            await new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously).Task.WaitAsync(cancellationToken);
         }
     }
 }
