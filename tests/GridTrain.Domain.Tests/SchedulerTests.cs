@@ -84,6 +84,24 @@ public sealed class SchedulerTests
         Assert.Equal(2, placements.SelectMany(p => p.GpuIndexes).Distinct().Count());
     }
 
+    [Fact]
+    public void Place_ManySessionsInOnePass_EachChoosesByWhatEarlierOnesLeft()
+    {
+        // Free GPUs change as the pass places: a, b and c tie or swap places in the best-fit order as they fill up.
+        var agents = new[] { Agent("c", gpus: 2), Agent("a", gpus: 4), Agent("b", gpus: 2), Agent("d", gpus: 0, cpuSlots: 1) };
+        Session[] sessions = [Gpu("s1", 2, order: 1), Gpu("s2", 1, order: 2), Gpu("s3", 2, order: 3), Gpu("s4", 1, order: 4), Gpu("s5", 4, order: 5), Cpu("c1", 6), Cpu("c2", 7)];
+
+        var placed = Scheduler.Place(sessions, agents).ToDictionary(p => p.SessionId, p => (p.AgentId, string.Join(",", p.GpuIndexes)));
+
+        Assert.Equal(("b", "0,1"), placed["s1"]);
+        Assert.Equal(("c", "0"), placed["s2"]);
+        Assert.Equal(("c", "1"), placed["s4"]);
+        Assert.Equal(("a", "0,1"), placed["s3"]);
+        Assert.False(placed.ContainsKey("s5"));
+        Assert.Equal("d", placed["c1"].AgentId);
+        Assert.Equal("a", placed["c2"].AgentId);
+    }
+
     private static AgentCapacity Agent(string id, int gpus, int cpuSlots = 2, string model = "NVIDIA L4") =>
         new(id, [.. Enumerable.Range(0, gpus).Select(i => new GpuDevice(i, $"GPU-{id}-{i}", model, 24L << 30))], cpuSlots, gpus);
 

@@ -107,41 +107,16 @@ public sealed class TokenRegistryTests
     private TokenRegistry Registry() => new(_store, new ControllerSecurityOptions(), _time, NullLogger<TokenRegistry>.Instance);
 
     /// <summary>An in-memory store that counts token reads.</summary>
-    private sealed class CountingStore : IGridStore
+    private sealed class CountingStore : ForwardingGridStore
     {
-        private readonly InMemoryGridStore _inner = new();
         private int _tokenReads;
 
         public int TokenReads => _tokenReads;
 
-        public ValueTask<ApiToken?> GetTokenAsync(string id, CancellationToken cancellationToken)
+        public override ValueTask<ApiToken?> GetTokenAsync(string id, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _tokenReads);
-            return _inner.GetTokenAsync(id, cancellationToken);
+            return base.GetTokenAsync(id, cancellationToken);
         }
-
-        public ValueTask<Session?> GetSessionAsync(string id, CancellationToken cancellationToken) => _inner.GetSessionAsync(id, cancellationToken);
-
-        public ValueTask<IReadOnlyList<Session>> ListSessionsAsync(CancellationToken cancellationToken) => _inner.ListSessionsAsync(cancellationToken);
-
-        public ValueTask<Job?> GetJobAsync(string id, CancellationToken cancellationToken) => _inner.GetJobAsync(id, cancellationToken);
-
-        public ValueTask<IReadOnlyList<Job>> ListJobsAsync(string? sessionId, CancellationToken cancellationToken) => _inner.ListJobsAsync(sessionId, cancellationToken);
-
-        public ValueTask<Agents.Agent?> GetAgentAsync(string id, CancellationToken cancellationToken) => _inner.GetAgentAsync(id, cancellationToken);
-
-        public ValueTask<IReadOnlyList<Agents.Agent>> ListAgentsAsync(CancellationToken cancellationToken) => _inner.ListAgentsAsync(cancellationToken);
-
-        public ValueTask<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string jobId, long afterSequence, int limit, CancellationToken cancellationToken) =>
-            _inner.ReadJobEventsAsync(jobId, afterSequence, limit, cancellationToken);
-
-        public ValueTask<IReadOnlyList<SessionChange>> ReadSessionChangesAsync(string sessionId, long afterSequence, CancellationToken cancellationToken) =>
-            _inner.ReadSessionChangesAsync(sessionId, afterSequence, cancellationToken);
-
-        public ValueTask SaveAsync(GridChanges changes, CancellationToken cancellationToken) => _inner.SaveAsync(changes, cancellationToken);
-
-        public ValueTask<IReadOnlyList<ApiToken>> ListTokensAsync(CancellationToken cancellationToken) => _inner.ListTokensAsync(cancellationToken);
-
-        public ValueTask SaveTokenAsync(ApiToken token, CancellationToken cancellationToken) => _inner.SaveTokenAsync(token, cancellationToken);
     }
 }

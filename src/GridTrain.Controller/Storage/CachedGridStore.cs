@@ -11,17 +11,24 @@ namespace GridTrain.Controller.Storage;
 /// only writer of its store, so the copy stays exact; it is loaded once, on first use. Event streams are read
 /// from the durable store. Lists of sessions and agents are snapshots kept until the next write of that kind, so the
 /// many reads between writes (every heartbeat, registration and scheduling pass) share one copy instead of each copying
-/// every record under the lock.
+/// every record under the lock. The indexed queries (sessions held on an agent, in a state, of an owner; jobs by session
+/// and state; agents by name) answer from indexes kept with each write, so a call costs what it returns.
 /// </summary>
 public sealed class CachedGridStore(IGridStore durable) : IGridStore
 {
     private readonly SemaphoreSlim _load = new(1, 1);
     private readonly Lock _lock = new();
     private Dictionary<string, Session>? _sessions;
-    private Dictionary<string, Job> _jobs = new(StringComparer.Ordinal);
-    private Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Job> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
     private IReadOnlyList<Session>? _sessionList;
     private IReadOnlyList<Agent>? _agentList;
+    private readonly GroupIndex<string, Session> _heldOn = new(s => s.IsHeldOn(null) ? s.AgentId : null, StringComparer.Ordinal);
+    private readonly GroupIndex<SessionState, Session> _sessionsByState = new(s => s.State);
+    private readonly GroupIndex<string, Session> _sessionsByOwner = new(s => s.Owner, StringComparer.Ordinal);
+    private readonly GroupIndex<string, Job> _jobsBySession = new(j => j.SessionId, StringComparer.Ordinal);
+    private readonly GroupIndex<JobState, Job> _jobsByState = new(j => j.State);
+    private readonly GroupIndex<string, Agent> _agentsByName = new(a => a.Name, StringComparer.Ordinal);
 
     public async ValueTask<Session?> GetSessionAsync(string id, CancellationToken cancellationToken)
     {
@@ -44,7 +51,7 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
     public async ValueTask<IReadOnlyList<Job>> ListJobsAsync(string? sessionId, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
-        return Read<IReadOnlyList<Job>>(() => [.. _jobs.Values.Where(j => sessionId is null || j.SessionId == sessionId)]);
+        return Read(() => sessionId is null ? [.. _jobs.Values] : _jobsBySession.Get(sessionId));
     }
 
     public async ValueTask<Agent?> GetAgentAsync(string id, CancellationToken cancellationToken)
@@ -57,6 +64,36 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
     {
         await EnsureLoadedAsync(cancellationToken);
         return Volatile.Read(ref _agentList) ?? Read(() => _agentList ??= Array.AsReadOnly(_agents.Values.ToArray()));
+    }
+
+    public async ValueTask<Agent?> FindAgentByNameAsync(string name, CancellationToken cancellationToken)
+    {
+        await EnsureLoadedAsync(cancellationToken);
+        return Read(() => _agentsByName.Get(name).FirstOrDefault());
+    }
+
+    public async ValueTask<IReadOnlyList<Session>> ListHeldSessionsAsync(string? agentId, CancellationToken cancellationToken)
+    {
+        await EnsureLoadedAsync(cancellationToken);
+        return Read(() => agentId is null ? _heldOn.All() : _heldOn.Get(agentId));
+    }
+
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsInStateAsync(SessionState state, CancellationToken cancellationToken)
+    {
+        await EnsureLoadedAsync(cancellationToken);
+        return Read(() => _sessionsByState.Get(state));
+    }
+
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsOfOwnerAsync(string owner, CancellationToken cancellationToken)
+    {
+        await EnsureLoadedAsync(cancellationToken);
+        return Read(() => _sessionsByOwner.Get(owner));
+    }
+
+    public async ValueTask<IReadOnlyList<Job>> ListJobsInStateAsync(JobState state, CancellationToken cancellationToken)
+    {
+        await EnsureLoadedAsync(cancellationToken);
+        return Read(() => _jobsByState.Get(state));
     }
 
     public ValueTask<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string jobId, long afterSequence, int limit, CancellationToken cancellationToken) =>
@@ -73,18 +110,18 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
         {
             foreach (var session in changes.Sessions)
             {
-                _sessions![session.Id] = session;
+                Keep(session, _sessions!.GetValueOrDefault(session.Id));
                 _sessionList = null;
             }
 
             foreach (var job in changes.Jobs)
             {
-                _jobs[job.Id] = job;
+                Keep(job, _jobs.GetValueOrDefault(job.Id));
             }
 
             foreach (var agent in changes.Agents)
             {
-                _agents[agent.Id] = agent;
+                Keep(agent, _agents.GetValueOrDefault(agent.Id));
                 _agentList = null;
             }
         }
@@ -112,14 +149,61 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
                 return;
             }
 
-            _jobs = (await durable.ListJobsAsync(null, cancellationToken)).ToDictionary(j => j.Id, StringComparer.Ordinal);
-            _agents = (await durable.ListAgentsAsync(cancellationToken)).ToDictionary(a => a.Id, StringComparer.Ordinal);
-            Volatile.Write(ref _sessions, (await durable.ListSessionsAsync(cancellationToken)).ToDictionary(s => s.Id, StringComparer.Ordinal));
+            var jobs = await durable.ListJobsAsync(null, cancellationToken);
+            var agents = await durable.ListAgentsAsync(cancellationToken);
+            var sessions = await durable.ListSessionsAsync(cancellationToken);
+            lock (_lock)
+            {
+                foreach (var job in jobs)
+                {
+                    Keep(job, before: null);
+                }
+
+                foreach (var agent in agents)
+                {
+                    Keep(agent, before: null);
+                }
+
+                var loaded = new Dictionary<string, Session>(StringComparer.Ordinal);
+                foreach (var session in sessions)
+                {
+                    loaded[session.Id] = session;
+                    IndexSession(session, before: null);
+                }
+
+                Volatile.Write(ref _sessions, loaded);
+            }
         }
         finally
         {
             _load.Release();
         }
+    }
+
+    private void Keep(Session session, Session? before)
+    {
+        _sessions![session.Id] = session;
+        IndexSession(session, before);
+    }
+
+    private void IndexSession(Session session, Session? before)
+    {
+        _heldOn.Replace(session.Id, before, session);
+        _sessionsByState.Replace(session.Id, before, session);
+        _sessionsByOwner.Replace(session.Id, before, session);
+    }
+
+    private void Keep(Job job, Job? before)
+    {
+        _jobs[job.Id] = job;
+        _jobsBySession.Replace(job.Id, before, job);
+        _jobsByState.Replace(job.Id, before, job);
+    }
+
+    private void Keep(Agent agent, Agent? before)
+    {
+        _agents[agent.Id] = agent;
+        _agentsByName.Replace(agent.Id, before, agent);
     }
 
     private T Read<T>(Func<T> read)

@@ -32,6 +32,21 @@ public sealed class InMemoryGridStore : IGridStore
     public ValueTask<IReadOnlyList<Agent>> ListAgentsAsync(CancellationToken cancellationToken) =>
         Read<IReadOnlyList<Agent>>(() => [.. _agents.Values]);
 
+    public ValueTask<Agent?> FindAgentByNameAsync(string name, CancellationToken cancellationToken) =>
+        Read(() => _agents.Values.FirstOrDefault(a => a.Name == name));
+
+    public ValueTask<IReadOnlyList<Session>> ListHeldSessionsAsync(string? agentId, CancellationToken cancellationToken) =>
+        Read<IReadOnlyList<Session>>(() => [.. _sessions.Values.Where(s => s.IsHeldOn(agentId))]);
+
+    public ValueTask<IReadOnlyList<Session>> ListSessionsInStateAsync(SessionState state, CancellationToken cancellationToken) =>
+        Read<IReadOnlyList<Session>>(() => [.. _sessions.Values.Where(s => s.State == state)]);
+
+    public ValueTask<IReadOnlyList<Session>> ListSessionsOfOwnerAsync(string owner, CancellationToken cancellationToken) =>
+        Read<IReadOnlyList<Session>>(() => [.. _sessions.Values.Where(s => s.Owner == owner)]);
+
+    public ValueTask<IReadOnlyList<Job>> ListJobsInStateAsync(JobState state, CancellationToken cancellationToken) =>
+        Read<IReadOnlyList<Job>>(() => [.. _jobs.Values.Where(j => j.State == state)]);
+
     public ValueTask<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string jobId, long afterSequence, int limit, CancellationToken cancellationToken) =>
         Read<IReadOnlyList<JobEvent>>(() => _jobEvents.TryGetValue(jobId, out var events)
             ? [.. events.Where(e => e.Sequence > afterSequence).Take(limit)]

@@ -33,7 +33,7 @@ public sealed class PlacementResends(TimeSpan agentTimeout)
     /// <summary>Sends again the assignments live agents have not confirmed within the agent timeout.</summary>
     internal async ValueTask ResendDueAsync(GridTransaction tx, AgentDirectiveBus directives, ILogger logger)
     {
-        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.State == SessionState.Starting && s.AgentId is not null))
+        foreach (var session in (await tx.ListSessionsInStateAsync(SessionState.Starting)).Where(s => s.AgentId is not null))
         {
             if (!IsDue(session.Id, session.LeaseEpoch, session.UpdatedAt, tx.Now) || !directives.IsOpen(session.AgentId!))
             {

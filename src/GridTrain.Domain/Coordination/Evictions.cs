@@ -30,7 +30,7 @@ internal sealed class Evictions(GridOptions options, SessionActivity activity, I
     /// </summary>
     public async ValueTask SweepAsync(GridTransaction tx)
     {
-        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.HoldsResources))
+        foreach (var session in await tx.ListHeldSessionsAsync(null))
         {
             if (session.EvictingReason is { } evicting)
             {

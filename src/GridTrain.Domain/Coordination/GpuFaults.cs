@@ -92,7 +92,7 @@ internal sealed class GpuFaults(Evictions evictions, ILogger logger)
             return [];
         }
 
-        return [.. (await tx.ListSessionsAsync()).Where(s => s.AgentId == agentId && s.HoldsResources && s.EvictingReason is null && s.GpuIndexes.Any(unhealthy.Contains))];
+        return [.. (await tx.ListHeldSessionsAsync(agentId)).Where(s => s.EvictingReason is null && s.GpuIndexes.Any(unhealthy.Contains))];
     }
 
     /// <summary>

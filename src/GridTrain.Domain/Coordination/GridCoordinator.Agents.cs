@@ -35,7 +35,7 @@ public sealed partial class GridCoordinator
         GridRequests.ValidateGpuHealth(gpuHealth);
         return _runner.RunAsync(async tx =>
         {
-            var existing = (await tx.ListAgentsAsync()).FirstOrDefault(a => a.Name == name);
+            var existing = await tx.FindAgentByNameAsync(name);
             var agent = tx.Put(new Agent
             {
                 Id = existing?.Id ?? _ids.NewId("agt"),
@@ -56,7 +56,7 @@ public sealed partial class GridCoordinator
 
             var running = runningJobs.Select(j => j.JobId).ToHashSet(StringComparer.Ordinal);
             var sameRun = instance.Length > 0 && existing?.Instance == instance;
-            foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agent.Id && s.HoldsResources))
+            foreach (var session in await tx.ListHeldSessionsAsync(agent.Id))
             {
                 foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running && !running.Contains(j.Id)))
                 {
@@ -129,7 +129,7 @@ public sealed partial class GridCoordinator
         {
             await LeaseFencing.RequireLiveAgentAsync(tx, agentId);
             var catchUp = new List<AgentDirective>();
-            foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agentId && s.HoldsResources))
+            foreach (var session in await tx.ListHeldSessionsAsync(agentId))
             {
                 catchUp.Add(new AssignSession(session.Id, session.LeaseEpoch, session.GpuIndexes));
                 catchUp.AddRange((await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running).Select(job => ToStartDirective(job, session)));
@@ -230,7 +230,7 @@ public sealed partial class GridCoordinator
         await _resends.ResendDueAsync(tx, _directives, _logger);
         await _activity.ForgetStaleGpuReadingsAsync(tx);
         await _evictions.SweepAsync(tx);
-        if (QuotaPolicy.WaitsForTheWindow(_options.Quota, await tx.ListSessionsAsync()))
+        if (QuotaPolicy.WaitsForTheWindow(_options.Quota, await tx.ListSessionsInStateAsync(SessionState.Pending)))
         {
             tx.RequestScheduling();
         }
@@ -248,7 +248,7 @@ public sealed partial class GridCoordinator
             CoordinatorLog.AgentLost(_logger, agent.Id, agent.Name, silence);
             tx.Put(agent with { State = AgentState.Lost });
             _directives.Drop(agent.Id);
-            foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agent.Id && s.HoldsResources))
+            foreach (var session in await tx.ListHeldSessionsAsync(agent.Id))
             {
                 foreach (var job in (await tx.ListJobsAsync(session.Id)).Where(j => j.State == JobState.Running))
                 {

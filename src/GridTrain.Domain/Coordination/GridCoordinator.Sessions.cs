@@ -171,7 +171,8 @@ public sealed partial class GridCoordinator
     private async ValueTask<Session> NewSessionAsync(GridTransaction tx, ResourceRequest resources, int priority, string displayName, bool batch, TimeSpan idleTimeout, TimeSpan maxLifetime, string owner)
     {
         var admitted = "waiting for an agent with free capacity";
-        if (_options.Quota.Exhausted != QuotaExhaustion.Queue && QuotaPolicy.RefusalFor(owner, resources, await tx.ListSessionsAsync(), _options.Quota, tx.Now) is { } refusal)
+        if (_options.Quota.IsSet && _options.Quota.Exhausted != QuotaExhaustion.Queue
+            && QuotaPolicy.RefusalFor(owner, resources, await tx.ListSessionsOfOwnerAsync(owner), _options.Quota, tx.Now) is { } refusal)
         {
             if (!QuotaPolicy.FallsBackToCpu(refusal, _options.Quota))
             {

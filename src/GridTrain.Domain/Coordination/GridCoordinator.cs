@@ -87,7 +87,7 @@ public sealed partial class GridCoordinator
 
     /// <summary>A user's GPU use against their quota.</summary>
     public Task<QuotaUsage> GetQuotaAsync(string owner, CancellationToken cancellationToken) =>
-        _runner.ReadAsync(async tx => QuotaPolicy.Measure(owner, await tx.ListSessionsAsync(), _options.Quota, tx.Now), cancellationToken);
+        _runner.ReadAsync(async tx => QuotaPolicy.Measure(owner, await tx.ListSessionsOfOwnerAsync(owner), _options.Quota, tx.Now), cancellationToken);
 
     /// <summary>The grid's state for gauges: counts by state, the queue, and every live session and agent.</summary>
     /// <remarks>
@@ -137,7 +137,7 @@ public sealed partial class GridCoordinator
     public Task<IReadOnlyList<AgentOverview>> ListAgentsAsync(CancellationToken cancellationToken) =>
         _runner.ReadAsync<IReadOnlyList<AgentOverview>>(async tx =>
         {
-            var held = (await tx.ListSessionsAsync()).Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
+            var held = (await tx.ListHeldSessionsAsync(null)).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
             return (await tx.ListAgentsAsync())
                 .OrderBy(a => a.Name, StringComparer.Ordinal)
                 .Select(a => Overview(a, held[a.Id]))
@@ -199,7 +199,7 @@ public sealed partial class GridCoordinator
             var agent = await tx.FindAgentAsync(agentId) ?? throw GridException.NotFound("agent", agentId);
             var graceEndsAt = tx.Now + deadline;
             agent = tx.Put(agent with { Cordoned = true, DrainDeadline = graceEndsAt });
-            foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.AgentId == agentId && s.HoldsResources && s.EvictingReason is null))
+            foreach (var session in (await tx.ListHeldSessionsAsync(agentId)).Where(s => s.EvictingReason is null))
             {
                 await _evictions.BeginAsync(tx, session, EvictionCause.Drain, $"agent {agent.Name} draining", moves: true, graceEndsAt);
             }
@@ -209,18 +209,20 @@ public sealed partial class GridCoordinator
     }
 
     /// <summary>Places pending sessions (within their owners' quotas), then starts the head job of every ready session.</summary>
+    /// <remarks>Reads the queue, the held sessions and the agents, never the whole history of sessions or jobs.</remarks>
     private async ValueTask ScheduleAsync(GridTransaction tx)
     {
-        var sessions = await tx.ListSessionsAsync();
-        var pending = QuotaPolicy.Admit([.. sessions.Where(s => s.State == SessionState.Pending)], sessions, _options.Quota, tx.Now);
+        var pending = await tx.ListSessionsInStateAsync(SessionState.Pending);
         if (pending.Count > 0)
         {
-            var capacities = await CapacitiesAsync(tx, sessions);
-            var placements = Scheduler.Place(pending, capacities);
+            var admitted = QuotaPolicy.Admit(pending, _options.Quota.IsSet ? await SessionsOfOwnersAsync(tx, pending) : [], _options.Quota, tx.Now);
+            var capacities = await CapacitiesAsync(tx, await tx.ListHeldSessionsAsync(null));
+            var placements = Scheduler.Place(admitted, capacities);
+            var byAgent = capacities.ToDictionary(c => c.AgentId, StringComparer.Ordinal);
             foreach (var placement in placements)
             {
                 var before = await tx.GetSessionAsync(placement.SessionId);
-                var gpus = capacities.First(c => c.AgentId == placement.AgentId).FreeGpus.Where(g => placement.GpuIndexes.Contains(g.Index));
+                var gpus = byAgent[placement.AgentId].FreeGpus.Where(g => placement.GpuIndexes.Contains(g.Index));
                 var placed = tx.Put(before.Place(placement.AgentId, placement.GpuIndexes, _options.Quota.Rates.ForPlacement(gpus), tx.Now), before);
                 var queuedFor = tx.Now - before.UpdatedAt;
                 tx.Measure(instruments => instruments.LeaseGranted(queuedFor));
@@ -231,21 +233,43 @@ public sealed partial class GridCoordinator
             if (_options.Preemption)
             {
                 var placedIds = placements.Select(p => p.SessionId).ToHashSet(StringComparer.Ordinal);
-                await _preemptions.PreemptAsync(tx, [.. pending.Where(s => !placedIds.Contains(s.Id))], all => CapacitiesAsync(tx, all));
+                await _preemptions.PreemptAsync(tx, [.. admitted.Where(s => !placedIds.Contains(s.Id))], all => CapacitiesAsync(tx, all));
             }
         }
 
-        var queued = (await tx.ListJobsAsync(null)).Where(j => j.State == JobState.Queued).ToLookup(j => j.SessionId, StringComparer.Ordinal);
+        var queued = await tx.ListJobsInStateAsync(JobState.Queued);
         if (queued.Count == 0)
         {
             return;
         }
 
-        foreach (var session in (await tx.ListSessionsAsync()).Where(s => s.State == SessionState.Ready && queued.Contains(s.Id)))
+        var ready = new List<Session>();
+        foreach (var sessionId in queued.Select(j => j.SessionId).Distinct(StringComparer.Ordinal))
         {
-            var next = queued[session.Id].OrderBy(j => j.CreatedAt).ThenBy(j => j.Id, StringComparer.Ordinal).First();
+            if (await tx.FindSessionAsync(sessionId) is { State: SessionState.Ready } session)
+            {
+                ready.Add(session);
+            }
+        }
+
+        var heads = queued.ToLookup(j => j.SessionId, StringComparer.Ordinal);
+        foreach (var session in ready.OrderBy(s => s.QueueOrder))
+        {
+            var next = heads[session.Id].OrderBy(j => j.CreatedAt).ThenBy(j => j.Id, StringComparer.Ordinal).First();
             StartJobOn(tx, session, next);
         }
+    }
+
+    /// <summary>Every session of the owners of <paramref name="sessions"/>: what their quotas are measured on.</summary>
+    private static async ValueTask<IReadOnlyList<Session>> SessionsOfOwnersAsync(GridTransaction tx, IReadOnlyList<Session> sessions)
+    {
+        var all = new List<Session>();
+        foreach (var owner in sessions.Select(s => s.Owner).Distinct(StringComparer.Ordinal))
+        {
+            all.AddRange(await tx.ListSessionsOfOwnerAsync(owner));
+        }
+
+        return all;
     }
 
     private void StartJobOn(GridTransaction tx, Session session, Job job)
@@ -259,10 +283,10 @@ public sealed partial class GridCoordinator
     private static StartJob ToStartDirective(Job job, Session session) =>
         new(job.Id, session.Id, session.LeaseEpoch, job.Attempt, job.Spec, session.GpuIndexes, job.ResumedFrom);
 
-    /// <summary>What each ready, uncordoned agent with an open directive stream has left.</summary>
+    /// <summary>What each ready, uncordoned agent with an open directive stream has left beside the sessions held on it.</summary>
     private async ValueTask<List<AgentCapacity>> CapacitiesAsync(GridTransaction tx, IReadOnlyList<Session> sessions)
     {
-        var held = sessions.Where(s => s.HoldsResources && s.AgentId is not null).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
+        var held = sessions.Where(s => s.IsHeldOn(null)).ToLookup(s => s.AgentId!, StringComparer.Ordinal);
         return (await tx.ListAgentsAsync())
             .Where(a => a.State == AgentState.Ready && !a.Cordoned && _directives.IsOpen(a.Id))
             .Select(a => AgentCapacity.Of(a, held[a.Id], _gpuFaults.Unhealthy(a.Id)))
@@ -270,7 +294,7 @@ public sealed partial class GridCoordinator
     }
 
     private async ValueTask<AgentOverview> OverviewAsync(GridTransaction tx, Agent agent) =>
-        Overview(agent, (await tx.ListSessionsAsync()).Where(s => s.HoldsResources && s.AgentId == agent.Id));
+        Overview(agent, await tx.ListHeldSessionsAsync(agent.Id));
 
     private AgentOverview Overview(Agent agent, IEnumerable<Session> held)
     {

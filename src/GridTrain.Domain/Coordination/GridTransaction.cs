@@ -53,14 +53,33 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
     public async ValueTask<Agent?> FindAgentAsync(string id) =>
         _agents.TryGetValue(id, out var agent) ? agent : await store.GetAgentAsync(id, CancellationToken);
 
-    public async ValueTask<IReadOnlyList<Session>> ListSessionsAsync() => Overlay(await store.ListSessionsAsync(CancellationToken), _sessions, s => s.Id);
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsAsync() =>
+        Overlay(await store.ListSessionsAsync(CancellationToken), _sessions, s => s.Id, _ => true);
+
+    /// <summary>Sessions holding resources on the agent (on any agent when <paramref name="agentId"/> is null).</summary>
+    public async ValueTask<IReadOnlyList<Session>> ListHeldSessionsAsync(string? agentId) =>
+        Overlay(await store.ListHeldSessionsAsync(agentId, CancellationToken), _sessions, s => s.Id, s => s.IsHeldOn(agentId));
+
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsInStateAsync(SessionState state) =>
+        Overlay(await store.ListSessionsInStateAsync(state, CancellationToken), _sessions, s => s.Id, s => s.State == state);
+
+    /// <summary>Every session of <paramref name="owner"/>, ended ones included.</summary>
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsOfOwnerAsync(string owner) =>
+        Overlay(await store.ListSessionsOfOwnerAsync(owner, CancellationToken), _sessions, s => s.Id, s => s.Owner == owner);
 
     public async ValueTask<IReadOnlyList<Job>> ListJobsAsync(string? sessionId) =>
-        Overlay(await store.ListJobsAsync(sessionId, CancellationToken), _jobs, j => j.Id)
-            .Where(j => sessionId is null || j.SessionId == sessionId)
-            .ToList();
+        Overlay(await store.ListJobsAsync(sessionId, CancellationToken), _jobs, j => j.Id, j => sessionId is null || j.SessionId == sessionId);
 
-    public async ValueTask<IReadOnlyList<Agent>> ListAgentsAsync() => Overlay(await store.ListAgentsAsync(CancellationToken), _agents, a => a.Id);
+    public async ValueTask<IReadOnlyList<Job>> ListJobsInStateAsync(JobState state) =>
+        Overlay(await store.ListJobsInStateAsync(state, CancellationToken), _jobs, j => j.Id, j => j.State == state);
+
+    public async ValueTask<IReadOnlyList<Agent>> ListAgentsAsync() =>
+        Overlay(await store.ListAgentsAsync(CancellationToken), _agents, a => a.Id, _ => true);
+
+    public async ValueTask<Agent?> FindAgentByNameAsync(string name) =>
+        _agents.Values.FirstOrDefault(a => a.Name == name) is { } written
+            ? written
+            : await store.FindAgentByNameAsync(name, CancellationToken) is { } stored && !_agents.ContainsKey(stored.Id) ? stored : null;
 
     /// <summary>Stores the session; a change of state (or agent) is appended to its event stream.</summary>
     public Session Put(Session session, Session? before)
@@ -116,10 +135,19 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
 
     public void Measure(Action<GridInstruments> record) => Measurements.Add(record);
 
-    private static List<T> Overlay<T>(IReadOnlyList<T> stored, Dictionary<string, T> written, Func<T, string> key)
+    /// <summary>
+    /// What a query read from the store, as this transaction sees it: records it wrote replace the stored ones, and
+    /// count only where they still match the query (<paramref name="selects"/>). The stored list itself when nothing was written.
+    /// </summary>
+    private static IReadOnlyList<T> Overlay<T>(IReadOnlyList<T> stored, Dictionary<string, T> written, Func<T, string> key, Func<T, bool> selects)
     {
+        if (written.Count == 0)
+        {
+            return stored;
+        }
+
         var result = stored.Where(item => !written.ContainsKey(key(item))).ToList();
-        result.AddRange(written.Values);
+        result.AddRange(written.Values.Where(selects));
         return result;
     }
 }

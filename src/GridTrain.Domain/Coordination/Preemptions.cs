@@ -23,7 +23,7 @@ internal sealed class Preemptions(Evictions evictions, ILogger logger)
             return;
         }
 
-        var running = (await tx.ListJobsAsync(null)).Where(j => j.State == JobState.Running).ToDictionary(j => j.SessionId, StringComparer.Ordinal);
+        var running = (await tx.ListJobsInStateAsync(JobState.Running)).ToDictionary(j => j.SessionId, StringComparer.Ordinal);
         var candidates = sessions
             .Where(s => s.HoldsResources && s.EvictingReason is null)
             .Select(s => new PreemptionCandidate(s, running.TryGetValue(s.Id, out var job) ? job.StepsSinceCheckpoint : 0))

@@ -11,15 +11,15 @@ public static class Scheduler
 {
     public static IReadOnlyList<Placement> Place(IEnumerable<Session> pending, IEnumerable<AgentCapacity> agents)
     {
-        var free = agents.ToDictionary(a => a.AgentId, a => new Free(a.FreeGpus.ToList(), a.FreeCpuSlots, a.TotalGpus), StringComparer.Ordinal);
+        var free = new FreeCapacity(agents);
         var placements = new List<Placement>();
 
         foreach (var session in pending.Where(s => s.State == SessionState.Pending)
                      .OrderByDescending(s => s.Priority).ThenBy(s => s.QueueOrder))
         {
             var placement = session.Resources.Runtime == Runtime.Gpu
-                ? PlaceGpu(session, free)
-                : PlaceCpu(session, free);
+                ? free.PlaceGpu(session)
+                : free.PlaceCpu(session);
             if (placement is not null)
             {
                 placements.Add(placement);
@@ -29,63 +29,99 @@ public static class Scheduler
         return placements;
     }
 
-    private static Placement? PlaceGpu(Session session, Dictionary<string, Free> free)
-    {
-        var request = session.Resources;
-        string? bestAgent = null;
-        Free? best = null;
-        foreach (var (agentId, candidate) in free)
-        {
-            if (candidate.Gpus.Count < request.GpuCount
-                || (request.GpuModel.Length > 0 && candidate.Gpus.Count(g => Matches(g.Model, request.GpuModel)) < request.GpuCount))
-            {
-                continue;
-            }
-
-            // Best fit: the fewest GPUs left over; ties go to the lower agent id so placement is deterministic.
-            if (best is null || candidate.Gpus.Count < best.Gpus.Count
-                || (candidate.Gpus.Count == best.Gpus.Count && string.CompareOrdinal(agentId, bestAgent) < 0))
-            {
-                (bestAgent, best) = (agentId, candidate);
-            }
-        }
-
-        if (best is null)
-        {
-            return null;
-        }
-
-        var chosen = best.Gpus.Where(g => Matches(g.Model, request.GpuModel)).OrderBy(g => g.Index).Take(request.GpuCount).ToList();
-        best.Gpus.RemoveAll(chosen.Contains);
-        return new Placement(session.Id, bestAgent!, chosen.Select(g => g.Index).ToList());
-    }
-
-    private static Placement? PlaceCpu(Session session, Dictionary<string, Free> free)
-    {
-        var best = free
-            .Where(kv => kv.Value.CpuSlots > 0)
-            .OrderBy(kv => kv.Value.TotalGpus > 0)
-            .ThenByDescending(kv => kv.Value.CpuSlots)
-            .ThenBy(kv => kv.Key, StringComparer.Ordinal)
-            .FirstOrDefault();
-        if (best.Key is null)
-        {
-            return null;
-        }
-
-        best.Value.CpuSlots--;
-        return new Placement(session.Id, best.Key, []);
-    }
-
     private static bool Matches(string model, string constraint) =>
         constraint.Length == 0 || model.Contains(constraint, StringComparison.OrdinalIgnoreCase);
 
-    private sealed class Free(List<Agents.GpuDevice> gpus, int cpuSlots, int totalGpus)
+    /// <summary>
+    /// Free capacity, ordered the way each kind of session chooses, so a placement looks at the best candidates first
+    /// instead of at every agent: GPU agents by free GPUs (fewest first) then id; CPU slots on machines without GPUs first,
+    /// then the most free slots, then id.
+    /// </summary>
+    private sealed class FreeCapacity
+    {
+        private readonly Dictionary<string, Free> _agents = new(StringComparer.Ordinal);
+        private readonly SortedSet<(int FreeGpus, string AgentId)> _byFreeGpus = new(Comparer<(int FreeGpus, string AgentId)>.Create(
+            (a, b) => a.FreeGpus != b.FreeGpus ? a.FreeGpus.CompareTo(b.FreeGpus) : string.CompareOrdinal(a.AgentId, b.AgentId)));
+
+        private readonly SortedSet<(bool HasGpus, int CpuSlots, string AgentId)> _byCpuSlots = new(Comparer<(bool HasGpus, int CpuSlots, string AgentId)>.Create(
+            (a, b) => a.HasGpus != b.HasGpus ? a.HasGpus.CompareTo(b.HasGpus)
+                : a.CpuSlots != b.CpuSlots ? b.CpuSlots.CompareTo(a.CpuSlots)
+                : string.CompareOrdinal(a.AgentId, b.AgentId)));
+
+        public FreeCapacity(IEnumerable<AgentCapacity> agents)
+        {
+            foreach (var agent in agents)
+            {
+                var free = new Free([.. agent.FreeGpus], agent.FreeCpuSlots, agent.TotalGpus > 0);
+                _agents[agent.AgentId] = free;
+                if (free.Gpus.Count > 0)
+                {
+                    _byFreeGpus.Add((free.Gpus.Count, agent.AgentId));
+                }
+
+                if (free.CpuSlots > 0)
+                {
+                    _byCpuSlots.Add((free.HasGpus, free.CpuSlots, agent.AgentId));
+                }
+            }
+        }
+
+        /// <summary>Best fit: the agent left with the fewest free GPUs that has enough of the model; ties to the lower id.</summary>
+        public Placement? PlaceGpu(Session session)
+        {
+            var request = session.Resources;
+            if (request.GpuCount <= 0 || _byFreeGpus.Count == 0 || _byFreeGpus.Max.FreeGpus < request.GpuCount)
+            {
+                return null;
+            }
+
+            foreach (var (count, agentId) in _byFreeGpus.GetViewBetween((request.GpuCount, ""), _byFreeGpus.Max))
+            {
+                var candidate = _agents[agentId];
+                if (request.GpuModel.Length > 0 && candidate.Gpus.Count(g => Matches(g.Model, request.GpuModel)) < request.GpuCount)
+                {
+                    continue;
+                }
+
+                var chosen = candidate.Gpus.Where(g => Matches(g.Model, request.GpuModel)).OrderBy(g => g.Index).Take(request.GpuCount).ToList();
+                candidate.Gpus.RemoveAll(chosen.Contains);
+                _byFreeGpus.Remove((count, agentId));
+                if (candidate.Gpus.Count > 0)
+                {
+                    _byFreeGpus.Add((candidate.Gpus.Count, agentId));
+                }
+
+                return new Placement(session.Id, agentId, [.. chosen.Select(g => g.Index)]);
+            }
+
+            return null;
+        }
+
+        public Placement? PlaceCpu(Session session)
+        {
+            if (_byCpuSlots.Count == 0)
+            {
+                return null;
+            }
+
+            var (hasGpus, slots, agentId) = _byCpuSlots.Min;
+            _byCpuSlots.Remove(_byCpuSlots.Min);
+            _agents[agentId].CpuSlots = slots - 1;
+            if (slots > 1)
+            {
+                _byCpuSlots.Add((hasGpus, slots - 1, agentId));
+            }
+
+            return new Placement(session.Id, agentId, []);
+        }
+    }
+
+    private sealed class Free(List<Agents.GpuDevice> gpus, int cpuSlots, bool hasGpus)
     {
         public List<Agents.GpuDevice> Gpus { get; } = gpus;
 
         public int CpuSlots { get; set; } = cpuSlots;
 
-        public int TotalGpus { get; } = totalGpus;
+        public bool HasGpus { get; } = hasGpus;
     }
 }

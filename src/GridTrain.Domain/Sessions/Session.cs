@@ -85,6 +85,9 @@ public sealed record Session
     /// <summary>True while the session holds resources on an agent.</summary>
     public bool HoldsResources => State is SessionState.Starting or SessionState.Ready or SessionState.Busy;
 
+    /// <summary>True while the session holds resources on the agent (on any agent when <paramref name="agentId"/> is null).</summary>
+    public bool IsHeldOn(string? agentId) => HoldsResources && AgentId is not null && (agentId is null || AgentId == agentId);
+
     /// <summary>Compute units spent within [<paramref name="from"/>, <paramref name="to"/>], the current placement included up to <paramref name="to"/>.</summary>
     public double UnitsWithin(DateTimeOffset from, DateTimeOffset to) =>
         UnitUsage.Sum(u => u.UnitsWithin(from, to))

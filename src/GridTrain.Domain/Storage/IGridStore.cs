@@ -23,6 +23,24 @@ public interface IGridStore
 
     ValueTask<IReadOnlyList<Agent>> ListAgentsAsync(CancellationToken cancellationToken);
 
+    // The queries below answer from indexes where the store keeps them (CachedGridStore), so the controller's work per
+    // call is proportional to what the call is about (one agent, one owner, the queue), not to the whole fleet's history.
+
+    /// <summary>The agent registered under <paramref name="name"/>; null when none is.</summary>
+    ValueTask<Agent?> FindAgentByNameAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Sessions holding resources (<see cref="Session.HoldsResources"/>) on the agent, or on any agent when <paramref name="agentId"/> is null.</summary>
+    ValueTask<IReadOnlyList<Session>> ListHeldSessionsAsync(string? agentId, CancellationToken cancellationToken);
+
+    /// <summary>Sessions in <paramref name="state"/>.</summary>
+    ValueTask<IReadOnlyList<Session>> ListSessionsInStateAsync(SessionState state, CancellationToken cancellationToken);
+
+    /// <summary>Every session of <paramref name="owner"/>, ended ones included.</summary>
+    ValueTask<IReadOnlyList<Session>> ListSessionsOfOwnerAsync(string owner, CancellationToken cancellationToken);
+
+    /// <summary>Jobs in <paramref name="state"/>.</summary>
+    ValueTask<IReadOnlyList<Job>> ListJobsInStateAsync(JobState state, CancellationToken cancellationToken);
+
     /// <summary>Job events with a sequence greater than <paramref name="afterSequence"/>, in order, at most <paramref name="limit"/>.</summary>
     ValueTask<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string jobId, long afterSequence, int limit, CancellationToken cancellationToken);
 

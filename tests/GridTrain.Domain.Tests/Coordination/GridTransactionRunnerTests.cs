@@ -138,9 +138,8 @@ public sealed class GridTransactionRunnerTests
     };
 
     /// <summary>An in-memory store whose saves can be held, to look at the moment between deciding and saving.</summary>
-    private sealed class PausableStore : IGridStore
+    private sealed class PausableStore : ForwardingGridStore
     {
-        private readonly InMemoryGridStore _inner = new();
         private TaskCompletionSource? _paused;
 
         public SemaphoreSlim Saving { get; } = new(0);
@@ -149,7 +148,7 @@ public sealed class GridTransactionRunnerTests
 
         public void Resume() => _paused?.SetResult();
 
-        public async ValueTask SaveAsync(GridChanges changes, CancellationToken cancellationToken)
+        public override async ValueTask SaveAsync(GridChanges changes, CancellationToken cancellationToken)
         {
             Saving.Release();
             if (_paused is { } paused)
@@ -157,29 +156,7 @@ public sealed class GridTransactionRunnerTests
                 await paused.Task;
             }
 
-            await _inner.SaveAsync(changes, cancellationToken);
+            await base.SaveAsync(changes, cancellationToken);
         }
-
-        public ValueTask<Sessions.Session?> GetSessionAsync(string id, CancellationToken cancellationToken) => _inner.GetSessionAsync(id, cancellationToken);
-
-        public ValueTask<IReadOnlyList<Sessions.Session>> ListSessionsAsync(CancellationToken cancellationToken) => _inner.ListSessionsAsync(cancellationToken);
-
-        public ValueTask<Jobs.Job?> GetJobAsync(string id, CancellationToken cancellationToken) => _inner.GetJobAsync(id, cancellationToken);
-
-        public ValueTask<IReadOnlyList<Jobs.Job>> ListJobsAsync(string? sessionId, CancellationToken cancellationToken) => _inner.ListJobsAsync(sessionId, cancellationToken);
-
-        public ValueTask<Agents.Agent?> GetAgentAsync(string id, CancellationToken cancellationToken) => _inner.GetAgentAsync(id, cancellationToken);
-
-        public ValueTask<IReadOnlyList<Agents.Agent>> ListAgentsAsync(CancellationToken cancellationToken) => _inner.ListAgentsAsync(cancellationToken);
-
-        public ValueTask<IReadOnlyList<Jobs.JobEvent>> ReadJobEventsAsync(string jobId, long afterSequence, int limit, CancellationToken cancellationToken) => _inner.ReadJobEventsAsync(jobId, afterSequence, limit, cancellationToken);
-
-        public ValueTask<IReadOnlyList<Sessions.SessionChange>> ReadSessionChangesAsync(string sessionId, long afterSequence, CancellationToken cancellationToken) => _inner.ReadSessionChangesAsync(sessionId, afterSequence, cancellationToken);
-
-        public ValueTask<Security.ApiToken?> GetTokenAsync(string id, CancellationToken cancellationToken) => _inner.GetTokenAsync(id, cancellationToken);
-
-        public ValueTask<IReadOnlyList<Security.ApiToken>> ListTokensAsync(CancellationToken cancellationToken) => _inner.ListTokensAsync(cancellationToken);
-
-        public ValueTask SaveTokenAsync(Security.ApiToken token, CancellationToken cancellationToken) => _inner.SaveTokenAsync(token, cancellationToken);
     }
 }

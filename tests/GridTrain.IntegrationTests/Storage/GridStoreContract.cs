@@ -138,6 +138,44 @@ public abstract class GridStoreContract
     }
 
     [Fact]
+    public async Task IndexedQueries_FollowEveryReplacement_AndSurviveAReopen()
+    {
+        var store = await CreateAsync();
+        var id = Unique();
+        var (a, b, alice, bob) = ($"agt-{id}-a", $"agt-{id}-b", $"alice-{id}", $"bob-{id}");
+        // A GPU model no agent has: the database is shared with other tests, whose coordinators must not place these sessions.
+        var waiting = new Session { Id = $"ses-{id}-waiting", Resources = new ResourceRequest(Runtime.Gpu, 1, $"model-{id}"), CreatedAt = s_now, UpdatedAt = s_now, Owner = alice };
+        var onA = waiting with { Id = $"ses-{id}-on-a" };
+        var moved = waiting with { Id = $"ses-{id}-moved", Owner = bob };
+        var ended = waiting with { Id = $"ses-{id}-ended" };
+        var queued = new Job { Id = $"job-{id}-queued", SessionId = waiting.Id, Spec = new JobSpec { Model = new ModelSpec { Name = ModelKind.Mlp }, Data = new DataSpec() }, CreatedAt = s_now };
+        var finished = queued with { Id = $"job-{id}-finished", SessionId = onA.Id, State = JobState.Running };
+        var agent = new GridTrain.Domain.Agents.Agent { Id = a, Name = $"node-{id}", Inventory = new Inventory(8, 1L << 35, [], 2), RegisteredAt = s_now, LastHeartbeatAt = s_now };
+        await Save(store, waiting, onA, moved, ended);
+        await Save(store, onA.Place(a, [], 0, s_now), moved.Place(a, [], 0, s_now), ended.Place(a, [], 0, s_now));
+        await SaveAll(store, agent, queued, finished);
+        // Each record replaced again: the session moves from agent a to b, one ends, a job finishes, the agent re-registers.
+        await Save(store, moved.Place(b, [], 0, s_now) with { LeaseEpoch = 2 }, ended.Place(a, [], 0, s_now).End(SessionState.Terminated, "done", s_now));
+        await SaveAll(store, agent with { Version = "2" }, finished with { State = JobState.Succeeded });
+
+        foreach (var view in new[] { store, await ReopenAsync(store) })
+        {
+            Assert.Equal([onA.Id], Ids(await view.ListHeldSessionsAsync(a, default)));
+            Assert.Equal([moved.Id], Ids(await view.ListHeldSessionsAsync(b, default)));
+            Assert.Equal([moved.Id, onA.Id], Ids(await view.ListHeldSessionsAsync(null, default), id));
+            Assert.Equal([waiting.Id], Ids(await view.ListSessionsInStateAsync(SessionState.Pending, default), id));
+            Assert.Equal([ended.Id], Ids(await view.ListSessionsInStateAsync(SessionState.Terminated, default), id));
+            Assert.Equal([ended.Id, onA.Id, waiting.Id], Ids(await view.ListSessionsOfOwnerAsync(alice, default)));
+            Assert.Equal([moved.Id], Ids(await view.ListSessionsOfOwnerAsync(bob, default)));
+            Assert.Equal([queued.Id], (await view.ListJobsInStateAsync(JobState.Queued, default)).Select(j => j.Id).Where(j => j.Contains(id)));
+            Assert.DoesNotContain(await view.ListJobsInStateAsync(JobState.Running, default), j => j.Id == finished.Id);
+            Assert.Equal(JobState.Succeeded, Assert.Single(await view.ListJobsAsync(onA.Id, default)).State);
+            Assert.Equal("2", (await view.FindAgentByNameAsync(agent.Name, default))?.Version);
+            Assert.Null(await view.FindAgentByNameAsync($"node-{id}-unknown", default));
+        }
+    }
+
+    [Fact]
     public async Task Coordinator_RestartedOnTheSameStore_FindsEverything()
     {
         var store = await CreateAsync();
@@ -191,12 +229,32 @@ public abstract class GridStoreContract
     private static GridCoordinator Coordinator(IGridStore store) =>
         new(new CachedGridStore(store), TimeProvider.System, new RandomIdGenerator(), new GridOptions(), NullLogger<GridCoordinator>.Instance);
 
-    private static Task Save(IGridStore store, Session session)
+    private static Task Save(IGridStore store, params Session[] sessions)
     {
         var changes = new GridChanges();
-        changes.Put(session);
+        foreach (var session in sessions)
+        {
+            changes.Put(session);
+        }
+
         return store.SaveAsync(changes, default).AsTask();
     }
+
+    private static Task SaveAll(IGridStore store, GridTrain.Domain.Agents.Agent agent, params Job[] jobs)
+    {
+        var changes = new GridChanges();
+        changes.Put(agent);
+        foreach (var job in jobs)
+        {
+            changes.Put(job);
+        }
+
+        return store.SaveAsync(changes, default).AsTask();
+    }
+
+    /// <summary>The ids of <paramref name="sessions"/>, sorted; only this test's (containing <paramref name="mine"/>) when given.</summary>
+    private static IEnumerable<string> Ids(IEnumerable<Session> sessions, string mine = "") =>
+        sessions.Select(s => s.Id).Where(i => i.Contains(mine, StringComparison.Ordinal)).Order(StringComparer.Ordinal);
 
     private static string Unique() => Guid.NewGuid().ToString("N")[..12];
 

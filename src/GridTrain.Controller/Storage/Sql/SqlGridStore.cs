@@ -49,6 +49,24 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
     public async ValueTask<IReadOnlyList<Agent>> ListAgentsAsync(CancellationToken cancellationToken) =>
         await QueryAsync<Agent>("SELECT data FROM gt_agents", cancellationToken);
 
+    // Records are stored as JSON, so the indexed queries filter whole tables here; the controller reads them through
+    // CachedGridStore, which answers them from its indexes.
+
+    public async ValueTask<Agent?> FindAgentByNameAsync(string name, CancellationToken cancellationToken) =>
+        (await ListAgentsAsync(cancellationToken)).FirstOrDefault(a => a.Name == name);
+
+    public async ValueTask<IReadOnlyList<Session>> ListHeldSessionsAsync(string? agentId, CancellationToken cancellationToken) =>
+        [.. (await ListSessionsAsync(cancellationToken)).Where(s => s.IsHeldOn(agentId))];
+
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsInStateAsync(SessionState state, CancellationToken cancellationToken) =>
+        [.. (await ListSessionsAsync(cancellationToken)).Where(s => s.State == state)];
+
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsOfOwnerAsync(string owner, CancellationToken cancellationToken) =>
+        [.. (await ListSessionsAsync(cancellationToken)).Where(s => s.Owner == owner)];
+
+    public async ValueTask<IReadOnlyList<Job>> ListJobsInStateAsync(JobState state, CancellationToken cancellationToken) =>
+        [.. (await ListJobsAsync(null, cancellationToken)).Where(j => j.State == state)];
+
     public async ValueTask<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string jobId, long afterSequence, int limit, CancellationToken cancellationToken) =>
         await QueryAsync<JobEvent>(
             "SELECT data FROM gt_job_events WHERE job_id = @job AND sequence > @after ORDER BY sequence LIMIT @limit",
