@@ -9,19 +9,32 @@ namespace GridTrain.Domain.Coordination;
 
 /// <summary>
 /// One operation's view of the grid: reads see its own writes; writes, events, agent directives and
-/// watcher wake-ups are collected and take effect together on commit.
+/// watcher wake-ups are collected and take effect together on commit. A nested transaction (<see cref="Nest"/>) is one
+/// operation of a batch: it reads through the batch's writes, and its own join the batch only if it succeeds (<see cref="Absorb"/>).
 /// </summary>
-internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, CancellationToken cancellationToken)
+internal sealed class GridTransaction
 {
+    private readonly IGridStore _store;
+    private readonly GridTransaction? _parent;
     private readonly GridChanges _changes = new();
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Job> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
     private bool _scheduleRequested;
 
-    public DateTimeOffset Now { get; } = now;
+    public GridTransaction(IGridStore store, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        _store = store;
+        Now = now;
+        CancellationToken = cancellationToken;
+    }
 
-    public CancellationToken CancellationToken { get; } = cancellationToken;
+    private GridTransaction(GridTransaction parent, CancellationToken cancellationToken)
+        : this(parent._store, parent.Now, cancellationToken) => _parent = parent;
+
+    public DateTimeOffset Now { get; }
+
+    public CancellationToken CancellationToken { get; }
 
     public List<(string AgentId, AgentDirective Directive)> Directives { get; } = [];
 
@@ -38,48 +51,95 @@ internal sealed class GridTransaction(IGridStore store, DateTimeOffset now, Canc
     /// <summary>Asks for a scheduling pass although nothing was written (an agent's command stream opened).</summary>
     public void RequestScheduling() => _scheduleRequested = true;
 
+    /// <summary>A transaction for one operation of this batch: it sees what the batch wrote so far; nothing of it counts until absorbed.</summary>
+    public GridTransaction Nest(CancellationToken cancellationToken) => new(this, cancellationToken);
+
+    /// <summary>Takes a nested transaction's writes, events, directives, wake-ups and metrics into this one, in order.</summary>
+    public void Absorb(GridTransaction nested)
+    {
+        foreach (var (id, session) in nested._sessions)
+        {
+            _sessions[id] = session;
+        }
+
+        foreach (var (id, job) in nested._jobs)
+        {
+            _jobs[id] = job;
+        }
+
+        foreach (var (id, agent) in nested._agents)
+        {
+            _agents[id] = agent;
+        }
+
+        _changes.Add(nested._changes);
+        Directives.AddRange(nested.Directives);
+        Notifications.UnionWith(nested.Notifications);
+        Measurements.AddRange(nested.Measurements);
+        _scheduleRequested |= nested._scheduleRequested;
+    }
+
     public async ValueTask<Session?> FindSessionAsync(string id) =>
-        _sessions.TryGetValue(id, out var session) ? session : await store.GetSessionAsync(id, CancellationToken);
+        _sessions.TryGetValue(id, out var session) ? session
+        : _parent is { } parent ? await parent.FindSessionAsync(id)
+        : await _store.GetSessionAsync(id, CancellationToken);
 
     public async ValueTask<Session> GetSessionAsync(string id) =>
         await FindSessionAsync(id) ?? throw GridException.NotFound("session", id);
 
     public async ValueTask<Job?> FindJobAsync(string id) =>
-        _jobs.TryGetValue(id, out var job) ? job : await store.GetJobAsync(id, CancellationToken);
+        _jobs.TryGetValue(id, out var job) ? job
+        : _parent is { } parent ? await parent.FindJobAsync(id)
+        : await _store.GetJobAsync(id, CancellationToken);
 
     public async ValueTask<Job> GetJobAsync(string id) =>
         await FindJobAsync(id) ?? throw GridException.NotFound("job", id);
 
     public async ValueTask<Agent?> FindAgentAsync(string id) =>
-        _agents.TryGetValue(id, out var agent) ? agent : await store.GetAgentAsync(id, CancellationToken);
+        _agents.TryGetValue(id, out var agent) ? agent
+        : _parent is { } parent ? await parent.FindAgentAsync(id)
+        : await _store.GetAgentAsync(id, CancellationToken);
 
-    public async ValueTask<IReadOnlyList<Session>> ListSessionsAsync() =>
-        Overlay(await store.ListSessionsAsync(CancellationToken), _sessions, s => s.Id, _ => true);
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsAsync() => Overlay(
+        _parent is { } parent ? await parent.ListSessionsAsync() : await _store.ListSessionsAsync(CancellationToken),
+        _sessions, s => s.Id, _ => true);
 
     /// <summary>Sessions holding resources on the agent (on any agent when <paramref name="agentId"/> is null).</summary>
-    public async ValueTask<IReadOnlyList<Session>> ListHeldSessionsAsync(string? agentId) =>
-        Overlay(await store.ListHeldSessionsAsync(agentId, CancellationToken), _sessions, s => s.Id, s => s.IsHeldOn(agentId));
+    public async ValueTask<IReadOnlyList<Session>> ListHeldSessionsAsync(string? agentId) => Overlay(
+        _parent is { } parent ? await parent.ListHeldSessionsAsync(agentId) : await _store.ListHeldSessionsAsync(agentId, CancellationToken),
+        _sessions, s => s.Id, s => s.IsHeldOn(agentId));
 
-    public async ValueTask<IReadOnlyList<Session>> ListSessionsInStateAsync(SessionState state) =>
-        Overlay(await store.ListSessionsInStateAsync(state, CancellationToken), _sessions, s => s.Id, s => s.State == state);
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsInStateAsync(SessionState state) => Overlay(
+        _parent is { } parent ? await parent.ListSessionsInStateAsync(state) : await _store.ListSessionsInStateAsync(state, CancellationToken),
+        _sessions, s => s.Id, s => s.State == state);
 
     /// <summary>Every session of <paramref name="owner"/>, ended ones included.</summary>
-    public async ValueTask<IReadOnlyList<Session>> ListSessionsOfOwnerAsync(string owner) =>
-        Overlay(await store.ListSessionsOfOwnerAsync(owner, CancellationToken), _sessions, s => s.Id, s => s.Owner == owner);
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsOfOwnerAsync(string owner) => Overlay(
+        _parent is { } parent ? await parent.ListSessionsOfOwnerAsync(owner) : await _store.ListSessionsOfOwnerAsync(owner, CancellationToken),
+        _sessions, s => s.Id, s => s.Owner == owner);
 
-    public async ValueTask<IReadOnlyList<Job>> ListJobsAsync(string? sessionId) =>
-        Overlay(await store.ListJobsAsync(sessionId, CancellationToken), _jobs, j => j.Id, j => sessionId is null || j.SessionId == sessionId);
+    public async ValueTask<IReadOnlyList<Job>> ListJobsAsync(string? sessionId) => Overlay(
+        _parent is { } parent ? await parent.ListJobsAsync(sessionId) : await _store.ListJobsAsync(sessionId, CancellationToken),
+        _jobs, j => j.Id, j => sessionId is null || j.SessionId == sessionId);
 
-    public async ValueTask<IReadOnlyList<Job>> ListJobsInStateAsync(JobState state) =>
-        Overlay(await store.ListJobsInStateAsync(state, CancellationToken), _jobs, j => j.Id, j => j.State == state);
+    public async ValueTask<IReadOnlyList<Job>> ListJobsInStateAsync(JobState state) => Overlay(
+        _parent is { } parent ? await parent.ListJobsInStateAsync(state) : await _store.ListJobsInStateAsync(state, CancellationToken),
+        _jobs, j => j.Id, j => j.State == state);
 
-    public async ValueTask<IReadOnlyList<Agent>> ListAgentsAsync() =>
-        Overlay(await store.ListAgentsAsync(CancellationToken), _agents, a => a.Id, _ => true);
+    public async ValueTask<IReadOnlyList<Agent>> ListAgentsAsync() => Overlay(
+        _parent is { } parent ? await parent.ListAgentsAsync() : await _store.ListAgentsAsync(CancellationToken),
+        _agents, a => a.Id, _ => true);
 
-    public async ValueTask<Agent?> FindAgentByNameAsync(string name) =>
-        _agents.Values.FirstOrDefault(a => a.Name == name) is { } written
-            ? written
-            : await store.FindAgentByNameAsync(name, CancellationToken) is { } stored && !_agents.ContainsKey(stored.Id) ? stored : null;
+    public async ValueTask<Agent?> FindAgentByNameAsync(string name)
+    {
+        if (_agents.Values.FirstOrDefault(a => a.Name == name) is { } written)
+        {
+            return written;
+        }
+
+        var found = _parent is { } parent ? await parent.FindAgentByNameAsync(name) : await _store.FindAgentByNameAsync(name, CancellationToken);
+        return found is not null && !_agents.ContainsKey(found.Id) ? found : null;
+    }
 
     /// <summary>Stores the session; a change of state (or agent) is appended to its event stream.</summary>
     public Session Put(Session session, Session? before)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Storage;
 using GridTrain.Domain.Telemetry;
@@ -5,9 +6,12 @@ using GridTrain.Domain.Telemetry;
 namespace GridTrain.Domain.Coordination;
 
 /// <summary>
-/// Runs operations one at a time, each in a <see cref="GridTransaction"/>. After an operation comes the scheduling pass
-/// if one is due (<see cref="SchedulingPasses"/>); then its writes are saved atomically, and only then are its metrics
-/// recorded, its directives sent and its watchers woken, so nothing is announced that a restart could lose.
+/// Runs operations one at a time, each in a <see cref="GridTransaction"/>. Operations that queue up while one runs are
+/// run together as a batch by whichever caller next holds the gate: each in its own nested transaction (it sees what
+/// the batch wrote before it; its writes are dropped if it fails), then the scheduling pass if one is due
+/// (<see cref="SchedulingPasses"/>), then one atomic save of the whole batch — one commit, one fsync, for many
+/// operations — and only then are metrics recorded, directives sent, watchers woken and callers answered, so nothing is
+/// announced that a restart could lose. A failed save fails every operation of the batch.
 /// </summary>
 internal sealed class GridTransactionRunner(
     IGridStore store,
@@ -17,38 +21,44 @@ internal sealed class GridTransactionRunner(
     GridInstruments instruments,
     Func<GridTransaction, ValueTask> schedulingPass)
 {
+    /// <summary>Operations saved together at most; more wait for the next batch.</summary>
+    public const int MaxBatch = 128;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SchedulingPasses _passes = new();
+    private readonly ConcurrentQueue<IQueuedOperation> _queue = new();
 
-    /// <summary>Runs a writing operation and commits it.</summary>
+    /// <summary>Runs a writing operation and commits it (with whatever else is queued).</summary>
     public async Task<T> RunAsync<T>(Func<GridTransaction, ValueTask<T>> operation, CancellationToken cancellationToken)
     {
+        var queued = new QueuedOperation<T>(operation, cancellationToken);
         _passes.StartWaiting();
+        _queue.Enqueue(queued);
         try
         {
             await _gate.WaitAsync(cancellationToken);
         }
-        finally
+        catch (OperationCanceledException)
         {
-            _passes.StopWaiting();
+            // Still queued: the batch that reaches it skips it.
+            queued.Abandon();
+            throw;
         }
 
         try
         {
-            var tx = View(cancellationToken);
-            var result = await operation(tx);
-            if (_passes.RunNow(tx.NeedsScheduling))
+            // Usually an earlier holder's batch has run it already, or this batch will.
+            while (!queued.IsDone)
             {
-                await schedulingPass(tx);
+                await RunBatchAsync();
             }
-
-            await CommitAsync(tx);
-            return result;
         }
         finally
         {
             _gate.Release();
         }
+
+        return await queued.Result;
     }
 
     /// <summary>Runs a writing operation without a result and commits it.</summary>
@@ -76,6 +86,45 @@ internal sealed class GridTransactionRunner(
     /// <summary>A transaction outside the gate, for reads that must not queue (heartbeats, metrics); never committed.</summary>
     public GridTransaction View(CancellationToken cancellationToken) => new(store, time.GetUtcNow(), cancellationToken);
 
+    /// <summary>Runs what is queued (up to <see cref="MaxBatch"/>) as one batch; called with the gate held.</summary>
+    private async Task RunBatchAsync()
+    {
+        var batch = View(CancellationToken.None);
+        var ran = new List<IQueuedOperation>();
+        while (ran.Count < MaxBatch && _queue.TryDequeue(out var next))
+        {
+            _passes.StopWaiting();
+            if (await next.RunAsync(batch))
+            {
+                ran.Add(next);
+            }
+        }
+
+        try
+        {
+            if (_passes.RunNow(batch.NeedsScheduling))
+            {
+                await schedulingPass(batch);
+            }
+
+            await CommitAsync(batch);
+        }
+        catch (Exception ex)
+        {
+            foreach (var operation in ran)
+            {
+                operation.Fail(ex);
+            }
+
+            return;
+        }
+
+        foreach (var operation in ran)
+        {
+            operation.Answer();
+        }
+    }
+
     private async ValueTask CommitAsync(GridTransaction tx)
     {
         if (!tx.Changes.IsEmpty)
@@ -98,5 +147,64 @@ internal sealed class GridTransactionRunner(
         {
             notifier.Notify(key);
         }
+    }
+
+    private interface IQueuedOperation
+    {
+        /// <summary>Runs the operation in a transaction nested in <paramref name="batch"/>; true when it succeeded and its writes joined the batch.</summary>
+        ValueTask<bool> RunAsync(GridTransaction batch);
+
+        /// <summary>The batch was saved: the caller gets its result.</summary>
+        void Answer();
+
+        /// <summary>The batch could not be saved: the caller gets why.</summary>
+        void Fail(Exception exception);
+    }
+
+    private sealed class QueuedOperation<T>(Func<GridTransaction, ValueTask<T>> operation, CancellationToken cancellationToken) : IQueuedOperation
+    {
+        private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _value;
+        private bool _ran;
+
+        public Task<T> Result => _result.Task;
+
+        /// <summary>Answered, failed, abandoned, or run in a batch that is saving now.</summary>
+        public bool IsDone => _ran || _result.Task.IsCompleted;
+
+        public void Abandon() => _result.TrySetCanceled(cancellationToken);
+
+        public async ValueTask<bool> RunAsync(GridTransaction batch)
+        {
+            if (_result.Task.IsCompleted)
+            {
+                return false;
+            }
+
+            _ran = true;
+            if (cancellationToken.IsCancellationRequested)
+            {
+                _result.TrySetCanceled(cancellationToken);
+                return false;
+            }
+
+            var tx = batch.Nest(cancellationToken);
+            try
+            {
+                _value = await operation(tx);
+            }
+            catch (Exception ex)
+            {
+                _result.TrySetException(ex);
+                return false;
+            }
+
+            batch.Absorb(tx);
+            return true;
+        }
+
+        public void Answer() => _result.TrySetResult(_value!);
+
+        public void Fail(Exception exception) => _result.TrySetException(exception);
     }
 }

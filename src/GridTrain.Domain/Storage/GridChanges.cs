@@ -34,4 +34,26 @@ public sealed class GridChanges
     public void Append(JobEvent jobEvent) => _jobEvents.Add(jobEvent);
 
     public void Append(SessionChange change) => _sessionChanges.Add(change);
+
+    /// <summary>Takes in <paramref name="later"/>'s writes, made after these: its records replace these, its events follow.</summary>
+    public void Add(GridChanges later)
+    {
+        foreach (var session in later.Sessions)
+        {
+            Put(session);
+        }
+
+        foreach (var job in later.Jobs)
+        {
+            Put(job);
+        }
+
+        foreach (var agent in later.Agents)
+        {
+            Put(agent);
+        }
+
+        _jobEvents.AddRange(later.JobEvents);
+        _sessionChanges.AddRange(later.SessionChanges);
+    }
 }

@@ -91,6 +91,84 @@ public sealed class GridTransactionRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_OperationsQueuedBehindOne_JoinItsBatch_OneCommit_EachSeesTheWritesBeforeIt()
+    {
+        var runner = Runner();
+        var (first, release) = HoldTheGate(runner);
+        await first.Entered;
+
+        var queued = Enumerable.Range(1, 3).Select(i => runner.RunAsync(async tx =>
+        {
+            var before = await tx.FindAgentAsync($"agt-{i - 1}");
+            tx.Put(NewAgent($"agt-{i}"));
+            return before?.Id ?? "none";
+        }, CancellationToken.None)).ToList();
+        release.SetResult();
+        await first.Operation.WaitAsync(s_timeout);
+
+        Assert.Equal(["agt-0", "agt-1", "agt-2"], await Task.WhenAll(queued).WaitAsync(s_timeout));
+        Assert.Equal(1, _store.Saves);
+        Assert.Equal(4, (await _store.ListAgentsAsync(CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task RunAsync_OneOperationOfABatchFails_OnlyItsWritesAndDirectivesAreDropped()
+    {
+        var runner = Runner();
+        var directives = _bus.Open("agt-1", []);
+        var (first, release) = HoldTheGate(runner);
+        await first.Entered;
+
+        var failing = runner.RunAsync(tx =>
+        {
+            tx.Put(NewAgent("agt-bad"));
+            tx.Send("agt-1", new CancelJob("job-bad", "user"));
+            throw GridException.NotFound("job", "job-bad");
+        }, CancellationToken.None);
+        var succeeding = runner.RunAsync(tx =>
+        {
+            tx.Put(NewAgent("agt-1"));
+            tx.Send("agt-1", new CancelJob("job-1", "user"));
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None);
+        release.SetResult();
+
+        await Assert.ThrowsAsync<GridException>(() => failing.WaitAsync(s_timeout));
+        await succeeding.WaitAsync(s_timeout);
+        Assert.Null(await _store.GetAgentAsync("agt-bad", CancellationToken.None));
+        Assert.NotNull(await _store.GetAgentAsync("agt-1", CancellationToken.None));
+        Assert.True(directives.TryRead(out var sent));
+        Assert.Equal(new CancelJob("job-1", "user"), sent);
+        Assert.False(directives.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task RunAsync_TheBatchCannotBeSaved_EveryOperationInItFails_NothingAnnounced()
+    {
+        var runner = Runner();
+        var directives = _bus.Open("agt-1", []);
+        var (first, release) = HoldTheGate(runner);
+        await first.Entered;
+        var queued = Enumerable.Range(1, 2).Select(i => runner.RunAsync(tx =>
+        {
+            tx.Put(NewAgent($"agt-{i}"));
+            tx.Send("agt-1", new CancelJob($"job-{i}", "user"));
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None)).ToList();
+        _store.FailSaves = new IOException("disk full");
+        release.SetResult();
+
+        await Assert.ThrowsAsync<IOException>(() => first.Operation.WaitAsync(s_timeout));
+        foreach (var operation in queued)
+        {
+            Assert.Equal("disk full", (await Assert.ThrowsAsync<IOException>(() => operation.WaitAsync(s_timeout))).Message);
+        }
+
+        Assert.Empty(await _store.ListAgentsAsync(CancellationToken.None));
+        Assert.False(directives.TryRead(out _));
+    }
+
+    [Fact]
     public async Task RunAsync_NothingWritten_NoPass()
     {
         var runner = Runner();
@@ -122,6 +200,20 @@ public sealed class GridTransactionRunnerTests
         await write;
     }
 
+    /// <summary>Starts an operation that writes agt-0 and holds the gate until <c>release</c> is set, so what comes next queues.</summary>
+    private ((Task Operation, Task Entered) First, TaskCompletionSource Release) HoldTheGate(GridTransactionRunner runner)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var operation = runner.RunAsync(async tx =>
+        {
+            tx.Put(NewAgent("agt-0"));
+            entered.SetResult();
+            await release.Task;
+        }, CancellationToken.None);
+        return ((operation, entered.Task), release);
+    }
+
     private GridTransactionRunner Runner() => new(_store, _time, _bus, _notifier, new GridInstruments(), _ =>
     {
         _passes++;
@@ -144,6 +236,11 @@ public sealed class GridTransactionRunnerTests
 
         public SemaphoreSlim Saving { get; } = new(0);
 
+        public int Saves { get; private set; }
+
+        /// <summary>When set, every save fails with it.</summary>
+        public Exception? FailSaves { get; set; }
+
         public void Pause() => _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public void Resume() => _paused?.SetResult();
@@ -155,6 +252,13 @@ public sealed class GridTransactionRunnerTests
             {
                 await paused.Task;
             }
+
+            if (FailSaves is { } failure)
+            {
+                throw failure;
+            }
+
+            Saves++;
 
             await base.SaveAsync(changes, cancellationToken);
         }
