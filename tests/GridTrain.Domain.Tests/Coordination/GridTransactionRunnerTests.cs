@@ -68,15 +68,8 @@ public sealed class GridTransactionRunnerTests
     public async Task RunAsync_WritesQueuedBehindEachOther_OnePassForTheBatch()
     {
         var runner = Runner();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = runner.RunAsync(async tx =>
-        {
-            tx.Put(NewAgent("agt-0"));
-            entered.SetResult();
-            await release.Task;
-        }, CancellationToken.None);
-        await entered.Task.WaitAsync(s_timeout);
+        var ((first, entered), release) = HoldTheGate(runner);
+        await entered.WaitAsync(s_timeout);
 
         var queued = Enumerable.Range(1, 3).Select(i => runner.RunAsync(tx =>
         {
@@ -95,7 +88,7 @@ public sealed class GridTransactionRunnerTests
     {
         var runner = Runner();
         var (first, release) = HoldTheGate(runner);
-        await first.Entered;
+        await first.Entered.WaitAsync(s_timeout);
 
         var queued = Enumerable.Range(1, 3).Select(i => runner.RunAsync(async tx =>
         {
@@ -117,7 +110,7 @@ public sealed class GridTransactionRunnerTests
         var runner = Runner();
         var directives = _bus.Open("agt-1", []);
         var (first, release) = HoldTheGate(runner);
-        await first.Entered;
+        await first.Entered.WaitAsync(s_timeout);
 
         var failing = runner.RunAsync(tx =>
         {
@@ -148,7 +141,7 @@ public sealed class GridTransactionRunnerTests
         var runner = Runner();
         var directives = _bus.Open("agt-1", []);
         var (first, release) = HoldTheGate(runner);
-        await first.Entered;
+        await first.Entered.WaitAsync(s_timeout);
         var queued = Enumerable.Range(1, 2).Select(i => runner.RunAsync(tx =>
         {
             tx.Put(NewAgent($"agt-{i}"));
@@ -182,17 +175,10 @@ public sealed class GridTransactionRunnerTests
     public async Task ReadAsync_WaitsForTheRunningOperation()
     {
         var runner = Runner();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var write = runner.RunAsync(async tx =>
-        {
-            tx.Put(NewAgent("agt-1"));
-            entered.SetResult();
-            await release.Task;
-        }, CancellationToken.None);
-        await entered.Task.WaitAsync(s_timeout);
+        var ((write, entered), release) = HoldTheGate(runner);
+        await entered.WaitAsync(s_timeout);
 
-        var read = runner.ReadAsync(async tx => await tx.FindAgentAsync("agt-1"), CancellationToken.None);
+        var read = runner.ReadAsync(async tx => await tx.FindAgentAsync("agt-0"), CancellationToken.None);
         Assert.False(read.IsCompleted);
 
         release.SetResult();
