@@ -43,14 +43,15 @@ public sealed class RetentionTests : IAsyncLifetime
     public async Task Resume_CommittedCheckpointGone_FallsBackToTheNewestValidOneNotNewer()
     {
         var older = _h.Spool("job-v", 10, size: 300_000);
-        await _h.Store.StoreAsync(older, new UploadProgress(), CancellationToken.None);
+        var olderUri = await _h.Store.StoreAsync(older, new UploadProgress(), CancellationToken.None);
         var committed = await _h.Store.StoreAsync(_h.Spool("job-v", 20, size: 300_000), new UploadProgress(), CancellationToken.None);
         await _h.Store.StoreAsync(_h.Spool("job-v", 30, size: 300_000, epoch: 1), new UploadProgress(), CancellationToken.None);
         await _h.Client.DeleteAsync(DriveCheckpointUri.ManifestId(committed)!, CancellationToken.None);
 
         var fetched = await _h.Store.FetchForResumeAsync("job-v", committed, Path.Combine(_h.Root, "fetched"), CancellationToken.None);
 
-        Assert.Equal(await File.ReadAllBytesAsync(older.Path), await File.ReadAllBytesAsync(fetched));
+        Assert.Equal(await File.ReadAllBytesAsync(older.Path), await File.ReadAllBytesAsync(fetched.Path));
+        Assert.Equal(olderUri, fetched.Uri);
     }
 
     [Fact]

@@ -33,6 +33,7 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
     private const int PageSize = 100;
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, FakeDriveFile> _files = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<FakeDriveDeletion> _deleted = new();
     private readonly ConcurrentDictionary<string, UploadSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _refreshTokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _accessTokens = new(StringComparer.Ordinal);
@@ -167,6 +168,9 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
     /// <summary>Every file and folder.</summary>
     public IReadOnlyList<FakeDriveFile> AllFiles => [.. _files.Values];
 
+    /// <summary>Every file and folder deleted so far, in the order they went (for explaining a missing checkpoint).</summary>
+    public IReadOnlyList<FakeDriveDeletion> Deleted => [.. _deleted];
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -178,6 +182,8 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
         _files[file.Id] = file;
         return file;
     }
+
+    private void Forget(FakeDriveFile file) => _deleted.Enqueue(new FakeDriveDeletion(file with { Content = null }, file.Content?.Length ?? 0, DateTimeOffset.UtcNow));
 
     private string NewId() => "fk" + Interlocked.Increment(ref _ids).ToString("D6", CultureInfo.InvariantCulture) + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
@@ -262,10 +268,14 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
             case "GET" when _files.TryGetValue(rest, out var file):
                 await FileAsync(context, file);
                 break;
-            case "DELETE" when _files.TryRemove(rest, out _):
+            case "DELETE" when _files.TryRemove(rest, out var deleted):
+                Forget(deleted);
                 foreach (var child in _files.Values.Where(f => f.Parents.Contains(rest)).ToList())
                 {
-                    _files.TryRemove(child.Id, out _);
+                    if (_files.TryRemove(child.Id, out var orphan))
+                    {
+                        Forget(orphan);
+                    }
                 }
 
                 context.Response.StatusCode = 204;

@@ -63,11 +63,11 @@ internal sealed partial class JobStorage : IAsyncDisposable
         || spec.Command?.DriveFolderId is not null;
 
     /// <summary>A local checkpoint file to resume from: a path as is, a stored checkpoint fetched into <paramref name="directory"/>.</summary>
-    public async Task<string?> ResolveResumeAsync(string jobId, string? resumeFrom, string directory, CancellationToken cancellationToken)
+    public async Task<ResumePoint?> ResolveResumeAsync(string jobId, string? resumeFrom, string directory, CancellationToken cancellationToken)
     {
         if (resumeFrom is null || Path.IsPathFullyQualified(resumeFrom))
         {
-            return resumeFrom;
+            return resumeFrom is null ? null : new ResumePoint(resumeFrom, resumeFrom);
         }
 
         if (!Store.Owns(resumeFrom))

@@ -75,4 +75,10 @@ public enum ReportOutcome
 
     /// <summary>Refused because the agent no longer holds the job's lease (a stale epoch, or the agent was declared lost).</summary>
     Stale,
+
+    /// <summary>
+    /// <see cref="Stale"/>, but answering a retry: an earlier try went unanswered and may have been applied while the
+    /// lease still held, so the report's checkpoints may be the job's committed ones (what its next attempt resumes from).
+    /// </summary>
+    StaleAfterRetry,
 }

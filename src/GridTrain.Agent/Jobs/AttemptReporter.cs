@@ -60,6 +60,7 @@ internal sealed partial class AttemptReporter(IControllerLink link, CheckpointPu
         {
             while (await job.Outgoing.Reader.WaitToReadAsync(shutdown))
             {
+                var mayBeCommitted = false;
                 var pendingBytes = 0;
                 while (pending.Count < MaxEventsPerReport && pendingBytes < MaxBytesPerReport && job.Outgoing.Reader.TryRead(out var item))
                 {
@@ -74,7 +75,8 @@ internal sealed partial class AttemptReporter(IControllerLink link, CheckpointPu
                 {
                     // Events refused for the lease mean it is gone: stop the process, and never prune for it.
                     var outcome = await link.ReportEventsAsync(job.JobId, job.LeaseEpoch, [.. pending.Select(p => p.Event)], shutdown);
-                    stale = outcome == ReportOutcome.Stale;
+                    stale = outcome is ReportOutcome.Stale or ReportOutcome.StaleAfterRetry;
+                    mayBeCommitted = outcome == ReportOutcome.StaleAfterRetry;
                     if (stale)
                     {
                         job.Process.Kill();
@@ -85,9 +87,15 @@ internal sealed partial class AttemptReporter(IControllerLink link, CheckpointPu
                     }
                 }
 
-                if (stale)
+                var uploaded = pending.Where(p => p.LocalPath is not null && p.Event.Data is CheckpointWritten).Select(p => ((CheckpointWritten)p.Event.Data).Uri).ToList();
+                if (stale && !mayBeCommitted)
                 {
-                    checkpoints.DiscardStale(job, pending.Where(p => p.LocalPath is not null && p.Event.Data is CheckpointWritten).Select(p => ((CheckpointWritten)p.Event.Data).Uri));
+                    checkpoints.DiscardStale(job, uploaded);
+                }
+                else if (stale && uploaded.Count > 0)
+                {
+                    // The job's next attempt may resume from one of these; a newer lease's retention prunes them once it commits newer ones.
+                    LogStaleUploadsKept(logger, job.JobId, job.LeaseEpoch, uploaded.Count);
                 }
 
                 pending.Clear();
@@ -162,6 +170,9 @@ internal sealed partial class AttemptReporter(IControllerLink link, CheckpointPu
 
     [LoggerMessage(12, LogLevel.Warning, "Job {JobId} failed on a faulty GPU ({Reason}): reported as the hardware's failure", EventName = "JobFailedOnFaultyGpu")]
     private static partial void LogJobFailedOnFaultyGpu(ILogger logger, string jobId, string reason);
+
+    [LoggerMessage(24, LogLevel.Information, "Job {JobId}: a retried report was refused for lease epoch {LeaseEpoch}; its {Count} stored checkpoints stay, since an earlier try may have committed them", EventName = "StaleUploadsKept")]
+    private static partial void LogStaleUploadsKept(ILogger logger, string jobId, long leaseEpoch, int count);
 
     [LoggerMessage(11, LogLevel.Information, "Job {JobId} process exited with code {ExitCode}", EventName = "JobProcessExited")]
     private static partial void LogJobProcessExited(ILogger logger, string jobId, int exitCode);

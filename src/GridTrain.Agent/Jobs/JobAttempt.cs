@@ -38,7 +38,7 @@ internal sealed class JobAttempt(StartJob start, IJobProcess process, CommittedC
     /// <summary>Events to report: the process's, and checkpoints once stored. Completes when both are done.</summary>
     public Channel<OutgoingEvent> Outgoing { get; } = Channel.CreateUnbounded<OutgoingEvent>();
 
-    /// <summary>Store URIs of uploaded checkpoints, by spool path.</summary>
+    /// <summary>Store URIs by local path: of uploaded checkpoints (by spool path), and of the stored checkpoint fetched to resume from.</summary>
     public ConcurrentDictionary<string, string> Stored { get; } = new(StringComparer.Ordinal);
 
     /// <summary>One retention pass at a time.</summary>

@@ -7,6 +7,7 @@ using GridTrain.Agent.Leases;
 using GridTrain.Agent.Reporting;
 using GridTrain.Agent.Threading;
 using GridTrain.Checkpoints.Drive;
+using GridTrain.Checkpoints.Stores;
 using GridTrain.Domain.AgentProtocol;
 using GridTrain.Domain.Coordination;
 using GridTrain.Domain.Jobs;
@@ -107,7 +108,7 @@ internal sealed partial class JobRunner(
             return;
         }
 
-        Launch(start, start.Spec, workDirectory, start.ResumeFrom);
+        Launch(start, start.Spec, workDirectory, start.ResumeFrom is { } path ? new ResumePoint(path, path) : null);
     }
 
     /// <summary>Refuses a job the link could not read; one whose id is also unsafe is refused for that, with a result report.</summary>
@@ -165,7 +166,7 @@ internal sealed partial class JobRunner(
     private async Task PrepareThenLaunchAsync(PendingAttempt preparing, string workDirectory, CancellationToken shutdown)
     {
         var start = preparing.Start;
-        string? resumeFrom;
+        ResumePoint? resumeFrom;
         JobSpec spec;
         try
         {
@@ -195,7 +196,7 @@ internal sealed partial class JobRunner(
         Launch(start, spec, workDirectory, resumeFrom);
     }
 
-    private void Launch(StartJob start, JobSpec spec, string workDirectory, string? resumeFrom)
+    private void Launch(StartJob start, JobSpec spec, string workDirectory, ResumePoint? resumeFrom)
     {
         var request = new WorkerRequest
         {
@@ -203,7 +204,7 @@ internal sealed partial class JobRunner(
             Attempt = start.Attempt,
             Spec = spec,
             WorkDirectory = workDirectory,
-            ResumeFrom = resumeFrom,
+            ResumeFrom = resumeFrom?.Path,
             Threads = _options.ResolveThreads(start.Spec.Threads),
             PruneCheckpoints = false,
             BackgroundCheckpointWrites = true,
@@ -224,6 +225,12 @@ internal sealed partial class JobRunner(
         LogJobStarted(logger, start.JobId, start.Attempt, process.ProcessId, request.Threads);
         var keepLast = JobSpecValidator.Validate(spec).Value?.Checkpoint.KeepLast ?? new CheckpointPolicy().KeepLast;
         var job = new JobAttempt(start, process, new CommittedCheckpoints(keepLast));
+        if (resumeFrom is { } resumed && resumed.Path != resumed.Uri)
+        {
+            // A job resumed at its end writes no checkpoint and reports the fetched copy: its result names the stored one.
+            job.Stored[resumed.Path] = resumed.Uri;
+        }
+
         _attempts[start.JobId] = job;
         tasks.Run($"events of job {start.JobId}", ct => reporter.PumpEventsAsync(job, ct));
         job.Reporting = tasks.Start($"reports of job {start.JobId}", ct => ReportThenForgetAsync(job, ct));

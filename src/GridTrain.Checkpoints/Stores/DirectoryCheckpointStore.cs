@@ -18,8 +18,8 @@ public sealed class DirectoryCheckpointStore : ICheckpointStore
     public Task<string> FetchAsync(string uri, string directory, CancellationToken cancellationToken) =>
         File.Exists(uri) ? Task.FromResult(uri) : throw new FileNotFoundException($"The checkpoint {uri} is not on this machine (the local store needs a shared directory to resume elsewhere)", uri);
 
-    public Task<string> FetchForResumeAsync(string jobId, string uri, string directory, CancellationToken cancellationToken) =>
-        FetchAsync(uri, directory, cancellationToken);
+    public async Task<ResumePoint> FetchForResumeAsync(string jobId, string uri, string directory, CancellationToken cancellationToken) =>
+        new(await FetchAsync(uri, directory, cancellationToken), uri);
 
     public Task<int> ApplyRetentionAsync(string jobId, RetentionPolicy policy, CancellationToken cancellationToken) => Task.FromResult(0);
 

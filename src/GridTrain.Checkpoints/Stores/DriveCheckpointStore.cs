@@ -144,11 +144,11 @@ public sealed partial class DriveCheckpointStore : ICheckpointStore
         return path;
     }
 
-    public async Task<string> FetchForResumeAsync(string jobId, string uri, string directory, CancellationToken cancellationToken)
+    public async Task<ResumePoint> FetchForResumeAsync(string jobId, string uri, string directory, CancellationToken cancellationToken)
     {
         try
         {
-            return await FetchAsync(uri, directory, cancellationToken);
+            return new ResumePoint(await FetchAsync(uri, directory, cancellationToken), uri);
         }
         catch (Exception ex) when (ex is InvalidDataException or JsonException || (ex is DriveException drive && drive.Status == HttpStatusCode.NotFound))
         {
@@ -170,7 +170,7 @@ public sealed partial class DriveCheckpointStore : ICheckpointStore
 
                 try
                 {
-                    return await FetchAsync(candidateUri, directory, cancellationToken);
+                    return new ResumePoint(await FetchAsync(candidateUri, directory, cancellationToken), candidateUri);
                 }
                 catch (Exception next) when (next is InvalidDataException or JsonException || (next is DriveException d && d.Status == HttpStatusCode.NotFound))
                 {

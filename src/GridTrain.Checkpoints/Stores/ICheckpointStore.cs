@@ -26,9 +26,10 @@ public interface ICheckpointStore
 
     /// <summary>
     /// Fetches what a job resumes from: the committed checkpoint <paramref name="uri"/>, or, when it cannot be read
-    /// (deleted, corrupt), the newest valid checkpoint of the job that is not newer than it (by lease epoch, then step).
+    /// (deleted, corrupt), the newest valid checkpoint of the job that is not newer than it (by lease epoch, then step);
+    /// returns its local path and the URI of the checkpoint fetched.
     /// </summary>
-    Task<string> FetchForResumeAsync(string jobId, string uri, string directory, CancellationToken cancellationToken);
+    Task<ResumePoint> FetchForResumeAsync(string jobId, string uri, string directory, CancellationToken cancellationToken);
 
     /// <summary>Deletes a job's stored checkpoints that the policy does not keep; returns how many.</summary>
     Task<int> ApplyRetentionAsync(string jobId, RetentionPolicy policy, CancellationToken cancellationToken);

@@ -34,6 +34,9 @@ public sealed class ScriptedController : IAsyncDisposable
     /// <summary>How a heartbeat is answered; by default with nothing to stop or release.</summary>
     public Func<HeartbeatRequest, Task<HeartbeatResponse>> Answer { get; set; } = _ => Task.FromResult(new HeartbeatResponse());
 
+    /// <summary>How an event report is answered; by default accepted.</summary>
+    public Func<ReportJobEventsRequest, Task<ReportJobEventsResponse>> AnswerEvents { get; set; } = _ => Task.FromResult(new ReportJobEventsResponse());
+
     public Uri Address { get; private set; } = null!;
 
     public static async Task<ScriptedController> StartAsync()
@@ -100,7 +103,7 @@ public sealed class ScriptedController : IAsyncDisposable
         }
 
         public override Task<ReportJobEventsResponse> ReportJobEvents(ReportJobEventsRequest request, ServerCallContext context) =>
-            Task.FromResult(new ReportJobEventsResponse());
+            controller.AnswerEvents(request);
 
         public override Task<ReportJobResultResponse> ReportJobResult(ReportJobResultRequest request, ServerCallContext context)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using GridTrain.Checkpoints.Stores;
@@ -50,5 +51,21 @@ internal static class DriveCheckpointVerifier
         return sha256.Length == 0 || string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase)
             ? null
             : $"its data file's SHA-256 is {actual}, the manifest says {sha256}";
+    }
+
+    /// <summary>
+    /// What Drive holds of a job and what was deleted of it, oldest first: each file's name, id, kind, size, when it
+    /// was created (and deleted) and, for a manifest, the data file it names.
+    /// </summary>
+    public static IReadOnlyList<string> Describe(FakeDriveServer drive, string jobId)
+    {
+        var present = drive.AllFiles.Select(f => (File: f, Size: (long)(f.Content?.Length ?? 0), DeletedAt: (DateTimeOffset?)null));
+        var deleted = drive.Deleted.Select(d => (d.File, d.Size, DeletedAt: (DateTimeOffset?)d.DeletedAt));
+        return [.. present.Concat(deleted)
+            .Where(f => !f.File.IsFolder && f.File.AppProperties.TryGetValue("job", out var job) && job == jobId)
+            .OrderBy(f => f.File.CreatedTime)
+            .Select(f => string.Create(
+                CultureInfo.InvariantCulture,
+                $"{f.File.Name} (id {f.File.Id}, {f.File.AppProperties.GetValueOrDefault("kind", "?")}, {f.Size} bytes, created {f.File.CreatedTime:HH:mm:ss.fff}{(f.DeletedAt is { } at ? $", deleted {at:HH:mm:ss.fff}" : "")}{(f.File.AppProperties.TryGetValue("data", out var data) ? $", data {data}" : "")})"))];
     }
 }

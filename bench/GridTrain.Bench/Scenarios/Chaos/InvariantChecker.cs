@@ -82,11 +82,14 @@ internal sealed partial class InvariantChecker(ChaosCluster cluster, GridCaller 
                         report.ResultsWithoutCheckpoint.Add($"{job.Id} ({submitted.Kind}): attempt {job.Attempt}'s result names no checkpoint; the job's latest is {latest}");
                     }
 
-                    var uri = job.Result?.CheckpointUri is { Length: > 0 } named ? named : job.LatestCheckpoint;
+                    var (source, uri) = job.Result?.CheckpointUri is { Length: > 0 } named ? ("its result's", named) : ("its latest", job.LatestCheckpoint);
                     var bad = uri is { Length: > 0 } ? DriveCheckpointVerifier.Verify(cluster.Drive, job.Id, uri) : "it succeeded without any checkpoint";
                     if (bad is not null)
                     {
-                        report.BadCheckpoints.Add($"{job.Id} ({submitted.Kind}): {bad}");
+                        var onDrive = DriveCheckpointVerifier.Describe(cluster.Drive, job.Id);
+                        report.BadCheckpoints.Add(
+                            $"{job.Id} ({submitted.Kind}), attempt {job.Attempt} (resumed from '{job.ResumedFrom}'): {source} checkpoint '{uri}' (latest '{job.LatestCheckpoint}'): {bad}; "
+                            + $"the job's files on Drive: {(onDrive.Count == 0 ? "none" : string.Join("; ", onDrive))}");
                     }
 
                     break;

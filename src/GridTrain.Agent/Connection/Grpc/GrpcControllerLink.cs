@@ -149,15 +149,29 @@ internal sealed partial class GrpcControllerLink : IControllerLink
 
     private async Task<ReportOutcome> ReportAsync<TResponse>(string jobId, Func<CancellationToken, Task<TResponse>> send, CancellationToken cancellationToken)
     {
+        var unanswered = false;
         try
         {
-            await _report.ExecuteAsync(async ct => await send(ct), cancellationToken);
+            await _report.ExecuteAsync(
+                async ct =>
+                {
+                    try
+                    {
+                        await send(ct);
+                    }
+                    catch (RpcException ex) when (GrpcFailures.IsTransient(ex))
+                    {
+                        unanswered = true;
+                        throw;
+                    }
+                },
+                cancellationToken);
             return ReportOutcome.Committed;
         }
         catch (RpcException ex) when (GrpcFailures.Refusal(ex) is { } refusal)
         {
             LogReportRefused(_logger, jobId, ex.Status.Detail);
-            return refusal;
+            return refusal == ReportOutcome.Stale && unanswered ? ReportOutcome.StaleAfterRetry : refusal;
         }
     }
 
