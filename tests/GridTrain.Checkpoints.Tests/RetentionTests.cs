@@ -19,7 +19,7 @@ public sealed class RetentionTests : IAsyncLifetime
             await _h.Store.StoreAsync(_h.Spool("job-k", (i + 1) * 10, size: 300_000, metric: metrics[i]), new UploadProgress(), CancellationToken.None);
         }
 
-        var deleted = await _h.Store.ApplyRetentionAsync("job-k", new RetentionPolicy(2, KeepBest: true), CancellationToken.None);
+        var deleted = await _h.Store.ApplyRetentionAsync("job-k", new RetentionPolicy(2, KeepBest: true, Committed: (1, 50)), CancellationToken.None);
 
         Assert.Equal(2, deleted);
         Assert.Equal(["20", "40", "50"], _h.Manifests("job-k").Select(m => m.AppProperties["step"]).Order());
@@ -32,11 +32,43 @@ public sealed class RetentionTests : IAsyncLifetime
         await _h.Store.StoreAsync(_h.Spool("job-f", 300, size: 300_000, epoch: 1), new UploadProgress(), CancellationToken.None);
         await _h.Store.StoreAsync(_h.Spool("job-f", 250, size: 300_000, epoch: 2), new UploadProgress(), CancellationToken.None);
 
-        await _h.Store.ApplyRetentionAsync("job-f", new RetentionPolicy(1, KeepBest: false), CancellationToken.None);
+        await _h.Store.ApplyRetentionAsync("job-f", new RetentionPolicy(1, KeepBest: false, Committed: (2, 250)), CancellationToken.None);
 
         var kept = Assert.Single(_h.Manifests("job-f"));
         Assert.Equal("2", kept.AppProperties["epoch"]);
         Assert.Equal("250", kept.AppProperties["step"]);
+    }
+
+    [Fact]
+    public async Task Retention_NewerUploadsNotYetCommitted_KeepsThemAndTheCommittedOne()
+    {
+        for (var step = 10; step <= 50; step += 10)
+        {
+            await _h.Store.StoreAsync(_h.Spool("job-n", step, size: 300_000), new UploadProgress(), CancellationToken.None);
+        }
+
+        // Retention for the commit of step 30, late: 40 and 50 are uploaded but their reports not yet accepted.
+        var deleted = await _h.Store.ApplyRetentionAsync("job-n", new RetentionPolicy(2, KeepBest: false, Committed: (1, 30)), CancellationToken.None);
+
+        Assert.Equal(1, deleted);
+        Assert.Equal(["20", "30", "40", "50"], _h.Manifests("job-n").Select(m => m.AppProperties["step"]).Order());
+        Assert.Equal(["20", "30", "40", "50"], _h.DataFiles("job-n").Select(m => m.AppProperties["step"]).Order());
+    }
+
+    [Fact]
+    public async Task Retention_ByAStaleAttempt_LeavesTheNewerLeasesCheckpoints()
+    {
+        await _h.Store.StoreAsync(_h.Spool("job-s", 300, size: 300_000, epoch: 1), new UploadProgress(), CancellationToken.None);
+        for (var step = 310; step <= 330; step += 10)
+        {
+            await _h.Store.StoreAsync(_h.Spool("job-s", step, size: 300_000, epoch: 2), new UploadProgress(), CancellationToken.None);
+        }
+
+        // The epoch-1 attempt's retention for its last commit runs after the job moved on to lease epoch 2.
+        var deleted = await _h.Store.ApplyRetentionAsync("job-s", new RetentionPolicy(2, KeepBest: false, Committed: (1, 300)), CancellationToken.None);
+
+        Assert.Equal(0, deleted);
+        Assert.Equal(["1/300", "2/310", "2/320", "2/330"], _h.Manifests("job-s").Select(m => $"{m.AppProperties["epoch"]}/{m.AppProperties["step"]}").Order());
     }
 
     [Fact]

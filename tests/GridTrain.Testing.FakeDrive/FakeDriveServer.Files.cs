@@ -22,6 +22,7 @@ public sealed partial class FakeDriveServer
             return;
         }
 
+        _listQueries.Enqueue(context.Request.Query["q"].ToString());
         var matches = _files.Values.Where(filter).OrderBy(f => f.CreatedTime).ThenBy(f => f.Id, StringComparer.Ordinal).ToList();
         var skip = int.TryParse(context.Request.Query["pageToken"], out var token) ? token : 0;
         var page = matches.Skip(skip).Take(PageSize).ToList();

@@ -39,6 +39,8 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, bool> _accessTokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string KeyId, byte[] PublicKey)> _serviceAccounts = new(StringComparer.Ordinal);
     private readonly List<(FakeDriveFault Fault, FakeDriveTarget Target)> _faults = [];
+    private readonly List<(Func<bool> Condition, TaskCompletionSource Met)> _waiters = [];
+    private readonly ConcurrentQueue<string> _listQueries = new();
     private volatile Hold? _hold;
     private int _ids;
     private int _sessionsStarted;
@@ -58,6 +60,10 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
             {
                 LastError = ex;
                 await ErrorAsync(context, 500, "internalError", ex.Message);
+            }
+            finally
+            {
+                SignalWaiters();
             }
         });
     }
@@ -171,6 +177,25 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
     /// <summary>Every file and folder deleted so far, in the order they went (for explaining a missing checkpoint).</summary>
     public IReadOnlyList<FakeDriveDeletion> Deleted => [.. _deleted];
 
+    /// <summary>The <c>q</c> of every files.list request answered so far, in order.</summary>
+    public IReadOnlyList<string> ListQueries => [.. _listQueries];
+
+    /// <summary>
+    /// Completes once <paramref name="condition"/> holds, checked now and after each request the fake answers: a barrier
+    /// for what a client does in the background (e.g. a file it uploads, a listing it makes).
+    /// </summary>
+    public Task When(Func<bool> condition)
+    {
+        var met = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiters)
+        {
+            _waiters.Add((condition, met));
+        }
+
+        SignalWaiters();
+        return met.Task;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -181,6 +206,18 @@ public sealed partial class FakeDriveServer : IAsyncDisposable
     {
         _files[file.Id] = file;
         return file;
+    }
+
+    private void SignalWaiters()
+    {
+        lock (_waiters)
+        {
+            foreach (var waiter in _waiters.Where(w => w.Condition()).ToList())
+            {
+                _waiters.Remove(waiter);
+                waiter.Met.TrySetResult();
+            }
+        }
     }
 
     private void Forget(FakeDriveFile file) => _deleted.Enqueue(new FakeDriveDeletion(file with { Content = null }, file.Content?.Length ?? 0, DateTimeOffset.UtcNow));

@@ -95,7 +95,7 @@ internal static class CheckpointScenario
         await Task.WhenAll(uploads);
 
         // As the agent does once newer checkpoints are committed: keep the newest on Drive, delete the rest.
-        await store.ApplyRetentionAsync("job-bench", new RetentionPolicy(1, KeepBest: false), CancellationToken.None);
+        await store.ApplyRetentionAsync("job-bench", new RetentionPolicy(1, KeepBest: false, Committed: (1, cursor.Step)), CancellationToken.None);
         var bytes = files.Sum(f => new FileInfo(f).Length);
 
         // Throughput in alternating rounds: each file stored by the uploader (the agent's path), then each sent as a

@@ -35,10 +35,13 @@ internal sealed partial class CheckpointPublisher(JobStorage storage, TaskGroup 
         return true;
     }
 
-    /// <summary>Deletes local checkpoints beyond keep_last now that these are committed, and applies the store's retention.</summary>
-    public void Committed(JobAttempt job, IReadOnlyList<string> checkpoints)
+    /// <summary>
+    /// Deletes local checkpoints beyond keep_last now that these are committed (in the order reported), and applies the
+    /// store's retention up to the last of them, which the controller now holds as the job's latest checkpoint.
+    /// </summary>
+    public void Committed(JobAttempt job, IReadOnlyList<(CheckpointWritten Written, string? LocalPath)> checkpoints)
     {
-        foreach (var expired in job.Checkpoints.Commit(checkpoints))
+        foreach (var expired in job.Checkpoints.Commit(checkpoints.Select(c => c.LocalPath ?? c.Written.Uri)))
         {
             try
             {
@@ -52,7 +55,8 @@ internal sealed partial class CheckpointPublisher(JobStorage storage, TaskGroup 
 
         if (checkpoints.Count > 0 && storage.Store.IsRemote)
         {
-            tasks.Run($"checkpoint retention of job {job.JobId}", ct => ApplyRetentionAsync(job, ct));
+            var committed = (job.LeaseEpoch, checkpoints[^1].Written.Step);
+            tasks.Run($"checkpoint retention of job {job.JobId}", ct => ApplyRetentionAsync(job, committed, ct));
         }
     }
 
@@ -116,13 +120,17 @@ internal sealed partial class CheckpointPublisher(JobStorage storage, TaskGroup 
         }
     }
 
-    /// <summary>Deletes stored checkpoints beyond the job's keep_last (and the best one) once newer ones are committed.</summary>
-    private async Task ApplyRetentionAsync(JobAttempt job, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes stored checkpoints beyond the job's keep_last (and the best one) at or below <paramref name="committed"/>;
+    /// uploads newer than it are not settled yet (still being reported, or a newer lease's, should this one be stale by now).
+    /// </summary>
+    private async Task ApplyRetentionAsync(JobAttempt job, (long Epoch, long Step) committed, CancellationToken cancellationToken)
     {
         await job.Retention.WaitAsync(cancellationToken);
         try
         {
-            var deleted = await storage.Store.ApplyRetentionAsync(job.JobId, new RetentionPolicy(job.Checkpoints.KeepLast, options.Value.KeepBestCheckpoint), cancellationToken);
+            var policy = new RetentionPolicy(job.Checkpoints.KeepLast, options.Value.KeepBestCheckpoint, committed);
+            var deleted = await storage.Store.ApplyRetentionAsync(job.JobId, policy, cancellationToken);
             if (deleted > 0)
             {
                 LogRetentionApplied(logger, job.JobId, deleted);

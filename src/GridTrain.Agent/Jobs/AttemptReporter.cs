@@ -83,7 +83,7 @@ internal sealed partial class AttemptReporter(IControllerLink link, CheckpointPu
                     }
                     else if (outcome == ReportOutcome.Committed)
                     {
-                        checkpoints.Committed(job, [.. pending.Where(p => p.Event.Data is CheckpointWritten).Select(p => p.LocalPath ?? ((CheckpointWritten)p.Event.Data).Uri)]);
+                        checkpoints.Committed(job, [.. pending.Where(p => p.Event.Data is CheckpointWritten).Select(p => ((CheckpointWritten)p.Event.Data, p.LocalPath))]);
                     }
                 }
 

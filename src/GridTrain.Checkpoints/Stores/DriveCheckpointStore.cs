@@ -191,7 +191,6 @@ public sealed partial class DriveCheckpointStore : ICheckpointStore
         var manifests = files.Where(f => f.Property("kind") == "manifest").ToList();
         var keep = policy.Keep(manifests, Key, Metric);
         var keptData = keep.Select(m => m.Property("data")).ToHashSet(StringComparer.Ordinal);
-        var newestKept = keep.Count == 0 ? (long.MinValue, long.MinValue) : keep.Select(Key).Max();
         var deleted = 0;
 
         // Manifests first: a checkpoint disappears from view before its file goes.
@@ -201,8 +200,9 @@ public sealed partial class DriveCheckpointStore : ICheckpointStore
             deleted++;
         }
 
-        // Checkpoint files without a kept manifest, older than the newest kept one (abandoned or pruned uploads).
-        foreach (var data in files.Where(f => f.Property("kind") == "data" && !keptData.Contains(f.Id) && Key(f).CompareTo(newestKept) < 0))
+        // Checkpoint files without a kept manifest, older than the committed one (abandoned or pruned uploads); newer
+        // ones may be uploads still in progress.
+        foreach (var data in files.Where(f => f.Property("kind") == "data" && !keptData.Contains(f.Id) && Key(f).CompareTo(policy.Committed) < 0))
         {
             await _retry.ExecuteAsync(async ct => await _client.DeleteAsync(data.Id, ct), cancellationToken);
         }

@@ -31,7 +31,10 @@ public interface ICheckpointStore
     /// </summary>
     Task<ResumePoint> FetchForResumeAsync(string jobId, string uri, string directory, CancellationToken cancellationToken);
 
-    /// <summary>Deletes a job's stored checkpoints that the policy does not keep; returns how many.</summary>
+    /// <summary>
+    /// Deletes a job's stored checkpoints that the policy does not keep, never the committed one or a newer one;
+    /// returns how many.
+    /// </summary>
     Task<int> ApplyRetentionAsync(string jobId, RetentionPolicy policy, CancellationToken cancellationToken);
 
     /// <summary>Deletes one stored checkpoint (a stale writer's upload).</summary>

@@ -35,6 +35,9 @@ internal sealed class ScriptedLink : IControllerLink
     /// <summary>How event reports are answered; by default committed.</summary>
     public Func<string, long, ReportOutcome> EventOutcome { get; set; } = (_, _) => ReportOutcome.Committed;
 
+    /// <summary>While set, an event report that arrives waits for it to complete before it is answered: a report in flight.</summary>
+    public Task? HoldEvents { get; set; }
+
     /// <summary>
     /// While set, registrations fail as unreachable and reports wait (as the gRPC link's retries do) until cancelled;
     /// what was received before stays recorded.
@@ -73,6 +76,11 @@ internal sealed class ScriptedLink : IControllerLink
     public async Task<ReportOutcome> ReportEventsAsync(string jobId, long leaseEpoch, IReadOnlyList<ReportedEvent> events, CancellationToken cancellationToken)
     {
         EventsTried.Writer.TryWrite((jobId, leaseEpoch, events));
+        if (HoldEvents is { } hold)
+        {
+            await hold.WaitAsync(cancellationToken);
+        }
+
         await WhileUnreachableAsync(cancellationToken);
         Events.Writer.TryWrite((jobId, leaseEpoch, events));
         return EventOutcome(jobId, leaseEpoch);
