@@ -88,32 +88,76 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
         var connection = writer.Connection;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await GuardAsync(connection, transaction, cancellationToken);
+        await ExecuteAllAsync(connection, transaction, Statements(changes), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The statements that write <paramref name="changes"/>: upserts of records, inserts of events.</summary>
+    private static IEnumerable<(string Sql, (string Name, object Value)[] Parameters)> Statements(GridChanges changes)
+    {
         foreach (var session in changes.Sessions)
         {
-            await ExecuteAsync(connection, transaction, "INSERT INTO gt_sessions (id, data) VALUES (@id, @data) ON CONFLICT (id) DO UPDATE SET data = excluded.data", cancellationToken, ("id", session.Id), ("data", StoredJson.Write(session)));
+            yield return ("INSERT INTO gt_sessions (id, data) VALUES (@id, @data) ON CONFLICT (id) DO UPDATE SET data = excluded.data", [("id", session.Id), ("data", StoredJson.Write(session))]);
         }
 
         foreach (var job in changes.Jobs)
         {
-            await ExecuteAsync(connection, transaction, "INSERT INTO gt_jobs (id, session_id, data) VALUES (@id, @session, @data) ON CONFLICT (id) DO UPDATE SET data = excluded.data", cancellationToken, ("id", job.Id), ("session", job.SessionId), ("data", StoredJson.Write(job)));
+            yield return ("INSERT INTO gt_jobs (id, session_id, data) VALUES (@id, @session, @data) ON CONFLICT (id) DO UPDATE SET data = excluded.data", [("id", job.Id), ("session", job.SessionId), ("data", StoredJson.Write(job))]);
         }
 
         foreach (var agent in changes.Agents)
         {
-            await ExecuteAsync(connection, transaction, "INSERT INTO gt_agents (id, data) VALUES (@id, @data) ON CONFLICT (id) DO UPDATE SET data = excluded.data", cancellationToken, ("id", agent.Id), ("data", StoredJson.Write(agent)));
+            yield return ("INSERT INTO gt_agents (id, data) VALUES (@id, @data) ON CONFLICT (id) DO UPDATE SET data = excluded.data", [("id", agent.Id), ("data", StoredJson.Write(agent))]);
         }
 
         foreach (var jobEvent in changes.JobEvents)
         {
-            await ExecuteAsync(connection, transaction, "INSERT INTO gt_job_events (job_id, sequence, data) VALUES (@job, @sequence, @data)", cancellationToken, ("job", jobEvent.JobId), ("sequence", jobEvent.Sequence), ("data", StoredJson.Write(jobEvent)));
+            yield return ("INSERT INTO gt_job_events (job_id, sequence, data) VALUES (@job, @sequence, @data)", [("job", jobEvent.JobId), ("sequence", jobEvent.Sequence), ("data", StoredJson.Write(jobEvent))]);
         }
 
         foreach (var change in changes.SessionChanges)
         {
-            await ExecuteAsync(connection, transaction, "INSERT INTO gt_session_changes (session_id, sequence, data) VALUES (@session, @sequence, @data)", cancellationToken, ("session", change.SessionId), ("sequence", change.Sequence), ("data", StoredJson.Write(change)));
+            yield return ("INSERT INTO gt_session_changes (session_id, sequence, data) VALUES (@session, @sequence, @data)", [("session", change.SessionId), ("sequence", change.Sequence), ("data", StoredJson.Write(change))]);
+        }
+    }
+
+    /// <summary>
+    /// Runs the statements in the transaction: as one batch where the provider sends a batch in one round trip
+    /// (PostgreSQL), so a group commit of many operations costs one exchange with the server, not one per row.
+    /// </summary>
+    private static async Task ExecuteAllAsync(DbConnection connection, DbTransaction transaction, IEnumerable<(string Sql, (string Name, object Value)[] Parameters)> statements, CancellationToken cancellationToken)
+    {
+        if (!connection.CanCreateBatch)
+        {
+            foreach (var (sql, parameters) in statements)
+            {
+                await ExecuteAsync(connection, transaction, sql, cancellationToken, parameters);
+            }
+
+            return;
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
+        foreach (var (sql, parameters) in statements)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = value;
+                command.Parameters.Add(parameter);
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     public async ValueTask<ApiToken?> GetTokenAsync(string id, CancellationToken cancellationToken) =>
