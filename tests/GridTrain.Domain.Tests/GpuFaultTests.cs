@@ -107,6 +107,26 @@ public sealed class GpuFaultTests
     }
 
     [Fact]
+    public async Task ProcessFailedOnAFaultyGpu_AfterAHeartbeatSaidSo_SameOutcome_AndTheRequeueSaysTheAttemptIsNotCharged()
+    {
+        // Which comes first, the heartbeat carrying the GPU's fault or the job's result naming it, is a race on the agent.
+        var (agent, start) = await RunningGpuJobAsync(gpus: 2);
+        var bad = Assert.Single(start.GpuIndexes);
+        var health = Health(agent, gpus: 2, (bad, "Xid 79"));
+        await agent.HeartbeatAsync(gpuHealth: health);
+
+        await agent.FinishAsync(start, new JobResult { State = JobState.Failed, Reason = "job process exited with code 1: CUDA error: unspecified launch failure", ExitCode = 1, GpuFault = health[bad] });
+
+        var restart = (await agent.SyncAsync()).OfType<StartJob>().Single();
+        Assert.Equal([1 - bad], restart.GpuIndexes);
+        var job = await _h.Grid.GetJobAsync(start.JobId, default);
+        Assert.Equal((JobState.Running, 2, 1), (job.State, job.Attempt, job.UnchargedAttempts));
+        var requeued = (await _h.Grid.ReadJobEventsAsync(start.JobId, 0, 100, default)).Select(e => e.Data).OfType<JobStateChanged>().Last(c => c.State == JobState.Queued);
+        Assert.Contains($"GPU-gpu-node-{bad} Xid 79", requeued.Reason, StringComparison.Ordinal);
+        Assert.Contains("the attempt not charged", requeued.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ProcessFailedWithoutAGpuFault_ChargedAsBefore()
     {
         var (agent, start) = await RunningGpuJobAsync(gpus: 2);

@@ -106,12 +106,14 @@ internal sealed class GpuFaults(Evictions evictions, ILogger logger)
         {
             var fault = session.GpuIndexes.Select(i => health.GetValueOrDefault(i)).First(g => g is { Healthy: false })!;
             var reason = fault.Reason;
+            var blamed = false;
             if ((await tx.ListJobsAsync(session.Id)).FirstOrDefault(j => j.State == JobState.Running) is { } job)
             {
                 var faulted = tx.Put(job.GpuFaulted(reason));
                 if (faulted.FaultyGpuCount >= FaultyGpusBeforeBlamingJob)
                 {
                     CoordinatorLog.JobBlamedForGpuFaults(logger, job.Id, faulted.FaultyGpuCount);
+                    blamed = true;
                     await failJob(session, faulted, JobResult.Failed(Blamed(reason, faulted)));
                 }
                 else
@@ -123,7 +125,8 @@ internal sealed class GpuFaults(Evictions evictions, ILogger logger)
             var current = await tx.GetSessionAsync(session.Id);
             if (current.HoldsResources && current.EvictingReason is null)
             {
-                await evictions.BeginAsync(tx, current, EvictionCause.GpuFault, $"GPU out of service: infrastructure failure {reason}", moves: true);
+                // The same words as when the job's own result names the fault first: which report arrives first is a race.
+                await evictions.BeginAsync(tx, current, EvictionCause.GpuFault, $"GPU out of service: infrastructure failure {reason}{(blamed ? "" : "; the attempt not charged")}", moves: true);
             }
         }
     }
