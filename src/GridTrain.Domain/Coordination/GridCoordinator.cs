@@ -215,7 +215,7 @@ public sealed partial class GridCoordinator
         var pending = await tx.ListSessionsInStateAsync(SessionState.Pending);
         if (pending.Count > 0)
         {
-            var admitted = QuotaPolicy.Admit(pending, _options.Quota.IsSet ? await SessionsOfOwnersAsync(tx, pending) : [], _options.Quota, tx.Now);
+            var admitted = QuotaPolicy.Admit(pending, _options.Quota.IsSet ? await tx.ListSessionsOfOwnersAsync(pending.Select(s => s.Owner)) : [], _options.Quota, tx.Now);
             var capacities = await CapacitiesAsync(tx, await tx.ListHeldSessionsAsync(null));
             var placements = Scheduler.Place(admitted, capacities);
             var byAgent = capacities.ToDictionary(c => c.AgentId, StringComparer.Ordinal);
@@ -258,18 +258,6 @@ public sealed partial class GridCoordinator
             var next = heads[session.Id].OrderBy(j => j.CreatedAt).ThenBy(j => j.Id, StringComparer.Ordinal).First();
             StartJobOn(tx, session, next);
         }
-    }
-
-    /// <summary>Every session of the owners of <paramref name="sessions"/>: what their quotas are measured on.</summary>
-    private static async ValueTask<IReadOnlyList<Session>> SessionsOfOwnersAsync(GridTransaction tx, IReadOnlyList<Session> sessions)
-    {
-        var all = new List<Session>();
-        foreach (var owner in sessions.Select(s => s.Owner).Distinct(StringComparer.Ordinal))
-        {
-            all.AddRange(await tx.ListSessionsOfOwnerAsync(owner));
-        }
-
-        return all;
     }
 
     private void StartJobOn(GridTransaction tx, Session session, Job job)

@@ -118,6 +118,18 @@ internal sealed class GridTransaction
         _parent is { } parent ? await parent.ListSessionsOfOwnerAsync(owner) : await _store.ListSessionsOfOwnerAsync(owner, CancellationToken),
         _sessions, s => s.Id, s => s.Owner == owner);
 
+    /// <summary>Every session of each of <paramref name="owners"/>: what their quotas are measured on.</summary>
+    public async ValueTask<IReadOnlyList<Session>> ListSessionsOfOwnersAsync(IEnumerable<string> owners)
+    {
+        var all = new List<Session>();
+        foreach (var owner in owners.Distinct(StringComparer.Ordinal))
+        {
+            all.AddRange(await ListSessionsOfOwnerAsync(owner));
+        }
+
+        return all;
+    }
+
     public async ValueTask<IReadOnlyList<Job>> ListJobsAsync(string? sessionId) => Overlay(
         _parent is { } parent ? await parent.ListJobsAsync(sessionId) : await _store.ListJobsAsync(sessionId, CancellationToken),
         _jobs, j => j.Id, j => sessionId is null || j.SessionId == sessionId);

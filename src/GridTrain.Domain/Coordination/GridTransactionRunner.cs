@@ -89,6 +89,8 @@ internal sealed class GridTransactionRunner(
     /// <summary>Runs what is queued (up to <see cref="MaxBatch"/>) as one batch; called with the gate held.</summary>
     private async Task RunBatchAsync()
     {
+        // The batch serves many callers and belongs to none: each operation reads under its own token (Nest), and a
+        // caller that gives up is dropped from the batch, not the batch with it.
         var batch = View(CancellationToken.None);
         var ran = new List<IQueuedOperation>();
         while (ran.Count < MaxBatch && _queue.TryDequeue(out var next))
