@@ -26,7 +26,6 @@ namespace GridTrain.Bench.Scenarios;
 internal static class ControlPlaneScenario
 {
     private const int Users = 50;
-    private const int CallersPerUser = 2;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -36,6 +35,7 @@ internal static class ControlPlaneScenario
         var burstSeconds = Option(args, "--burst-seconds", 120);
         var registerSeconds = Option(args, "--register-seconds", 300);
         var fleetProcesses = Option(args, "--fleet-processes", 4);
+        var warmupSessions = Option(args, "--warmup-sessions", 1_000);
         var store = OptionText(args, "--store", "sqlite");
         if (store is not ("sqlite" or "postgres"))
         {
@@ -65,8 +65,9 @@ internal static class ControlPlaneScenario
             userTokens.Add(await controller.CreateTokenAsync($"bench-user-{u:D2}"));
         }
 
+        using var server = new ServerTimings();
         var clock = Stopwatch.StartNew();
-        var fleet = await Fleet.StartAsync(controller.Address, security.JoinToken!, agents, fleetProcesses, options.HeartbeatInterval);
+        var fleet = await FleetProcesses.StartAsync(controller.Address, security.JoinToken!, agents, fleetProcesses, options.HeartbeatInterval);
         while (fleet.Registered < agents && clock.Elapsed < TimeSpan.FromSeconds(registerSeconds) && fleet.Running)
         {
             await Task.Delay(TimeSpan.FromSeconds(5));
@@ -77,67 +78,41 @@ internal static class ControlPlaneScenario
         var registerTime = clock.Elapsed.TotalSeconds;
         Console.WriteLine($"registered {registeredAgents} agents with open command streams in {registerTime:F1} s");
 
+        // Warm-up: a long-running controller has compiled its hot paths and sized its heaps long before any burst; one
+        // that has not spends the burst's first seconds in the JIT. These sessions stay placed through what follows.
+        using var users = new SessionBurst(controller.Address, userTokens);
+        if (warmupSessions > 0)
+        {
+            using var warmupEnd = new CancellationTokenSource(TimeSpan.FromSeconds(burstSeconds));
+            var warmup = await users.RunAsync(warmupSessions, warmupEnd.Token);
+            await fleet.WaitPlacedAsync(warmup.Created.Keys, warmupEnd.Token);
+            Console.WriteLine($"warm-up: {warmup.Created.Count} sessions created and placed");
+        }
+
         // Steady state: let the heartbeat phases spread, then measure.
         await Task.Delay(options.HeartbeatInterval * 2);
         var steady = fleet.Measure();
+        server.Start();
         await Task.Delay(TimeSpan.FromSeconds(steadySeconds));
         var steadyLatencies = fleet.EndMeasure();
+        var steadyServer = server.Stop();
         var heartbeatsPerSecond = steadyLatencies.Count / steady.Elapsed.TotalSeconds;
         Console.WriteLine($"steady state: {heartbeatsPerSecond:F0} heartbeats/s, p99 {Percentile(steadyLatencies, 0.99)} ms; burst starts");
 
-        // Burst: each user token creates sessions from two callers until the sessions are created or the time is up;
-        // a session is placed when its agent receives AssignSession.
+        // Burst: the users create sessions until they are created or the time is up; a session is placed when its agent
+        // receives AssignSession.
         var burstLoad = Loadavg();
-        var channels = userTokens.Select(token => GrpcChannel.ForAddress(controller.Address, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler { PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
-        })).ToList();
-        var created = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
-        var rateLimited = 0;
-        var createErrors = 0;
         var burst = fleet.Measure();
+        server.Start();
         using var burstEnd = new CancellationTokenSource(TimeSpan.FromSeconds(burstSeconds));
-        var next = -1;
-        await Task.WhenAll(userTokens.SelectMany((token, u) => Enumerable.Range(0, CallersPerUser).Select(async _ =>
-        {
-            var client = new SessionService.SessionServiceClient(ControllerChannel.WithToken(channels[u], () => token));
-            while (!burstEnd.IsCancellationRequested && Interlocked.Increment(ref next) < sessions)
-            {
-                var started = Stopwatch.GetTimestamp();
-                try
-                {
-                    var session = await client.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Gpu, GpuCount = 1 } }, cancellationToken: burstEnd.Token);
-                    created[session.Id] = started;
-                }
-                catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
-                {
-                    Interlocked.Increment(ref rateLimited);
-                    Interlocked.Decrement(ref next);
-                    await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
-                }
-                catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !burstEnd.IsCancellationRequested)
-                {
-                    Interlocked.Increment(ref createErrors);
-                }
-                catch (RpcException) when (burstEnd.IsCancellationRequested)
-                {
-                }
-            }
-        })));
-        while (created.Keys.Any(id => !fleet.Placed.ContainsKey(id)) && !burstEnd.IsCancellationRequested)
-        {
-            await Task.Delay(50);
-        }
-
+        var (created, rateLimited, createErrors) = await users.RunAsync(sessions, burstEnd.Token);
+        await fleet.WaitPlacedAsync(created.Keys, burstEnd.Token);
         var placementSeconds = burst.Elapsed.TotalSeconds;
         var burstLatencies = fleet.EndMeasure();
+        var burstServer = server.Stop();
         var placed = fleet.Placed;
         var placementLatencies = created.Where(c => placed.ContainsKey(c.Key)).Select(c => Stopwatch.GetElapsedTime(c.Value, placed[c.Key]).TotalMilliseconds).ToList();
         var stats = await fleet.StopAsync();
-        foreach (var channel in channels)
-        {
-            channel.Dispose();
-        }
 
         var result = new
         {
@@ -148,6 +123,7 @@ internal static class ControlPlaneScenario
             connections = "one per agent and per user",
             rate_limits = $"on: {security.UserRequestsPerSecond}/s per user token, {security.AgentRequestsPerSecond}/s per agent",
             fleet_processes = fleetProcesses,
+            warmup_sessions = warmupSessions,
             agents_registered = registeredAgents,
             register_s = Math.Round(registerTime, 1),
             agents_lost = events.AgentsLost,
@@ -157,9 +133,15 @@ internal static class ControlPlaneScenario
             heartbeats_per_s = Math.Round(heartbeatsPerSecond, 1),
             heartbeat_p50_ms = Percentile(steadyLatencies, 0.50),
             heartbeat_p99_ms = Percentile(steadyLatencies, 0.99),
+            server_heartbeat_p99_ms = Percentile(steadyServer.HeartbeatMs, 0.99),
+            gc_paused_ms = steadyServer.GcPausedMs,
+            gc_collections = steadyServer.Collections,
             burst_heartbeats_per_s = Math.Round(burstLatencies.Count / placementSeconds, 1),
             burst_heartbeat_p50_ms = Percentile(burstLatencies, 0.50),
             burst_heartbeat_p99_ms = Percentile(burstLatencies, 0.99),
+            burst_server_heartbeat_p99_ms = Percentile(burstServer.HeartbeatMs, 0.99),
+            burst_gc_paused_ms = burstServer.GcPausedMs,
+            burst_gc_collections = burstServer.Collections,
             sessions,
             sessions_created = created.Count,
             sessions_placed = placementLatencies.Count,
@@ -234,141 +216,4 @@ internal static class ControlPlaneScenario
         {
         }
     }
-
-    /// <summary>The child processes hosting the simulated fleet, and what they report.</summary>
-    private sealed class Fleet
-    {
-        private readonly List<(Process Process, Task Reader)> _children = [];
-        private readonly Dictionary<Process, FleetStats> _stats = [];
-        private readonly object _gate = new();
-        private List<double>? _window;
-
-        public ConcurrentDictionary<string, long> Placed { get; } = new(StringComparer.Ordinal);
-
-        public int Registered
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _stats.Values.Sum(s => s.Registered);
-                }
-            }
-        }
-
-        public bool Running => _children.Any(c => !c.Process.HasExited);
-
-        public static Task<Fleet> StartAsync(Uri address, string joinToken, int agents, int processes, TimeSpan heartbeatInterval)
-        {
-            var fleet = new Fleet();
-            var perProcess = (agents + processes - 1) / processes;
-            for (var first = 0; first < agents; first += perProcess)
-            {
-                var startInfo = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardInput = true };
-                if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-                {
-                    startInfo.ArgumentList.Add(typeof(ControlPlaneScenario).Assembly.Location);
-                }
-
-                foreach (var arg in new[]
-                {
-                    "controlplane-fleet", "--address", address.ToString(), "--join", joinToken, "--first", first.ToString(CultureInfo.InvariantCulture),
-                    "--count", Math.Min(perProcess, agents - first).ToString(CultureInfo.InvariantCulture),
-                    "--heartbeat-ms", ((int)heartbeatInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-                })
-                {
-                    startInfo.ArgumentList.Add(arg);
-                }
-
-                var process = Process.Start(startInfo)!;
-                fleet._stats[process] = new FleetStats(0, 0, 0, 0);
-                fleet._children.Add((process, fleet.ReadAsync(process)));
-            }
-
-            return Task.FromResult(fleet);
-        }
-
-        /// <summary>Starts collecting heartbeat latencies; returns the window's clock.</summary>
-        public Stopwatch Measure()
-        {
-            lock (_gate)
-            {
-                _window = [];
-            }
-
-            return Stopwatch.StartNew();
-        }
-
-        public List<double> EndMeasure()
-        {
-            lock (_gate)
-            {
-                var window = _window ?? [];
-                _window = null;
-                return window;
-            }
-        }
-
-        public async Task<FleetStats> StopAsync()
-        {
-            foreach (var (process, _) in _children)
-            {
-                process.StandardInput.Close();
-            }
-
-            foreach (var (process, reader) in _children)
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                try
-                {
-                    await process.WaitForExitAsync(timeout.Token);
-                }
-                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
-                await reader;
-                process.Dispose();
-            }
-
-            lock (_gate)
-            {
-                return new FleetStats(
-                    _stats.Values.Sum(s => s.Registered),
-                    _stats.Values.Sum(s => s.Reregistered),
-                    _stats.Values.Sum(s => s.HeartbeatErrors),
-                    _stats.Values.Sum(s => s.RegisterRefusals));
-            }
-        }
-
-        private async Task ReadAsync(Process process)
-        {
-            while (await process.StandardOutput.ReadLineAsync() is { } line)
-            {
-                using var document = JsonDocument.Parse(line);
-                var message = document.RootElement;
-                if (message.GetProperty("t").GetString() == "placed")
-                {
-                    Placed.TryAdd(message.GetProperty("s").GetString()!, message.GetProperty("at").GetInt64());
-                    continue;
-                }
-
-                lock (_gate)
-                {
-                    _stats[process] = new FleetStats(
-                        message.GetProperty("registered").GetInt32(),
-                        message.GetProperty("reregistered").GetInt32(),
-                        message.GetProperty("heartbeat_errors").GetInt32(),
-                        message.GetProperty("register_refusals").GetInt32());
-                    if (_window is not null)
-                    {
-                        _window.AddRange(message.GetProperty("lat").EnumerateArray().Select(l => l.GetDouble()));
-                    }
-                }
-            }
-        }
-    }
-
-    private sealed record FleetStats(int Registered, int Reregistered, int HeartbeatErrors, int RegisterRefusals);
 }

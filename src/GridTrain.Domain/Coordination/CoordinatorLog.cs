@@ -44,4 +44,7 @@ internal static partial class CoordinatorLog
 
     [LoggerMessage(13, LogLevel.Information, "Job {JobId}: agent {AgentId} registered again from the same run without it, so its start was never delivered; it goes out again", EventName = "JobStartResent")]
     public static partial void JobStartResent(ILogger logger, string jobId, string agentId);
+
+    [LoggerMessage(14, LogLevel.Warning, "Agent {AgentId}: confirming its placements did not commit; its next heartbeat confirms them again", EventName = "ConfirmationNotCommitted")]
+    public static partial void ConfirmationNotCommitted(ILogger logger, string agentId, Exception exception);
 }

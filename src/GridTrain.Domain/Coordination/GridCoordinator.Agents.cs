@@ -78,9 +78,10 @@ public sealed partial class GridCoordinator
 
     /// <summary>Records that an agent is alive and its GPUs' health; confirms sessions it now holds; says what it must stop.</summary>
     /// <remarks>
-    /// Most heartbeats change nothing: they only read, outside the operation gate, so thousands of agents do not
-    /// queue behind each other. A heartbeat that confirms a placement (a session in Starting), takes a GPU out of service
-    /// under a session, or brings one back, takes the gate.
+    /// Heartbeats answer without queueing for the operation gate, so thousands of agents do not wait behind each other or
+    /// behind users' writes. Most change nothing and only read. One that confirms a placement (a session in Starting)
+    /// posts the confirmation to the gate and answers at once: the agent repeats it in every heartbeat until it commits.
+    /// Only one that takes a GPU out of service under a session, or brings one back, waits for the gate.
     /// </remarks>
     public async Task<AgentInstructions> HeartbeatAsync(string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs, CancellationToken cancellationToken, IReadOnlyList<GpuHealth>? gpuHealth = null)
     {
@@ -89,33 +90,44 @@ public sealed partial class GridCoordinator
         var view = _runner.View(cancellationToken);
         var agent = await LeaseFencing.RequireLiveAgentAsync(view, agentId);
         var readmitted = _gpuFaults.Note(agentId, gpuHealth);
-        if (!readmitted && (await _gpuFaults.StrandedAsync(view, agentId)).Count == 0 && !await LeaseFencing.ConfirmsPlacementAsync(view, agentId, sessions))
+        if (readmitted || (await _gpuFaults.StrandedAsync(view, agentId)).Count > 0)
         {
-            _liveness.Seen(agent.Id, view.Now);
-            return await InstructionsAsync(view, agentId, sessions, runningJobs);
+            return await _runner.RunAsync(async tx =>
+            {
+                await LeaseFencing.RequireLiveAgentAsync(tx, agentId);
+                _liveness.Seen(agentId, tx.Now);
+                ConfirmPlacements(tx, agent, await LeaseFencing.ConfirmedByAsync(tx, agentId, sessions));
+                await _gpuFaults.MoveStrandedAsync(tx, agent, (s, j, r) => FailJobAsync(tx, s, j, r));
+                if (readmitted)
+                {
+                    tx.RequestScheduling();
+                }
+
+                return await InstructionsAsync(tx, agentId, sessions, runningJobs);
+            }, cancellationToken);
         }
 
-        return await _runner.RunAsync(async tx =>
+        _liveness.Seen(agent.Id, view.Now);
+        if ((await LeaseFencing.ConfirmedByAsync(view, agentId, sessions)).Count > 0)
         {
-            await LeaseFencing.RequireLiveAgentAsync(tx, agentId);
-            _liveness.Seen(agentId, tx.Now);
-            foreach (var held in sessions)
-            {
-                if (await tx.FindSessionAsync(held.SessionId) is { State: SessionState.Starting } session
-                    && session.AgentId == agentId && session.LeaseEpoch == held.LeaseEpoch)
+            await _runner.PostAsync(
+                async tx =>
                 {
-                    tx.Put(session.MarkReady($"ready on {agent.Name}", tx.Now), session);
-                }
-            }
+                    await LeaseFencing.RequireLiveAgentAsync(tx, agentId);
+                    ConfirmPlacements(tx, agent, await LeaseFencing.ConfirmedByAsync(tx, agentId, sessions));
+                },
+                ex => CoordinatorLog.ConfirmationNotCommitted(_logger, agentId, ex));
+        }
 
-            await _gpuFaults.MoveStrandedAsync(tx, agent, (s, j, r) => FailJobAsync(tx, s, j, r));
-            if (readmitted)
-            {
-                tx.RequestScheduling();
-            }
+        return await InstructionsAsync(view, agentId, sessions, runningJobs);
+    }
 
-            return await InstructionsAsync(tx, agentId, sessions, runningJobs);
-        }, cancellationToken);
+    private static void ConfirmPlacements(GridTransaction tx, Agent agent, List<Session> starting)
+    {
+        foreach (var session in starting)
+        {
+            tx.Put(session.MarkReady($"ready on {agent.Name}", tx.Now), session);
+        }
     }
 
     /// <summary>

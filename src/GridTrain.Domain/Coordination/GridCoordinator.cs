@@ -38,6 +38,7 @@ public sealed partial class GridCoordinator
     private readonly AgentReadings _readings;
     private readonly GpuFaults _gpuFaults;
     private readonly Preemptions _preemptions;
+    private readonly SchedulableCapacity _capacity;
     private long _queueOrder;
 
     /// <param name="store">Where the grid's state is kept.</param>
@@ -58,7 +59,6 @@ public sealed partial class GridCoordinator
         _ids = ids;
         _options = options;
         _logger = logger;
-        _runner = new GridTransactionRunner(store, time, _directives, _notifier, instruments ?? new GridInstruments(), ScheduleAsync);
         _liveness = new AgentLiveness(time, options.AgentTimeout);
         _activity = new SessionActivity(time, options.GpuStallThreshold);
         _resends = new PlacementResends(options.AgentTimeout);
@@ -66,6 +66,8 @@ public sealed partial class GridCoordinator
         _readings = new AgentReadings(time);
         _gpuFaults = new GpuFaults(_evictions, logger);
         _preemptions = new Preemptions(_evictions, logger);
+        _capacity = new SchedulableCapacity(_directives, _gpuFaults);
+        _runner = new GridTransactionRunner(store, time, _directives, _notifier, instruments ?? new GridInstruments(), ScheduleAsync, (changes, saved) => _capacity.BatchEnded(changes, saved));
     }
 
     public GridOptions Options => _options;
@@ -216,13 +218,12 @@ public sealed partial class GridCoordinator
         if (pending.Count > 0)
         {
             var admitted = QuotaPolicy.Admit(pending, _options.Quota.IsSet ? await tx.ListSessionsOfOwnersAsync(pending.Select(s => s.Owner)) : [], _options.Quota, tx.Now);
-            var capacities = await CapacitiesAsync(tx, await tx.ListHeldSessionsAsync(null));
-            var placements = Scheduler.Place(admitted, capacities);
-            var byAgent = capacities.ToDictionary(c => c.AgentId, StringComparer.Ordinal);
+            var placements = Scheduler.Place(admitted, await _capacity.CurrentAsync(tx));
             foreach (var placement in placements)
             {
                 var before = await tx.GetSessionAsync(placement.SessionId);
-                var gpus = byAgent[placement.AgentId].FreeGpus.Where(g => placement.GpuIndexes.Contains(g.Index));
+                var agent = await tx.FindAgentAsync(placement.AgentId) ?? throw new InvalidOperationException($"placed on agent {placement.AgentId}, which the store does not have");
+                var gpus = agent.Inventory.Gpus.Where(g => placement.GpuIndexes.Contains(g.Index));
                 var placed = tx.Put(before.Place(placement.AgentId, placement.GpuIndexes, _options.Quota.Rates.ForPlacement(gpus), tx.Now), before);
                 var queuedFor = tx.Now - before.UpdatedAt;
                 tx.Measure(instruments => instruments.LeaseGranted(queuedFor));

@@ -19,7 +19,8 @@ internal sealed class GridTransactionRunner(
     AgentDirectiveBus directives,
     ChangeNotifier notifier,
     GridInstruments instruments,
-    Func<GridTransaction, ValueTask> schedulingPass)
+    Func<GridTransaction, ValueTask> schedulingPass,
+    Action<GridChanges, bool> batchEnded)
 {
     /// <summary>Operations saved together at most; more wait for the next batch.</summary>
     public const int MaxBatch = 128;
@@ -27,6 +28,9 @@ internal sealed class GridTransactionRunner(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SchedulingPasses _passes = new();
     private readonly ConcurrentQueue<IQueuedOperation> _queue = new();
+
+    /// <summary>Posted operations queued and not yet run (<see cref="PostAsync"/>).</summary>
+    private int _posted;
 
     /// <summary>Runs a writing operation and commits it (with whatever else is queued).</summary>
     public async Task<T> RunAsync<T>(Func<GridTransaction, ValueTask<T>> operation, CancellationToken cancellationToken)
@@ -45,20 +49,33 @@ internal sealed class GridTransactionRunner(
             throw;
         }
 
-        try
-        {
-            // Usually an earlier holder's batch has run it already, or this batch will.
-            while (!queued.IsDone)
-            {
-                await RunBatchAsync();
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-
+        // Usually an earlier holder's batch has run it already, or this batch will.
+        await RunAndReleaseAsync(() => queued.IsDone);
         return await queued.Result;
+    }
+
+    /// <summary>
+    /// Queues an operation no caller waits for: one that is safe to lose and repeat, as a heartbeat's confirmations are
+    /// (the agent's next heartbeat repeats them). If the gate is free it runs now and the returned task ends with its
+    /// commit; otherwise whoever holds the gate runs it before letting go, and the task ends at once. Either way its
+    /// failure goes to <paramref name="failed"/>, never to the caller.
+    /// </summary>
+    public Task PostAsync(Func<GridTransaction, ValueTask> operation, Action<Exception> failed)
+    {
+        var queued = new QueuedOperation<bool>(
+            async tx =>
+            {
+                await operation(tx);
+                return true;
+            },
+            CancellationToken.None,
+            failed);
+        _passes.StartWaiting();
+        _queue.Enqueue(queued);
+        // Counted after it is queued, and the gate tried after it is counted: a holder letting go checks the count after
+        // releasing (RunAndReleaseAsync), so one of the two always runs it.
+        Interlocked.Increment(ref _posted);
+        return _gate.Wait(0) ? RunAndReleaseAsync(() => true) : Task.CompletedTask;
     }
 
     /// <summary>Runs a writing operation without a result and commits it.</summary>
@@ -79,8 +96,34 @@ internal sealed class GridTransactionRunner(
         }
         finally
         {
-            _gate.Release();
+            await RunAndReleaseAsync(static () => true);
         }
+    }
+
+    /// <summary>
+    /// Runs batches until <paramref name="done"/> and no posted operation waits, then lets go of the gate; called with the
+    /// gate held. A posted operation counted just as the gate was released found it held and left it to the holder, so
+    /// the holder takes the gate back for it if nobody else has.
+    /// </summary>
+    private async Task RunAndReleaseAsync(Func<bool> done)
+    {
+        do
+        {
+            try
+            {
+                while (!done() || Volatile.Read(ref _posted) > 0)
+                {
+                    await RunBatchAsync();
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            done = static () => true;
+        }
+        while (Volatile.Read(ref _posted) > 0 && _gate.Wait(0));
     }
 
     /// <summary>A transaction outside the gate, for reads that must not queue (heartbeats, metrics); never committed.</summary>
@@ -96,6 +139,11 @@ internal sealed class GridTransactionRunner(
         while (ran.Count < MaxBatch && _queue.TryDequeue(out var next))
         {
             _passes.StopWaiting();
+            if (next.IsPosted)
+            {
+                Interlocked.Decrement(ref _posted);
+            }
+
             if (await next.RunAsync(batch))
             {
                 ran.Add(next);
@@ -113,6 +161,7 @@ internal sealed class GridTransactionRunner(
         }
         catch (Exception ex)
         {
+            batchEnded(batch.Changes, false);
             foreach (var operation in ran)
             {
                 operation.Fail(ex);
@@ -121,6 +170,7 @@ internal sealed class GridTransactionRunner(
             return;
         }
 
+        batchEnded(batch.Changes, true);
         foreach (var operation in ran)
         {
             operation.Answer();
@@ -153,6 +203,9 @@ internal sealed class GridTransactionRunner(
 
     private interface IQueuedOperation
     {
+        /// <summary>Queued by <see cref="PostAsync"/>: nobody waits for it.</summary>
+        bool IsPosted { get; }
+
         /// <summary>Runs the operation in a transaction nested in <paramref name="batch"/>; true when it succeeded and its writes joined the batch.</summary>
         ValueTask<bool> RunAsync(GridTransaction batch);
 
@@ -163,13 +216,16 @@ internal sealed class GridTransactionRunner(
         void Fail(Exception exception);
     }
 
-    private sealed class QueuedOperation<T>(Func<GridTransaction, ValueTask<T>> operation, CancellationToken cancellationToken) : IQueuedOperation
+    /// <summary>An operation waiting in the queue; a posted one (<paramref name="failed"/> set) reports its failure there instead of to a caller.</summary>
+    private sealed class QueuedOperation<T>(Func<GridTransaction, ValueTask<T>> operation, CancellationToken cancellationToken, Action<Exception>? failed = null) : IQueuedOperation
     {
         private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _value;
         private bool _ran;
 
         public Task<T> Result => _result.Task;
+
+        public bool IsPosted => failed is not null;
 
         /// <summary>Answered, failed, abandoned, or run in a batch that is saving now.</summary>
         public bool IsDone => _ran || _result.Task.IsCompleted;
@@ -197,7 +253,7 @@ internal sealed class GridTransactionRunner(
             }
             catch (Exception ex)
             {
-                _result.TrySetException(ex);
+                Fail(ex);
                 return false;
             }
 
@@ -207,6 +263,17 @@ internal sealed class GridTransactionRunner(
 
         public void Answer() => _result.TrySetResult(_value!);
 
-        public void Fail(Exception exception) => _result.TrySetException(exception);
+        public void Fail(Exception exception)
+        {
+            if (failed is not null)
+            {
+                failed(exception);
+                _result.TrySetResult(default!);
+            }
+            else
+            {
+                _result.TrySetException(exception);
+            }
+        }
     }
 }

@@ -38,18 +38,19 @@ internal static class LeaseFencing
         return (session, job);
     }
 
-    /// <summary>Whether a heartbeat confirms a placement: it reports a session in Starting under the lease it was placed with.</summary>
-    public static async ValueTask<bool> ConfirmsPlacementAsync(GridTransaction view, string agentId, IReadOnlyList<HeldSessionReport> sessions)
+    /// <summary>The placements a heartbeat confirms: sessions it reports holding that wait in Starting for this agent, at the epoch it holds.</summary>
+    public static async ValueTask<List<Session>> ConfirmedByAsync(GridTransaction tx, string agentId, IReadOnlyList<HeldSessionReport> sessions)
     {
+        var starting = new List<Session>();
         foreach (var held in sessions)
         {
-            if (await view.FindSessionAsync(held.SessionId) is { State: SessionState.Starting } session
+            if (await tx.FindSessionAsync(held.SessionId) is { State: SessionState.Starting } session
                 && session.AgentId == agentId && session.LeaseEpoch == held.LeaseEpoch)
             {
-                return true;
+                starting.Add(session);
             }
         }
 
-        return false;
+        return starting;
     }
 }

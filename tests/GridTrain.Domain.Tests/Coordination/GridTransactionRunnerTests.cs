@@ -14,6 +14,7 @@ public sealed class GridTransactionRunnerTests
     private readonly PausableStore _store = new();
     private readonly AgentDirectiveBus _bus = new();
     private readonly ChangeNotifier _notifier = new();
+    private readonly List<(string[] Agents, bool Saved)> _ended = [];
     private int _passes;
 
     [Fact]
@@ -102,6 +103,9 @@ public sealed class GridTransactionRunnerTests
         Assert.Equal(["agt-0", "agt-1", "agt-2"], await Task.WhenAll(queued).WaitAsync(s_timeout));
         Assert.Equal(1, _store.Saves);
         Assert.Equal(4, (await _store.ListAgentsAsync(CancellationToken.None)).Count);
+        var (agents, saved) = Assert.Single(_ended);
+        Assert.Equal(["agt-0", "agt-1", "agt-2", "agt-3"], agents);
+        Assert.True(saved);
     }
 
     [Fact]
@@ -159,6 +163,7 @@ public sealed class GridTransactionRunnerTests
 
         Assert.Empty(await _store.ListAgentsAsync(CancellationToken.None));
         Assert.False(directives.TryRead(out _));
+        Assert.False(Assert.Single(_ended).Saved);
     }
 
     [Fact]
@@ -186,6 +191,86 @@ public sealed class GridTransactionRunnerTests
         await write;
     }
 
+    [Fact]
+    public async Task PostAsync_GateFree_RunsNow_AndEndsWithItsCommit()
+    {
+        var runner = Runner();
+
+        await runner.PostAsync(tx =>
+        {
+            tx.Put(NewAgent("agt-1"));
+            return ValueTask.CompletedTask;
+        }, ex => Assert.Fail($"posted operation failed: {ex}")).WaitAsync(s_timeout);
+
+        Assert.NotNull(await _store.GetAgentAsync("agt-1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task PostAsync_GateHeld_AnswersAtOnce_TheHolderCommitsItBeforeLettingGo()
+    {
+        var runner = Runner();
+        var (first, release) = HoldTheGate(runner);
+        await first.Entered.WaitAsync(s_timeout);
+
+        var posted = runner.PostAsync(tx =>
+        {
+            tx.Put(NewAgent("agt-1"));
+            return ValueTask.CompletedTask;
+        }, ex => Assert.Fail($"posted operation failed: {ex}"));
+
+        Assert.True(posted.IsCompleted);
+        Assert.Null(await _store.GetAgentAsync("agt-1", CancellationToken.None));
+        release.SetResult();
+        await first.Operation.WaitAsync(s_timeout);
+        Assert.NotNull(await _store.GetAgentAsync("agt-1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task PostAsync_PostedBehindAReadUnderTheGate_TheReaderCommitsIt()
+    {
+        var runner = Runner();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var read = runner.ReadAsync(async tx =>
+        {
+            entered.SetResult();
+            await release.Task;
+            return true;
+        }, CancellationToken.None);
+        await entered.Task.WaitAsync(s_timeout);
+
+        await runner.PostAsync(tx =>
+        {
+            tx.Put(NewAgent("agt-1"));
+            return ValueTask.CompletedTask;
+        }, ex => Assert.Fail($"posted operation failed: {ex}")).WaitAsync(s_timeout);
+        release.SetResult();
+        await read.WaitAsync(s_timeout);
+
+        Assert.NotNull(await _store.GetAgentAsync("agt-1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task PostAsync_ItFails_TheFailureGoesToItsHandler_NotToTheBatch()
+    {
+        var runner = Runner();
+        var (first, release) = HoldTheGate(runner);
+        await first.Entered.WaitAsync(s_timeout);
+        var failures = new List<Exception>();
+
+        await runner.PostAsync(tx =>
+        {
+            tx.Put(NewAgent("agt-bad"));
+            throw GridException.NotFound("agent", "agt-gone");
+        }, failures.Add).WaitAsync(s_timeout);
+        release.SetResult();
+        await first.Operation.WaitAsync(s_timeout);
+
+        Assert.IsType<GridException>(Assert.Single(failures));
+        Assert.Null(await _store.GetAgentAsync("agt-bad", CancellationToken.None));
+        Assert.NotNull(await _store.GetAgentAsync("agt-0", CancellationToken.None));
+    }
+
     /// <summary>Starts an operation that writes agt-0 and holds the gate until <c>release</c> is set, so what comes next queues.</summary>
     private ((Task Operation, Task Entered) First, TaskCompletionSource Release) HoldTheGate(GridTransactionRunner runner)
     {
@@ -200,11 +285,18 @@ public sealed class GridTransactionRunnerTests
         return ((operation, entered.Task), release);
     }
 
-    private GridTransactionRunner Runner() => new(_store, _time, _bus, _notifier, new GridInstruments(), _ =>
-    {
-        _passes++;
-        return ValueTask.CompletedTask;
-    });
+    private GridTransactionRunner Runner() => new(
+        _store,
+        _time,
+        _bus,
+        _notifier,
+        new GridInstruments(),
+        _ =>
+        {
+            _passes++;
+            return ValueTask.CompletedTask;
+        },
+        (changes, saved) => _ended.Add(([.. changes.Agents.Select(a => a.Id).Order()], saved)));
 
     private Agents.Agent NewAgent(string id) => new()
     {
