@@ -163,7 +163,7 @@ internal static class ControlPlaneFleet
             var client = new AgentService.AgentServiceClient(channel);
             try
             {
-                var (agentId, credential, commands) = await RegisterAsync(client, stop);
+                var (agentId, credential, commands, receiving) = await RegisterAsync(client, stop);
                 registering.Release();
                 report.Registered();
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * interval.TotalMilliseconds), stop);
@@ -174,8 +174,12 @@ internal static class ControlPlaneFleet
                     var started = Stopwatch.GetTimestamp();
                     try
                     {
-                        await client.HeartbeatAsync(request, credential, deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(30), cancellationToken: stop);
+                        var answer = await client.HeartbeatAsync(request, credential, deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(30), cancellationToken: stop);
                         report.Heartbeat(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        foreach (var released in answer.ReleaseSessionIds)
+                        {
+                            _held.TryRemove(released, out _);
+                        }
                     }
                     catch (RpcException ex) when (ex.StatusCode is not StatusCode.Cancelled)
                     {
@@ -184,8 +188,9 @@ internal static class ControlPlaneFleet
                         {
                             // As a real agent does when the controller no longer knows it: register again.
                             commands.Dispose();
+                            await receiving;
                             _held.Clear();
-                            (agentId, credential, commands) = await RegisterAsync(client, stop);
+                            (agentId, credential, commands, receiving) = await RegisterAsync(client, stop);
                             report.Reregistered();
                             continue;
                         }
@@ -195,13 +200,15 @@ internal static class ControlPlaneFleet
                 }
 
                 commands.Dispose();
+                await receiving;
             }
             catch (Exception ex) when (stop.IsCancellationRequested && ex is OperationCanceledException or RpcException)
             {
             }
         }
 
-        private async Task<(string AgentId, Metadata Credential, AsyncServerStreamingCall<GridTrain.Protos.V1.AgentCommand> Commands)> RegisterAsync(AgentService.AgentServiceClient client, CancellationToken stop)
+        /// <summary>Registers and opens the command stream; <c>Receiving</c> ends when the stream does (dispose <c>Commands</c> to end it).</summary>
+        private async Task<(string AgentId, Metadata Credential, AsyncServerStreamingCall<GridTrain.Protos.V1.AgentCommand> Commands, Task Receiving)> RegisterAsync(AgentService.AgentServiceClient client, CancellationToken stop)
         {
             var inventory = new Inventory { CpuCores = 64, MemoryBytes = 512L << 30, CpuSlots = 4 };
             inventory.Gpus.AddRange(Enumerable.Range(0, 8).Select(i => new GpuDevice { Index = i, Uuid = $"GPU-{name}-{i}", Model = "NVIDIA H100 80GB HBM3", MemoryBytes = 80L << 30 }));
@@ -215,8 +222,7 @@ internal static class ControlPlaneFleet
                     var response = await client.RegisterAsync(request, join, deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(60), cancellationToken: stop);
                     var credential = new Metadata { { "authorization", "Bearer " + response.AgentCredential } };
                     var commands = client.ReceiveCommands(new ReceiveCommandsRequest { AgentId = response.AgentId }, credential, cancellationToken: stop);
-                    _ = ReceiveAsync(commands);
-                    return (response.AgentId, credential, commands);
+                    return (response.AgentId, credential, commands, ReceiveAsync(commands));
                 }
                 catch (RpcException ex) when (ex.StatusCode is not StatusCode.Cancelled || !stop.IsCancellationRequested)
                 {
@@ -239,6 +245,10 @@ internal static class ControlPlaneFleet
                         report.Placed(command.AssignSession.SessionId, Stopwatch.GetTimestamp());
                         _held[command.AssignSession.SessionId] = command.AssignSession.LeaseEpoch;
                         _nudge.Release();
+                    }
+                    else if (command.CommandCase == GridTrain.Protos.V1.AgentCommand.CommandOneofCase.ReleaseSession)
+                    {
+                        _held.TryRemove(command.ReleaseSession.SessionId, out _);
                     }
                 }
             }

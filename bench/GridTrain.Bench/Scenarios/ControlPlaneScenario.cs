@@ -19,9 +19,10 @@ namespace GridTrain.Bench.Scenarios;
 /// The control plane under a fleet, in production conditions: simulated agents (in a few child processes, see
 /// <see cref="ControlPlaneFleet"/>, each agent on its own connection) register with the join token, keep their command
 /// streams open and heartbeat at the default interval against a controller with its shipped defaults (rate limits on,
-/// durable SQLite or PostgreSQL with fsync). Measured: heartbeat latency in steady state, then during a bounded burst
-/// of GPU session creations from 50 user tokens, each on its own connection — and placement latency from
-/// CreateSession to the AssignSession command arriving at the chosen agent.
+/// durable SQLite or PostgreSQL with fsync). Measured: heartbeat latency in steady state, then during bounded bursts
+/// of GPU session creations from 50 user tokens, each on its own connection (<c>--rounds</c> of them, the sessions
+/// terminated between rounds) — and placement latency from CreateSession to the AssignSession command arriving at
+/// the chosen agent.
 /// </summary>
 internal static class ControlPlaneScenario
 {
@@ -36,6 +37,7 @@ internal static class ControlPlaneScenario
         var registerSeconds = Option(args, "--register-seconds", 300);
         var fleetProcesses = Option(args, "--fleet-processes", 4);
         var warmupSessions = Option(args, "--warmup-sessions", 1_000);
+        var rounds = Option(args, "--rounds", 3);
         var store = OptionText(args, "--store", "sqlite");
         if (store is not ("sqlite" or "postgres"))
         {
@@ -96,22 +98,48 @@ internal static class ControlPlaneScenario
         await Task.Delay(TimeSpan.FromSeconds(steadySeconds));
         var steadyLatencies = fleet.EndMeasure();
         var steadyServer = server.Stop();
+        Console.WriteLine($"controller GC, steady state: {ServerTimings.DescribeLastCollections()}");
         var heartbeatsPerSecond = steadyLatencies.Count / steady.Elapsed.TotalSeconds;
         Console.WriteLine($"steady state: {heartbeatsPerSecond:F0} heartbeats/s, p99 {Percentile(steadyLatencies, 0.99)} ms; burst starts");
 
-        // Burst: the users create sessions until they are created or the time is up; a session is placed when its agent
-        // receives AssignSession.
+        // Bursts: in each round the users create sessions until they are created or the time is up (a session is placed
+        // when its agent receives AssignSession); between rounds they terminate them, unmeasured. Several rounds give the
+        // burst's percentiles thousands more samples than one burst of a few seconds.
         var burstLoad = Loadavg();
-        var burst = fleet.Measure();
-        server.Start();
-        using var burstEnd = new CancellationTokenSource(TimeSpan.FromSeconds(burstSeconds));
-        var (created, rateLimited, createErrors) = await users.RunAsync(sessions, burstEnd.Token);
-        await fleet.WaitPlacedAsync(created.Keys, burstEnd.Token);
-        var placementSeconds = burst.Elapsed.TotalSeconds;
-        var burstLatencies = fleet.EndMeasure();
-        var burstServer = server.Stop();
-        var placed = fleet.Placed;
-        var placementLatencies = created.Where(c => placed.ContainsKey(c.Key)).Select(c => Stopwatch.GetElapsedTime(c.Value, placed[c.Key]).TotalMilliseconds).ToList();
+        var burstLatencies = new List<double>();
+        var burstServerHeartbeats = new List<double>();
+        var roundP99s = new List<double?>();
+        var burstGcPaused = 0.0;
+        var burstCollections = new int[3];
+        var placementLatencies = new List<double>();
+        var placementSeconds = 0.0;
+        var (createdCount, rateLimited, createErrors, bounded) = (0, 0, 0, false);
+        for (var round = 1; round <= rounds; round++)
+        {
+            var burst = fleet.Measure();
+            server.Start();
+            using var burstEnd = new CancellationTokenSource(TimeSpan.FromSeconds(burstSeconds));
+            var created = await users.RunAsync(sessions, burstEnd.Token);
+            await fleet.WaitPlacedAsync(created.Created.Keys, burstEnd.Token);
+            placementSeconds += burst.Elapsed.TotalSeconds;
+            var latencies = fleet.EndMeasure();
+            var (serverHeartbeats, gcPaused, collections) = server.Stop();
+            Console.WriteLine($"round {round}: {created.Created.Count} sessions in {burst.Elapsed.TotalSeconds:F1} s, burst heartbeat p99 {Percentile(latencies, 0.99)} ms; controller GC: {ServerTimings.DescribeLastCollections()}");
+            roundP99s.Add(Percentile(latencies, 0.99));
+            burstLatencies.AddRange(latencies);
+            burstServerHeartbeats.AddRange(serverHeartbeats);
+            burstGcPaused += gcPaused;
+            burstCollections = [.. burstCollections.Zip(collections, (a, b) => a + b)];
+            var placed = fleet.Placed;
+            placementLatencies.AddRange(created.Created.Where(c => placed.ContainsKey(c.Key)).Select(c => Stopwatch.GetElapsedTime(c.Value, placed[c.Key]).TotalMilliseconds));
+            (createdCount, rateLimited, createErrors, bounded) = (createdCount + created.Created.Count, rateLimited + created.RateLimited, createErrors + created.CreateErrors, bounded || burstEnd.IsCancellationRequested);
+            if (round < rounds)
+            {
+                await users.TerminateAsync(created, CancellationToken.None);
+                await Task.Delay(options.HeartbeatInterval * 2);
+            }
+        }
+
         var stats = await fleet.StopAsync();
 
         var result = new
@@ -139,14 +167,16 @@ internal static class ControlPlaneScenario
             burst_heartbeats_per_s = Math.Round(burstLatencies.Count / placementSeconds, 1),
             burst_heartbeat_p50_ms = Percentile(burstLatencies, 0.50),
             burst_heartbeat_p99_ms = Percentile(burstLatencies, 0.99),
-            burst_server_heartbeat_p99_ms = Percentile(burstServer.HeartbeatMs, 0.99),
-            burst_gc_paused_ms = burstServer.GcPausedMs,
-            burst_gc_collections = burstServer.Collections,
+            burst_rounds = rounds,
+            burst_round_heartbeat_p99_ms = roundP99s,
+            burst_server_heartbeat_p99_ms = Percentile(burstServerHeartbeats, 0.99),
+            burst_gc_paused_ms = Math.Round(burstGcPaused, 1),
+            burst_gc_collections = burstCollections,
             sessions,
-            sessions_created = created.Count,
+            sessions_created = createdCount,
             sessions_placed = placementLatencies.Count,
             burst_s = Math.Round(placementSeconds, 1),
-            burst_bounded = burstEnd.IsCancellationRequested,
+            burst_bounded = bounded,
             rate_limited_calls = rateLimited,
             create_errors = createErrors,
             placements_per_s = Math.Round(placementLatencies.Count / placementSeconds, 1),

@@ -67,6 +67,17 @@ internal sealed class ServerTimings : IDisposable
             [.. collections.Select((count, generation) => count - _collectionsBefore[generation])]);
     }
 
+    /// <summary>The latest collection of each kind: its pause, what it promoted, and the heap and pinned objects it found.</summary>
+    public static string DescribeLastCollections() => string.Join("; ", new[] { GCKind.Ephemeral, GCKind.FullBlocking, GCKind.Background }.Select(kind =>
+    {
+        var info = GC.GetGCMemoryInfo(kind);
+        return info.Index == 0
+            ? $"{kind}: none"
+            : $"{kind} gen{info.Generation}: pause {info.PauseDurations[0].TotalMilliseconds:F1} ms, promoted {info.PromotedBytes / 1048576.0:F1} MiB, "
+                + $"heap {info.HeapSizeBytes / 1048576.0:F0} MiB (gen0-2 after: {string.Join('/', info.GenerationInfo.ToArray().Take(3).Select(g => (g.SizeAfterBytes / 1048576.0).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} MiB), "
+                + $"{info.PinnedObjectsCount} pinned";
+    }));
+
     private static int[] Collections() => [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 
     public void Dispose() => _listener.Dispose();

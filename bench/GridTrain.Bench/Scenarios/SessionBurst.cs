@@ -24,6 +24,7 @@ internal sealed class SessionBurst(Uri address, IReadOnlyList<string> userTokens
     public async Task<Result> RunAsync(int sessions, CancellationToken end)
     {
         var created = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var createdBy = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var rateLimited = 0;
         var createErrors = 0;
         var next = -1;
@@ -37,6 +38,7 @@ internal sealed class SessionBurst(Uri address, IReadOnlyList<string> userTokens
                 {
                     var session = await client.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Gpu, GpuCount = 1 } }, cancellationToken: end);
                     created[session.Id] = started;
+                    createdBy[session.Id] = u;
                 }
                 catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
                 {
@@ -53,7 +55,35 @@ internal sealed class SessionBurst(Uri address, IReadOnlyList<string> userTokens
                 }
             }
         })));
-        return new Result(created, rateLimited, createErrors);
+        return new Result(created, createdBy, rateLimited, createErrors);
+    }
+
+    /// <summary>Each user terminates the sessions it created in <paramref name="burst"/>, from two callers, retrying calls refused by the rate limit.</summary>
+    public async Task TerminateAsync(Result burst, CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(burst.CreatedBy.GroupBy(c => c.Value, c => c.Key).SelectMany(mine =>
+        {
+            var client = new SessionService.SessionServiceClient(ControllerChannel.WithToken(_channels[mine.Key], () => userTokens[mine.Key]));
+            var queue = new ConcurrentQueue<string>(mine);
+            return Enumerable.Range(0, CallersPerUser).Select(async _ =>
+            {
+                while (queue.TryDequeue(out var sessionId))
+                {
+                    while (true)
+                    {
+                        try
+                        {
+                            await client.TerminateSessionAsync(new TerminateSessionRequest { SessionId = sessionId }, cancellationToken: cancellationToken);
+                            break;
+                        }
+                        catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+                        {
+                            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+                        }
+                    }
+                }
+            });
+        }));
     }
 
     public void Dispose()
@@ -64,6 +94,9 @@ internal sealed class SessionBurst(Uri address, IReadOnlyList<string> userTokens
         }
     }
 
-    /// <summary>The sessions created (id → <see cref="Stopwatch.GetTimestamp"/> when its call started), and the calls refused or failed.</summary>
-    public sealed record Result(ConcurrentDictionary<string, long> Created, int RateLimited, int CreateErrors);
+    /// <summary>
+    /// The sessions created (id → <see cref="Stopwatch.GetTimestamp"/> when its call started; id → the user who created
+    /// it), and the calls refused or failed.
+    /// </summary>
+    public sealed record Result(ConcurrentDictionary<string, long> Created, ConcurrentDictionary<string, int> CreatedBy, int RateLimited, int CreateErrors);
 }
