@@ -31,27 +31,32 @@ internal sealed class SessionBurst(Uri address, IReadOnlyList<string> userTokens
         await Task.WhenAll(userTokens.SelectMany((token, u) => Enumerable.Range(0, CallersPerUser).Select(async _ =>
         {
             var client = new SessionService.SessionServiceClient(ControllerChannel.WithToken(_channels[u], () => token));
+            // Each caller claims a session to create and tries until it is created, fails, or the time is up.
             while (!end.IsCancellationRequested && Interlocked.Increment(ref next) < sessions)
             {
                 var started = Stopwatch.GetTimestamp();
-                try
+                while (!end.IsCancellationRequested)
                 {
-                    var session = await client.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Gpu, GpuCount = 1 } }, cancellationToken: end);
-                    created[session.Id] = started;
-                    createdBy[session.Id] = u;
-                }
-                catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
-                {
-                    Interlocked.Increment(ref rateLimited);
-                    Interlocked.Decrement(ref next);
-                    await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
-                }
-                catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !end.IsCancellationRequested)
-                {
-                    Interlocked.Increment(ref createErrors);
-                }
-                catch (RpcException) when (end.IsCancellationRequested)
-                {
+                    try
+                    {
+                        var session = await client.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Gpu, GpuCount = 1 } }, cancellationToken: end);
+                        created[session.Id] = started;
+                        createdBy[session.Id] = u;
+                        break;
+                    }
+                    catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+                    {
+                        Interlocked.Increment(ref rateLimited);
+                        await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+                    }
+                    catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !end.IsCancellationRequested)
+                    {
+                        Interlocked.Increment(ref createErrors);
+                        break;
+                    }
+                    catch (RpcException) when (end.IsCancellationRequested)
+                    {
+                    }
                 }
             }
         })));
