@@ -196,11 +196,7 @@ public sealed class GridTransactionRunnerTests
     {
         var runner = Runner();
 
-        await runner.PostAsync(tx =>
-        {
-            tx.Put(NewAgent("agt-1"));
-            return ValueTask.CompletedTask;
-        }, ex => Assert.Fail($"posted operation failed: {ex}")).WaitAsync(s_timeout);
+        await runner.PostAsync(PutAgent("agt-1"), FailOnError).WaitAsync(s_timeout);
 
         Assert.NotNull(await _store.GetAgentAsync("agt-1", CancellationToken.None));
     }
@@ -212,11 +208,7 @@ public sealed class GridTransactionRunnerTests
         var (first, release) = HoldTheGate(runner);
         await first.Entered.WaitAsync(s_timeout);
 
-        var posted = runner.PostAsync(tx =>
-        {
-            tx.Put(NewAgent("agt-1"));
-            return ValueTask.CompletedTask;
-        }, ex => Assert.Fail($"posted operation failed: {ex}"));
+        var posted = runner.PostAsync(PutAgent("agt-1"), FailOnError);
 
         Assert.True(posted.IsCompleted);
         Assert.Null(await _store.GetAgentAsync("agt-1", CancellationToken.None));
@@ -239,11 +231,7 @@ public sealed class GridTransactionRunnerTests
         }, CancellationToken.None);
         await entered.Task.WaitAsync(s_timeout);
 
-        await runner.PostAsync(tx =>
-        {
-            tx.Put(NewAgent("agt-1"));
-            return ValueTask.CompletedTask;
-        }, ex => Assert.Fail($"posted operation failed: {ex}")).WaitAsync(s_timeout);
+        await runner.PostAsync(PutAgent("agt-1"), FailOnError).WaitAsync(s_timeout);
         release.SetResult();
         await read.WaitAsync(s_timeout);
 
@@ -297,6 +285,14 @@ public sealed class GridTransactionRunnerTests
             return ValueTask.CompletedTask;
         },
         (changes, saved) => _ended.Add(([.. changes.Agents.Select(a => a.Id).Order()], saved)));
+
+    private static void FailOnError(Exception exception) => Assert.Fail($"posted operation failed: {exception}");
+
+    private Func<GridTransaction, ValueTask> PutAgent(string id) => tx =>
+    {
+        tx.Put(NewAgent(id));
+        return ValueTask.CompletedTask;
+    };
 
     private Agents.Agent NewAgent(string id) => new()
     {

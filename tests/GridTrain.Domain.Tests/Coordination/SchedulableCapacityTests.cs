@@ -59,16 +59,7 @@ public sealed class SchedulableCapacityTests
             switch (random.Next(8))
             {
                 case 0 or 1 or 2:
-                    // A pass: places a new session where the kept capacity says, as the coordinator does.
-                    await BatchAsync(async tx =>
-                    {
-                        var pending = NewSession(random.Next(3) == 0 ? Runtime.Cpu : Runtime.Gpu, 1 + random.Next(2));
-                        tx.Put(pending, null);
-                        foreach (var placement in Scheduler.Place([pending], await _capacity.CurrentAsync(tx)))
-                        {
-                            tx.Put(pending.Place(placement.AgentId, placement.GpuIndexes, 1, tx.Now), pending);
-                        }
-                    });
+                    await BatchAsync(tx => PlaceNewSessionAsync(tx, random.Next(3) == 0 ? Runtime.Cpu : Runtime.Gpu, 1 + random.Next(2)));
                     break;
                 case 3:
                     await BatchAsync(async tx =>
@@ -104,17 +95,7 @@ public sealed class SchedulableCapacityTests
                     break;
                 default:
                     // A batch that places a session and then fails to save: nothing of it may stick.
-                    await BatchAsync(
-                        async tx =>
-                        {
-                            var pending = NewSession(Runtime.Gpu, 1);
-                            tx.Put(pending, null);
-                            foreach (var placement in Scheduler.Place([pending], await _capacity.CurrentAsync(tx)))
-                            {
-                                tx.Put(pending.Place(placement.AgentId, placement.GpuIndexes, 1, tx.Now), pending);
-                            }
-                        },
-                        save: false);
+                    await BatchAsync(tx => PlaceNewSessionAsync(tx, Runtime.Gpu, 1), save: false);
                     break;
             }
 
@@ -127,6 +108,17 @@ public sealed class SchedulableCapacityTests
                 var (expectedGpus, expectedSlots) = expected.Of(id) ?? ([], -1);
                 Assert.True(gpus.SequenceEqual(expectedGpus) && slots == expectedSlots, $"step {step}, {id}: kept [{string.Join(',', gpus)}] {slots} slots, computed [{string.Join(',', expectedGpus)}] {expectedSlots} slots");
             }
+        }
+    }
+
+    /// <summary>A scheduling pass for one new session: placed where the kept capacity says, as the coordinator does.</summary>
+    private async ValueTask PlaceNewSessionAsync(GridTransaction tx, Runtime runtime, int gpus)
+    {
+        var pending = NewSession(runtime, gpus);
+        tx.Put(pending, null);
+        foreach (var placement in Scheduler.Place([pending], await _capacity.CurrentAsync(tx)))
+        {
+            tx.Put(pending.Place(placement.AgentId, placement.GpuIndexes, 1, tx.Now), pending);
         }
     }
 
