@@ -94,9 +94,8 @@ public sealed partial class GridCoordinator
         {
             return await _runner.RunAsync(async tx =>
             {
-                await LeaseFencing.RequireLiveAgentAsync(tx, agentId);
+                await LeaseFencing.ConfirmPlacementsAsync(tx, agent, sessions);
                 _liveness.Seen(agentId, tx.Now);
-                ConfirmPlacements(tx, agent, await LeaseFencing.ConfirmedByAsync(tx, agentId, sessions));
                 await _gpuFaults.MoveStrandedAsync(tx, agent, (s, j, r) => FailJobAsync(tx, s, j, r));
                 if (readmitted)
                 {
@@ -110,24 +109,10 @@ public sealed partial class GridCoordinator
         _liveness.Seen(agent.Id, view.Now);
         if ((await LeaseFencing.ConfirmedByAsync(view, agentId, sessions)).Count > 0)
         {
-            await _runner.PostAsync(
-                async tx =>
-                {
-                    await LeaseFencing.RequireLiveAgentAsync(tx, agentId);
-                    ConfirmPlacements(tx, agent, await LeaseFencing.ConfirmedByAsync(tx, agentId, sessions));
-                },
-                ex => CoordinatorLog.ConfirmationNotCommitted(_logger, agentId, ex));
+            await _runner.PostAsync(tx => LeaseFencing.ConfirmPlacementsAsync(tx, agent, sessions), ex => CoordinatorLog.ConfirmationNotCommitted(_logger, agentId, ex));
         }
 
         return await InstructionsAsync(view, agentId, sessions, runningJobs);
-    }
-
-    private static void ConfirmPlacements(GridTransaction tx, Agent agent, List<Session> starting)
-    {
-        foreach (var session in starting)
-        {
-            tx.Put(session.MarkReady($"ready on {agent.Name}", tx.Now), session);
-        }
     }
 
     /// <summary>

@@ -53,4 +53,14 @@ internal static class LeaseFencing
 
         return starting;
     }
+
+    /// <summary>Marks Ready every placement the heartbeat confirms (<see cref="ConfirmedByAsync"/>), if the agent is still live.</summary>
+    public static async ValueTask ConfirmPlacementsAsync(GridTransaction tx, Agent agent, IReadOnlyList<HeldSessionReport> sessions)
+    {
+        await RequireLiveAgentAsync(tx, agent.Id);
+        foreach (var session in await ConfirmedByAsync(tx, agent.Id, sessions))
+        {
+            tx.Put(session.MarkReady($"ready on {agent.Name}", tx.Now), session);
+        }
+    }
 }
