@@ -86,8 +86,13 @@ public sealed class LeaderFollowingInvoker : CallInvoker, IDisposable
     public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
         Pick().Invoker.AsyncClientStreamingCall(method, host, options);
 
-    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
-        Pick().Invoker.AsyncDuplexStreamingCall(method, host, options);
+    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options)
+    {
+        var (address, invoker) = Pick();
+        var call = invoker.AsyncDuplexStreamingCall(method, host, options);
+        var reader = new FollowingStreamReader<TResponse>(call.ResponseStream, ex => Follow(address, ex));
+        return new AsyncDuplexStreamingCall<TRequest, TResponse>(call.RequestStream, reader, call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
+    }
 
     /// <summary>Moves away from <paramref name="failed"/> after <paramref name="ex"/>: to the leader it names, else to the next address.</summary>
     public void Follow(Uri failed, RpcException ex)

@@ -13,7 +13,8 @@ namespace GridTrain.Bench.Scenarios;
 /// The child side of the control-plane benchmark (<c>controlplane-fleet</c>, not for direct use): hosts a slice of the
 /// simulated fleet, each agent with its own <see cref="GrpcChannel"/> and connection as a separate machine would have,
 /// and reports to the parent as JSON lines on stdout until its stdin closes:
-/// <c>{"t":"stats","registered":…,"reregistered":…,"heartbeat_errors":…,"lat":[ms…]}</c> every 250 ms and
+/// <c>{"t":"stats","registered":…,"reregistered":…,"heartbeat_errors":…,"gc_paused_ms":…,"lat":[ms…],"lat_gc":[ms…]}</c>
+/// every 250 ms (<c>lat_gc</c>: heartbeats during which this process itself collected garbage) and
 /// <c>{"t":"placed","s":SESSION,"at":TIMESTAMP}</c> per AssignSession received. Timestamps are
 /// <see cref="Stopwatch.GetTimestamp"/>, CLOCK_MONOTONIC on Linux, so comparable with the parent's.
 /// </summary>
@@ -28,6 +29,7 @@ internal static class ControlPlaneFleet
         var first = int.Parse(Text(args, "--first"), CultureInfo.InvariantCulture);
         var count = int.Parse(Text(args, "--count"), CultureInfo.InvariantCulture);
         var interval = TimeSpan.FromMilliseconds(int.Parse(Text(args, "--heartbeat-ms"), CultureInfo.InvariantCulture));
+        var overStream = Text(args, "--heartbeats") == "stream";
 
         using var stop = new CancellationTokenSource();
         var report = new FleetReport();
@@ -55,7 +57,7 @@ internal static class ControlPlaneFleet
             }
 
             var agent = new SimulatedAgent(address, $"sim-{i:D5}", joinToken, report);
-            agents.Add(agent.RunAsync(interval, gate, stop.Token));
+            agents.Add(agent.RunAsync(interval, overStream, gate, stop.Token));
         }
 
         await stdinClosed;
@@ -76,6 +78,7 @@ internal static class ControlPlaneFleet
     {
         private readonly Channel<string> _lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
         private readonly ConcurrentQueue<double> _latencies = new();
+        private readonly ConcurrentQueue<double> _latenciesOverGc = new();
         private int _registered;
         private int _reregistered;
         private int _heartbeatErrors;
@@ -89,7 +92,8 @@ internal static class ControlPlaneFleet
 
         public void RegisterRefused() => Interlocked.Increment(ref _registerRefusals);
 
-        public void Heartbeat(double milliseconds) => _latencies.Enqueue(milliseconds);
+        /// <summary>A heartbeat's round trip, and whether this process collected garbage while it was in flight.</summary>
+        public void Heartbeat(double milliseconds, bool collected) => (collected ? _latenciesOverGc : _latencies).Enqueue(milliseconds);
 
         public void Placed(string sessionId, long at) =>
             _lines.Writer.TryWrite(JsonSerializer.Serialize(new { t = "placed", s = sessionId, at }));
@@ -130,10 +134,15 @@ internal static class ControlPlaneFleet
 
         private void Flush()
         {
-            var lat = new List<double>();
-            while (_latencies.TryDequeue(out var value))
+            static List<double> Drain(ConcurrentQueue<double> queue)
             {
-                lat.Add(Math.Round(value, 2));
+                var drained = new List<double>();
+                while (queue.TryDequeue(out var value))
+                {
+                    drained.Add(Math.Round(value, 2));
+                }
+
+                return drained;
             }
 
             _lines.Writer.TryWrite(JsonSerializer.Serialize(new
@@ -143,7 +152,10 @@ internal static class ControlPlaneFleet
                 reregistered = Volatile.Read(ref _reregistered),
                 heartbeat_errors = Volatile.Read(ref _heartbeatErrors),
                 register_refusals = Volatile.Read(ref _registerRefusals),
-                lat,
+                gc_paused_ms = Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds, 1),
+                gc_collections = GC.CollectionCount(0),
+                lat = Drain(_latencies),
+                lat_gc = Drain(_latenciesOverGc),
             }));
         }
     }
@@ -152,9 +164,11 @@ internal static class ControlPlaneFleet
     private sealed class SimulatedAgent(Uri address, string name, string joinToken, FleetReport report)
     {
         private readonly ConcurrentDictionary<string, long> _held = new(StringComparer.Ordinal);
-        private readonly SemaphoreSlim _nudge = new(0, int.MaxValue);
+        // Completed when an assignment arrives, so the next heartbeat confirms it at once; replaced once it has woken the
+        // loop. (A semaphore's WaitAsync abandoned by Task.WhenAny stays queued: one leaked waiter per heartbeat.)
+        private TaskCompletionSource _nudge = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task RunAsync(TimeSpan interval, SemaphoreSlim registering, CancellationToken stop)
+        public async Task RunAsync(TimeSpan interval, bool overStream, SemaphoreSlim registering, CancellationToken stop)
         {
             using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
             {
@@ -167,15 +181,29 @@ internal static class ControlPlaneFleet
                 registering.Release();
                 report.Registered();
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * interval.TotalMilliseconds), stop);
+                AsyncDuplexStreamingCall<HeartbeatRequest, HeartbeatResponse>? stream = null;
                 while (!stop.IsCancellationRequested)
                 {
                     var request = new HeartbeatRequest { AgentId = agentId };
                     request.Sessions.AddRange(_held.Select(h => new SessionLease { SessionId = h.Key, LeaseEpoch = h.Value }));
                     var started = Stopwatch.GetTimestamp();
+                    var collections = GC.CollectionCount(0);
                     try
                     {
-                        var answer = await client.HeartbeatAsync(request, credential, deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(30), cancellationToken: stop);
-                        report.Heartbeat(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        HeartbeatResponse answer;
+                        if (overStream)
+                        {
+                            // As the agent does: one long-lived Heartbeats stream, reopened after a failure.
+                            stream ??= client.Heartbeats(credential, cancellationToken: stop);
+                            await stream.RequestStream.WriteAsync(request, stop);
+                            answer = await stream.ResponseStream.MoveNext(stop) ? stream.ResponseStream.Current : throw new RpcException(stream.GetStatus());
+                        }
+                        else
+                        {
+                            answer = await client.HeartbeatAsync(request, credential, deadline: TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(30), cancellationToken: stop);
+                        }
+
+                        report.Heartbeat(Stopwatch.GetElapsedTime(started).TotalMilliseconds, GC.CollectionCount(0) != collections);
                         foreach (var released in answer.ReleaseSessionIds)
                         {
                             _held.TryRemove(released, out _);
@@ -184,6 +212,8 @@ internal static class ControlPlaneFleet
                     catch (RpcException ex) when (ex.StatusCode is not StatusCode.Cancelled)
                     {
                         report.HeartbeatFailed();
+                        stream?.Dispose();
+                        stream = null;
                         if (ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.Unauthenticated or StatusCode.PermissionDenied)
                         {
                             // As a real agent does when the controller no longer knows it: register again.
@@ -196,9 +226,15 @@ internal static class ControlPlaneFleet
                         }
                     }
 
-                    await Task.WhenAny(Task.Delay(interval, stop), _nudge.WaitAsync(stop));
+                    var nudge = Volatile.Read(ref _nudge);
+                    await Task.WhenAny(Task.Delay(interval, stop), nudge.Task);
+                    if (nudge.Task.IsCompleted)
+                    {
+                        Interlocked.CompareExchange(ref _nudge, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), nudge);
+                    }
                 }
 
+                stream?.Dispose();
                 commands.Dispose();
                 await receiving;
             }
@@ -244,7 +280,7 @@ internal static class ControlPlaneFleet
                     {
                         report.Placed(command.AssignSession.SessionId, Stopwatch.GetTimestamp());
                         _held[command.AssignSession.SessionId] = command.AssignSession.LeaseEpoch;
-                        _nudge.Release();
+                        Volatile.Read(ref _nudge).TrySetResult();
                     }
                     else if (command.CommandCase == GridTrain.Protos.V1.AgentCommand.CommandOneofCase.ReleaseSession)
                     {

@@ -38,6 +38,14 @@ internal static class ControlPlaneScenario
         var fleetProcesses = Option(args, "--fleet-processes", 4);
         var warmupSessions = Option(args, "--warmup-sessions", 1_000);
         var rounds = Option(args, "--rounds", 3);
+        var fleetGen0Mib = Option(args, "--fleet-gen0-mib", 1024);
+        var heartbeats = OptionText(args, "--heartbeats", "stream");
+        if (heartbeats is not ("stream" or "call"))
+        {
+            Console.Error.WriteLine("--heartbeats: stream (as agents send them) or call (a Heartbeat call each)");
+            return 2;
+        }
+
         var store = OptionText(args, "--store", "sqlite");
         if (store is not ("sqlite" or "postgres"))
         {
@@ -69,7 +77,7 @@ internal static class ControlPlaneScenario
 
         using var server = new ServerTimings();
         var clock = Stopwatch.StartNew();
-        var fleet = await FleetProcesses.StartAsync(controller.Address, security.JoinToken!, agents, fleetProcesses, options.HeartbeatInterval);
+        var fleet = await FleetProcesses.StartAsync(controller.Address, security.JoinToken!, agents, fleetProcesses, options.HeartbeatInterval, heartbeats == "stream", fleetGen0Mib);
         while (fleet.Registered < agents && clock.Elapsed < TimeSpan.FromSeconds(registerSeconds) && fleet.Running)
         {
             await Task.Delay(TimeSpan.FromSeconds(5));
@@ -96,11 +104,12 @@ internal static class ControlPlaneScenario
         var steady = fleet.Measure();
         server.Start();
         await Task.Delay(TimeSpan.FromSeconds(steadySeconds));
-        var steadyLatencies = fleet.EndMeasure();
+        var steadyFleet = fleet.EndMeasure();
+        var steadyLatencies = steadyFleet.Latencies;
         var steadyServer = server.Stop();
         Console.WriteLine($"controller GC, steady state: {ServerTimings.DescribeLastCollections()}");
         var heartbeatsPerSecond = steadyLatencies.Count / steady.Elapsed.TotalSeconds;
-        Console.WriteLine($"steady state: {heartbeatsPerSecond:F0} heartbeats/s, p99 {Percentile(steadyLatencies, 0.99)} ms; burst starts");
+        Console.WriteLine($"steady state: {heartbeatsPerSecond:F0} heartbeats/s, p99 {Percentile(steadyLatencies, 0.99)} ms, fleet GC paused {steadyFleet.GcPausedMs} ms in {steadyFleet.GcCollections} collections; burst starts");
 
         // Bursts: in each round the users create sessions until they are created or the time is up (a session is placed
         // when its agent receives AssignSession); between rounds they terminate them, unmeasured. Several rounds give the
@@ -110,6 +119,8 @@ internal static class ControlPlaneScenario
         var burstServerHeartbeats = new List<double>();
         var roundP99s = new List<double?>();
         var burstGcPaused = 0.0;
+        var burstFleetGcPaused = 0.0;
+        var burstTail = new FleetWindow(0, 0);
         var burstCollections = new int[3];
         var placementLatencies = new List<double>();
         var placementSeconds = 0.0;
@@ -122,13 +133,18 @@ internal static class ControlPlaneScenario
             var created = await users.RunAsync(sessions, burstEnd.Token);
             await fleet.WaitPlacedAsync(created.Created.Keys, burstEnd.Token);
             placementSeconds += burst.Elapsed.TotalSeconds;
-            var latencies = fleet.EndMeasure();
+            var burstFleet = fleet.EndMeasure();
+            var latencies = burstFleet.Latencies;
             var (serverHeartbeats, gcPaused, collections) = server.Stop();
-            Console.WriteLine($"round {round}: {created.Created.Count} sessions in {burst.Elapsed.TotalSeconds:F1} s, burst heartbeat p99 {Percentile(latencies, 0.99)} ms; controller GC: {ServerTimings.DescribeLastCollections()}");
+            Console.WriteLine($"round {round}: {created.Created.Count} sessions in {burst.Elapsed.TotalSeconds:F1} s, burst heartbeat p99 {Percentile(latencies, 0.99)} ms; "
+                + $"fleet GC paused {burstFleet.GcPausedMs} ms in {burstFleet.GcCollections} collections; controller GC: {ServerTimings.DescribeLastCollections()}");
             roundP99s.Add(Percentile(latencies, 0.99));
             burstLatencies.AddRange(latencies);
             burstServerHeartbeats.AddRange(serverHeartbeats);
             burstGcPaused += gcPaused;
+            burstFleetGcPaused += burstFleet.GcPausedMs;
+            burstTail.Latencies.AddRange(latencies);
+            burstTail.OverFleetGc.AddRange(burstFleet.OverFleetGc);
             burstCollections = [.. burstCollections.Zip(collections, (a, b) => a + b)];
             var placed = fleet.Placed;
             placementLatencies.AddRange(created.Created.Where(c => placed.ContainsKey(c.Key)).Select(c => Stopwatch.GetElapsedTime(c.Value, placed[c.Key]).TotalMilliseconds));
@@ -151,6 +167,7 @@ internal static class ControlPlaneScenario
             connections = "one per agent and per user",
             rate_limits = $"on: {security.UserRequestsPerSecond}/s per user token, {security.AgentRequestsPerSecond}/s per agent",
             fleet_processes = fleetProcesses,
+            heartbeats,
             warmup_sessions = warmupSessions,
             agents_registered = registeredAgents,
             register_s = Math.Round(registerTime, 1),
@@ -164,6 +181,10 @@ internal static class ControlPlaneScenario
             server_heartbeat_p99_ms = Percentile(steadyServer.HeartbeatMs, 0.99),
             gc_paused_ms = steadyServer.GcPausedMs,
             gc_collections = steadyServer.Collections,
+            fleet_gen0_mib = fleetGen0Mib,
+            fleet_gc_paused_ms = steadyFleet.GcPausedMs,
+            fleet_gc_collections = steadyFleet.GcCollections,
+            slowest_1pct_over_fleet_gc = steadyFleet.ShareOverFleetGc(Percentile(steadyLatencies, 0.99)),
             burst_heartbeats_per_s = Math.Round(burstLatencies.Count / placementSeconds, 1),
             burst_heartbeat_p50_ms = Percentile(burstLatencies, 0.50),
             burst_heartbeat_p99_ms = Percentile(burstLatencies, 0.99),
@@ -172,6 +193,8 @@ internal static class ControlPlaneScenario
             burst_server_heartbeat_p99_ms = Percentile(burstServerHeartbeats, 0.99),
             burst_gc_paused_ms = Math.Round(burstGcPaused, 1),
             burst_gc_collections = burstCollections,
+            burst_fleet_gc_paused_ms = Math.Round(burstFleetGcPaused, 1),
+            burst_slowest_1pct_over_fleet_gc = burstTail.ShareOverFleetGc(Percentile(burstLatencies, 0.99)),
             sessions,
             sessions_created = createdCount,
             sessions_placed = placementLatencies.Count,

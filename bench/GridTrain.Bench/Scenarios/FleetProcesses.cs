@@ -11,7 +11,8 @@ internal sealed class FleetProcesses
     private readonly List<(Process Process, Task Reader)> _children = [];
     private readonly Dictionary<Process, FleetStats> _stats = [];
     private readonly object _gate = new();
-    private List<double>? _window;
+    private readonly Dictionary<Process, (double PausedMs, int Collections)> _gc = [];
+    private FleetWindow? _window;
 
     public ConcurrentDictionary<string, long> Placed { get; } = new(StringComparer.Ordinal);
 
@@ -28,13 +29,24 @@ internal sealed class FleetProcesses
 
     public bool Running => _children.Any(c => !c.Process.HasExited);
 
-    public static Task<FleetProcesses> StartAsync(Uri address, string joinToken, int agents, int processes, TimeSpan heartbeatInterval)
+    /// <summary>
+    /// Starts <paramref name="agents"/> simulated agents in <paramref name="processes"/> processes, heartbeating on a
+    /// stream each (as agents do) or, with <paramref name="overStream"/> false, with a Heartbeat call each time. With
+    /// <paramref name="gen0Mib"/> above 0 the processes allocate that much between collections (server GC, fixed heaps):
+    /// one collection of a process pauses thousands of simulated agents at once, which separate machines never do.
+    /// </summary>
+    public static Task<FleetProcesses> StartAsync(Uri address, string joinToken, int agents, int processes, TimeSpan heartbeatInterval, bool overStream, int gen0Mib)
     {
         var fleet = new FleetProcesses();
         var perProcess = (agents + processes - 1) / processes;
         for (var first = 0; first < agents; first += perProcess)
         {
             var startInfo = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardInput = true };
+            if (gen0Mib > 0)
+            {
+                startInfo.Environment["DOTNET_GCDynamicAdaptationMode"] = "0";
+                startInfo.Environment["DOTNET_GCgen0size"] = ((long)gen0Mib << 20).ToString("x", CultureInfo.InvariantCulture);
+            }
             if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
             {
                 startInfo.ArgumentList.Add(typeof(ControlPlaneScenario).Assembly.Location);
@@ -45,6 +57,7 @@ internal sealed class FleetProcesses
                 "controlplane-fleet", "--address", address.ToString(), "--join", joinToken, "--first", first.ToString(CultureInfo.InvariantCulture),
                 "--count", Math.Min(perProcess, agents - first).ToString(CultureInfo.InvariantCulture),
                 "--heartbeat-ms", ((int)heartbeatInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+                "--heartbeats", overStream ? "stream" : "call",
             })
             {
                 startInfo.ArgumentList.Add(arg);
@@ -63,18 +76,24 @@ internal sealed class FleetProcesses
     {
         lock (_gate)
         {
-            _window = [];
+            _window = new FleetWindow(_gc.Values.Sum(g => g.PausedMs), _gc.Values.Sum(g => g.Collections));
         }
 
         return Stopwatch.StartNew();
     }
 
-    public List<double> EndMeasure()
+    /// <summary>
+    /// Ends the window: every heartbeat's round trip (ms), those of them during which their own fleet process collected
+    /// garbage, and the fleet processes' GC pauses (ms, summed over the processes) and collections in the window.
+    /// </summary>
+    public FleetWindow EndMeasure()
     {
         lock (_gate)
         {
-            var window = _window ?? [];
+            var window = _window ?? new FleetWindow(0, 0);
             _window = null;
+            window.GcPausedMs = Math.Round(_gc.Values.Sum(g => g.PausedMs) - window.GcPausedMs, 1);
+            window.GcCollections = _gc.Values.Sum(g => g.Collections) - window.GcCollections;
             return window;
         }
     }
@@ -140,12 +159,36 @@ internal sealed class FleetProcesses
                     message.GetProperty("reregistered").GetInt32(),
                     message.GetProperty("heartbeat_errors").GetInt32(),
                     message.GetProperty("register_refusals").GetInt32());
+                _gc[process] = (message.GetProperty("gc_paused_ms").GetDouble(), message.GetProperty("gc_collections").GetInt32());
                 if (_window is not null)
                 {
-                    _window.AddRange(message.GetProperty("lat").EnumerateArray().Select(l => l.GetDouble()));
+                    var overGc = message.GetProperty("lat_gc").EnumerateArray().Select(l => l.GetDouble()).ToList();
+                    _window.Latencies.AddRange(message.GetProperty("lat").EnumerateArray().Select(l => l.GetDouble()));
+                    _window.Latencies.AddRange(overGc);
+                    _window.OverFleetGc.AddRange(overGc);
                 }
             }
         }
+    }
+}
+
+/// <summary>A measured window of the fleet: starts with the GC totals at its start, ends with the differences.</summary>
+internal sealed class FleetWindow(double gcPausedMs, int gcCollections)
+{
+    public List<double> Latencies { get; } = [];
+
+    /// <summary>The heartbeats during which their own fleet process collected garbage (also in <see cref="Latencies"/>).</summary>
+    public List<double> OverFleetGc { get; } = [];
+
+    public double GcPausedMs { get; set; } = gcPausedMs;
+
+    public int GcCollections { get; set; } = gcCollections;
+
+    /// <summary>Of the heartbeats slower than <paramref name="thresholdMs"/>, the share during which their fleet process collected garbage.</summary>
+    public double? ShareOverFleetGc(double? thresholdMs)
+    {
+        var slow = Latencies.Count(l => l > thresholdMs);
+        return thresholdMs is null || slow == 0 ? null : Math.Round((double)OverFleetGc.Count(l => l > thresholdMs) / slow, 2);
     }
 }
 

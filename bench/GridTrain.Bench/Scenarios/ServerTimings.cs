@@ -5,7 +5,8 @@ namespace GridTrain.Bench.Scenarios;
 
 /// <summary>
 /// The controller's own view of a window of the control-plane benchmark, when it runs in this process: how long it took
-/// to serve each <c>Heartbeat</c> (its <c>gridtrain.rpc.server.duration</c> histogram, read value by value), and how long
+/// to serve each heartbeat, a <c>Heartbeat</c> call or an exchange of a <c>Heartbeats</c> stream (its
+/// <c>gridtrain.rpc.server.duration</c> histogram, read value by value), and how long
 /// the garbage collector paused it. Against the latency the fleet measures, this separates the controller's time from
 /// the time a heartbeat spent in the network stack and in the fleet's own processes, which share the machine.
 /// </summary>
@@ -35,7 +36,7 @@ internal sealed class ServerTimings : IDisposable
 
             foreach (var tag in tags)
             {
-                if (tag.Key == "rpc_method" && tag.Value is string method && method.EndsWith("/Heartbeat", StringComparison.Ordinal))
+                if (tag.Key == "rpc_method" && tag.Value is string method && (method.EndsWith("/Heartbeat", StringComparison.Ordinal) || method.EndsWith("/Heartbeats", StringComparison.Ordinal)))
                 {
                     _heartbeats.Enqueue(seconds * 1000);
                 }

@@ -12,7 +12,7 @@ namespace GridTrain.Controller.Grpc;
 /// The agent-facing API over <see cref="GridCoordinator"/>. Register (with the join token) hands out a credential bound
 /// to the agent id; every other call must carry it and may name only that agent, whose leases the coordinator checks.
 /// </summary>
-internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry tokens, TunnelBroker tunnels, ControllerSecurityOptions security) : AgentService.AgentServiceBase
+internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry tokens, CallAuthenticator authenticator, TunnelBroker tunnels, ControllerSecurityOptions security) : AgentService.AgentServiceBase
 {
     private const int MaxEventsPerReport = 1000;
 
@@ -39,7 +39,25 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
         };
     }
 
-    public override async Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
+    public override Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context) => HeartbeatAsync(request, context);
+
+    public override async Task Heartbeats(IAsyncStreamReader<HeartbeatRequest> requestStream, IServerStreamWriter<HeartbeatResponse> responseStream, ServerCallContext context)
+    {
+        // The interceptor authenticated the call for its first request; each later one is checked as a call would be.
+        var first = true;
+        while (await requestStream.MoveNext(context.CancellationToken))
+        {
+            if (!first)
+            {
+                await authenticator.AuthenticateAsync(context);
+            }
+
+            first = false;
+            await responseStream.WriteAsync(await HeartbeatAsync(requestStream.Current, context), context.CancellationToken);
+        }
+    }
+
+    private async Task<HeartbeatResponse> HeartbeatAsync(HeartbeatRequest request, ServerCallContext context)
     {
         RequireSelf(request.AgentId, context);
         var gpuHealth = request.GpuHealth.ToDomain();

@@ -41,6 +41,7 @@ public static class ControllerServiceCollectionExtensions
         services.AddHostedService<LivenessSweeper>();
         services.TryAddSingleton(_ => ControllerSecurityOptions.FromEnvironment());
         services.TryAddSingleton<TokenRegistry>();
+        services.TryAddSingleton<CallAuthenticator>();
         // Rate limits count real seconds even where a test drives the grid's clock.
         services.TryAddSingleton(sp => new CallRateLimiter(sp.GetRequiredService<ControllerSecurityOptions>(), TimeProvider.System));
         services.TryAddSingleton<ResourceAccess>();

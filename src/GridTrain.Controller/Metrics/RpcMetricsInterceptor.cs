@@ -6,9 +6,10 @@ using Grpc.Core.Interceptors;
 namespace GridTrain.Controller.Metrics;
 
 /// <summary>
-/// Counts every gRPC call the controller serves by method and status code, and times unary calls (streams such as an
-/// agent's command stream live for hours; their duration says nothing about latency). Runs outside the error
-/// interceptor, so it sees the status the client gets.
+/// Counts every gRPC call the controller serves by method and status code, and times unary calls and each exchange of
+/// an agent's heartbeat stream, a request answered by one response (other streams, such as an agent's command stream,
+/// live for hours; their duration says nothing about latency). Runs outside the error interceptor, so it sees the
+/// status the client gets.
 /// </summary>
 internal sealed class RpcMetricsInterceptor : Interceptor, IDisposable
 {
@@ -27,7 +28,7 @@ internal sealed class RpcMetricsInterceptor : Interceptor, IDisposable
         _duration = _meter.CreateHistogram(
             "gridtrain.rpc.server.duration",
             "s",
-            "Duration of unary gRPC calls, by method and status code.",
+            "Duration of unary gRPC calls and of each exchange of an agent's Heartbeats stream, by method and status code.",
             tags: null,
             new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
     }
@@ -74,11 +75,75 @@ internal sealed class RpcMetricsInterceptor : Interceptor, IDisposable
         }
     }
 
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        var code = StatusCode.Unknown;
+        try
+        {
+            if (context.Method == HeartbeatsMethod)
+            {
+                var exchange = new TimedExchange<TRequest, TResponse>(requestStream, responseStream, this, context.Method);
+                await continuation(exchange, exchange, context);
+            }
+            else
+            {
+                await continuation(requestStream, responseStream, context);
+            }
+
+            code = context.Status.StatusCode;
+        }
+        catch (RpcException ex)
+        {
+            code = ex.StatusCode;
+            throw;
+        }
+        finally
+        {
+            _calls.Add(1, Tags(context.Method, code));
+        }
+    }
+
     public void Dispose() => _meter.Dispose();
+
+    private const string HeartbeatsMethod = "/gridtrain.v1.AgentService/Heartbeats";
 
     private static TagList Tags(string method, StatusCode code) => new()
     {
         { "rpc_method", method.TrimStart('/') },
         { "grpc_code", code.ToString() },
     };
+
+    /// <summary>A request-response stream timed per exchange: from a request's arrival to its answer's write.</summary>
+    private sealed class TimedExchange<TRequest, TResponse>(IAsyncStreamReader<TRequest> requests, IServerStreamWriter<TResponse> responses, RpcMetricsInterceptor metrics, string method)
+        : IAsyncStreamReader<TRequest>, IServerStreamWriter<TResponse>
+    {
+        private long _received;
+
+        public TRequest Current => requests.Current;
+
+        public WriteOptions? WriteOptions
+        {
+            get => responses.WriteOptions;
+            set => responses.WriteOptions = value;
+        }
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            var more = await requests.MoveNext(cancellationToken);
+            _received = metrics._time.GetTimestamp();
+            return more;
+        }
+
+        public async Task WriteAsync(TResponse message)
+        {
+            await responses.WriteAsync(message);
+            metrics._duration.Record(metrics._time.GetElapsedTime(_received).TotalSeconds, Tags(method, StatusCode.OK));
+        }
+
+        public async Task WriteAsync(TResponse message, CancellationToken cancellationToken)
+        {
+            await responses.WriteAsync(message, cancellationToken);
+            metrics._duration.Record(metrics._time.GetElapsedTime(_received).TotalSeconds, Tags(method, StatusCode.OK));
+        }
+    }
 }

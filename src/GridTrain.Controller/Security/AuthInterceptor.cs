@@ -1,108 +1,32 @@
-using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using GridTrain.Domain.Security;
-using Microsoft.AspNetCore.Http;
 
 namespace GridTrain.Controller.Security;
 
-/// <summary>
-/// Authenticates every call from its <c>authorization: Bearer</c> metadata, refuses credentials of the wrong kind
-/// (user tokens on agent calls and the other way round), enforces mutual TLS for agents when configured and the
-/// per-credential rate limit, and leaves the <see cref="Caller"/> for the services. Tokens never appear in errors.
-/// </summary>
-internal sealed class AuthInterceptor(TokenRegistry tokens, CallRateLimiter limiter, ControllerSecurityOptions options) : Interceptor
+/// <summary>Authenticates every call with <see cref="CallAuthenticator"/> before its service sees it.</summary>
+internal sealed class AuthInterceptor(CallAuthenticator authenticator) : Interceptor
 {
-    private const string AgentService = "/gridtrain.v1.AgentService/";
-
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthenticateAsync(context);
+        await authenticator.AuthenticateAsync(context);
         return await continuation(request, context);
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthenticateAsync(context);
+        await authenticator.AuthenticateAsync(context);
         await continuation(request, responseStream, context);
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthenticateAsync(context);
+        await authenticator.AuthenticateAsync(context);
         return await continuation(requestStream, context);
     }
 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthenticateAsync(context);
+        await authenticator.AuthenticateAsync(context);
         await continuation(requestStream, responseStream, context);
     }
-
-    /// <summary>
-    /// The credential <paramref name="method"/> (a full gRPC method name) takes. Health checks (for probes) and
-    /// reflection (the schema, public in the repository) need none.
-    /// </summary>
-    public static CallKind KindOf(string method) =>
-        method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal) || method.StartsWith("/grpc.reflection.", StringComparison.Ordinal) ? CallKind.Anonymous
-        : method == AgentService + "Register" ? CallKind.AgentJoin
-        : method.StartsWith(AgentService, StringComparison.Ordinal) ? CallKind.Agent
-        : CallKind.User;
-
-    private async Task AuthenticateAsync(ServerCallContext context)
-    {
-        var kind = KindOf(context.Method);
-        if (kind == CallKind.Anonymous)
-        {
-            return;
-        }
-
-        if (kind is CallKind.Agent or CallKind.AgentJoin && options.AgentClientCaFile is not null
-            && context.GetHttpContext().Connection.ClientCertificate is null)
-        {
-            throw Refuse(StatusCode.Unauthenticated, "agents must present a TLS client certificate signed by the agent CA");
-        }
-
-        var header = context.RequestHeaders.GetValue("authorization");
-        if (string.IsNullOrEmpty(header))
-        {
-            throw Refuse(StatusCode.Unauthenticated, "missing credentials: send 'authorization: Bearer <token>' metadata");
-        }
-
-        const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length == scheme.Length || header.Length > 512)
-        {
-            throw Refuse(StatusCode.Unauthenticated, "malformed authorization metadata: expected 'Bearer <token>'");
-        }
-
-        var caller = await tokens.AuthenticateAsync(header[scheme.Length..].Trim(), context.CancellationToken)
-            ?? throw Refuse(StatusCode.Unauthenticated, "invalid or revoked token");
-
-        var expected = caller.Role switch
-        {
-            TokenRole.Agent => CallKind.Agent,
-            TokenRole.AgentJoin => CallKind.AgentJoin,
-            _ => CallKind.User,
-        };
-        if (expected != kind)
-        {
-            throw Refuse(StatusCode.PermissionDenied, kind switch
-            {
-                CallKind.AgentJoin => "agent registration takes the agent join token; this credential is refused",
-                CallKind.Agent => "agent calls take the credential the agent got from Register; this credential is refused",
-                _ => "this call takes a user or admin API token; agent credentials are refused",
-            });
-        }
-
-        if (!limiter.TryAcquire(caller))
-        {
-            throw Refuse(StatusCode.ResourceExhausted, $"rate limit: at most {limiter.RateOf(caller)} calls per second per token; retry later");
-        }
-
-        context.UserState[CallerKey] = caller;
-    }
-
-    internal const string CallerKey = "gridtrain.caller";
-
-    private static RpcException Refuse(StatusCode code, string message) => new(new Status(code, message));
 }

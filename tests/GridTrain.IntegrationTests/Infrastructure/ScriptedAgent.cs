@@ -37,8 +37,9 @@ public sealed class ScriptedAgent : IAsyncDisposable
 
     /// <param name="name">The agent's name (also names its temporary work directory).</param>
     /// <param name="gpus">Its GPUs; none when null.</param>
-    public static async Task<ScriptedAgent> StartAsync(string name, IGpuMonitor? gpus = null) =>
-        new(await ScriptedController.StartAsync(), name, gpus);
+    /// <param name="withoutHeartbeatStream">The controller answers the Heartbeats stream UNIMPLEMENTED, as an older one.</param>
+    public static async Task<ScriptedAgent> StartAsync(string name, IGpuMonitor? gpus = null, bool withoutHeartbeatStream = false) =>
+        new(await ScriptedController.StartAsync(withoutHeartbeatStream), name, gpus);
 
     public async ValueTask DisposeAsync()
     {

@@ -21,6 +21,8 @@ namespace GridTrain.IntegrationTests.Infrastructure;
 public sealed class ScriptedController : IAsyncDisposable
 {
     private WebApplication _app = null!;
+    private int _streamedHeartbeats;
+    private int _calledHeartbeats;
 
     /// <summary>Commands for the agent, sent on its command stream in the order written.</summary>
     public Channel<AgentCommand> Commands { get; } = Channel.CreateUnbounded<AgentCommand>();
@@ -37,15 +39,25 @@ public sealed class ScriptedController : IAsyncDisposable
     /// <summary>How an event report is answered; by default accepted.</summary>
     public Func<ReportJobEventsRequest, Task<ReportJobEventsResponse>> AnswerEvents { get; set; } = _ => Task.FromResult(new ReportJobEventsResponse());
 
+    /// <summary>Whether the Heartbeats stream is answered UNIMPLEMENTED, as by a controller older than it.</summary>
+    public bool WithoutHeartbeatStream { get; init; }
+
+    /// <summary>How many heartbeats came on the Heartbeats stream.</summary>
+    public int StreamedHeartbeats => Volatile.Read(ref _streamedHeartbeats);
+
+    /// <summary>How many heartbeats came as Heartbeat calls.</summary>
+    public int CalledHeartbeats => Volatile.Read(ref _calledHeartbeats);
+
     public Uri Address { get; private set; } = null!;
 
-    public static async Task<ScriptedController> StartAsync()
+    /// <param name="withoutHeartbeatStream">Answer the Heartbeats stream UNIMPLEMENTED, as a controller older than it.</param>
+    public static async Task<ScriptedController> StartAsync(bool withoutHeartbeatStream = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, e => e.Protocols = HttpProtocols.Http2));
         builder.Logging.ClearProviders();
         builder.Services.AddGrpc();
-        var controller = new ScriptedController();
+        var controller = new ScriptedController { WithoutHeartbeatStream = withoutHeartbeatStream };
         builder.Services.AddSingleton(controller);
         var app = controller._app = builder.Build();
         app.MapGrpcService<Service>();
@@ -90,8 +102,25 @@ public sealed class ScriptedController : IAsyncDisposable
 
         public override async Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
         {
+            Interlocked.Increment(ref controller._calledHeartbeats);
             controller.Heartbeats.Writer.TryWrite(request);
             return await controller.Answer(request);
+        }
+
+        public override async Task Heartbeats(IAsyncStreamReader<HeartbeatRequest> requestStream, IServerStreamWriter<HeartbeatResponse> responseStream, ServerCallContext context)
+        {
+            if (controller.WithoutHeartbeatStream)
+            {
+                await base.Heartbeats(requestStream, responseStream, context);
+                return;
+            }
+
+            while (await requestStream.MoveNext(context.CancellationToken))
+            {
+                Interlocked.Increment(ref controller._streamedHeartbeats);
+                controller.Heartbeats.Writer.TryWrite(requestStream.Current);
+                await responseStream.WriteAsync(await controller.Answer(requestStream.Current), context.CancellationToken);
+            }
         }
 
         public override async Task ReceiveCommands(ReceiveCommandsRequest request, IServerStreamWriter<AgentCommand> responseStream, ServerCallContext context)

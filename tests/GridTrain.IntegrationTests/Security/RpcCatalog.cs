@@ -81,6 +81,7 @@ public static class RpcCatalog
         new("TokenService/WhoAmI", Access.User, false, (c, _) => c.Tokens.WhoAmIAsync(new WhoAmIRequest()).ResponseAsync),
         new("AgentService/Register", Access.Register, false, (c, _) => c.Agents.RegisterAsync(new RegisterAgentRequest { Name = "intruder", Inventory = new Inventory { CpuCores = 2, MemoryBytes = 1 << 30, CpuSlots = 1 } }).ResponseAsync),
         new("AgentService/Heartbeat", Access.Agent, false, (c, t) => c.Agents.HeartbeatAsync(new HeartbeatRequest { AgentId = t.AgentId }).ResponseAsync),
+        new("AgentService/Heartbeats", Access.Agent, false, (c, t) => DuplexAsync(c.Agents.Heartbeats(deadline: Deadline()), new HeartbeatRequest { AgentId = t.AgentId })),
         new("AgentService/ReceiveCommands", Access.Agent, false, (c, t) => FirstAsync(c.Agents.ReceiveCommands(new ReceiveCommandsRequest { AgentId = t.AgentId }, deadline: Deadline()))),
         new("AgentService/ReportJobEvents", Access.Agent, false, (c, t) => c.Agents.ReportJobEventsAsync(new ReportJobEventsRequest { AgentId = t.AgentId, JobId = t.JobId, LeaseEpoch = 1 }).ResponseAsync),
         new("AgentService/ReportJobResult", Access.Agent, false, (c, t) => c.Agents.ReportJobResultAsync(new ReportJobResultRequest { AgentId = t.AgentId, JobId = t.JobId, LeaseEpoch = 1, Result = new JobResult { State = JobState.Succeeded } }).ResponseAsync),

@@ -28,6 +28,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
     private readonly LeaderFollowingInvoker _invoker;
     private readonly Wire.AgentService.AgentServiceClient _client;
     private readonly ResiliencePipeline _report;
+    private readonly HeartbeatStream _heartbeats;
     private volatile string? _agentId;
     private volatile string? _credential;
     private TimeSpan? _agentTimeout;
@@ -48,6 +49,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
             FailoverTimeout = _options.CallTimeout,
         }, () => _credential, time);
         _client = new Wire.AgentService.AgentServiceClient(_invoker);
+        _heartbeats = new HeartbeatStream(_client, _invoker, time, _options.CallTimeout);
         _report = AgentResilience.Create<RpcException>(() => _options.ReconnectCap(_agentTimeout), time, GrpcFailures.ReportShouldRetry);
     }
 
@@ -59,6 +61,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
         message.GpuHealth.AddRange(request.Holdings.GpuHealth.Select(g => g.ToProto()));
         var join = new Metadata { { "authorization", "Bearer " + _options.JoinToken } };
         var response = await CallAsync(() => _client.RegisterAsync(message, join, deadline: Deadline(), cancellationToken: cancellationToken));
+        _heartbeats.Reset();
         _credential = response.AgentCredential;
         _agentId = response.AgentId;
         _agentTimeout = response.AgentTimeout?.ToTimeSpan();
@@ -76,7 +79,10 @@ internal sealed partial class GrpcControllerLink : IControllerLink
         request.RunningJobs.AddRange(holdings.Jobs.Select(ToProto));
         request.Resources = holdings.Resources?.ToProto();
         request.GpuHealth.AddRange(holdings.GpuHealth.Select(g => g.ToProto()));
-        var response = await CallAsync(() => _client.HeartbeatAsync(request, deadline: Deadline(), cancellationToken: cancellationToken));
+        var response = await CallAsync(() => _heartbeats.SendAsync(
+            request,
+            () => _client.HeartbeatAsync(request, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync,
+            cancellationToken));
         return new AgentInstructions([.. response.StopJobIds], [.. response.ReleaseSessionIds]);
     }
 
@@ -143,6 +149,7 @@ internal sealed partial class GrpcControllerLink : IControllerLink
 
     public ValueTask DisposeAsync()
     {
+        _heartbeats.Dispose();
         _invoker.Dispose();
         return ValueTask.CompletedTask;
     }

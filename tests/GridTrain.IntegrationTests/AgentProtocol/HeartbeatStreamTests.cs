@@ -1,0 +1,140 @@
+using System.Net;
+using Grpc.Core;
+using GridTrain.Client;
+using GridTrain.Controller.Hosting;
+using GridTrain.Controller.Security;
+using GridTrain.IntegrationTests.Infrastructure;
+using GridTrain.Protos.V1;
+
+namespace GridTrain.IntegrationTests.AgentProtocol;
+
+/// <summary>
+/// Agents heartbeat on one long-lived Heartbeats stream: each request answered in order as a Heartbeat call would be,
+/// with the same checks, the credential checked again for every request. An agent whose controller is older than the
+/// stream heartbeats with calls instead.
+/// </summary>
+public sealed class HeartbeatStreamTests : IAsyncLifetime
+{
+    private ControllerServer _server = null!;
+    private GridTrainClient _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = ControllerServer.Create(
+            new IPEndPoint(IPAddress.Loopback, 0),
+            security: new ControllerSecurityOptions { AdminToken = TestCredentials.AdminToken, JoinToken = TestCredentials.JoinToken, UserRequestsPerSecond = 0 });
+        await _server.StartAsync(CancellationToken.None);
+        _admin = new GridTrainClient(_server.Address, token: TestCredentials.AdminToken);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _admin.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task EachHeartbeatOnTheStream_IsAnswered_AndConfirmsThePlacementItLists()
+    {
+        var agent = await TestAgent.RegisterAsync(_admin.Channel, "streaming-agent");
+        using var commands = agent.Client.ReceiveCommands(new ReceiveCommandsRequest { AgentId = agent.AgentId });
+        var session = await _admin.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Cpu } });
+        var assigned = await NextAssignmentAsync(commands.ResponseStream, session.Id);
+        using var heartbeats = agent.Client.Heartbeats();
+
+        var before = await ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId });
+        var confirming = await ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId, Sessions = { new SessionLease { SessionId = session.Id, LeaseEpoch = assigned.LeaseEpoch } } });
+        var stale = await ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId, Sessions = { new SessionLease { SessionId = "ses-0000000000000000", LeaseEpoch = 1 } } });
+
+        Assert.Empty(before.ReleaseSessionIds);
+        Assert.Empty(confirming.ReleaseSessionIds);
+        Assert.Equal(SessionState.Ready, await SessionStateAsync(session.Id, SessionState.Ready));
+        Assert.Equal(["ses-0000000000000000"], stale.ReleaseSessionIds);
+    }
+
+    [Fact]
+    public async Task HeartbeatNamingAnotherAgent_EndsTheStreamPermissionDenied()
+    {
+        var agent = await TestAgent.RegisterAsync(_admin.Channel, "honest-agent");
+        var other = await TestAgent.RegisterAsync(_admin.Channel, "other-agent");
+        using var heartbeats = agent.Client.Heartbeats();
+        await ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId });
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = other.AgentId }));
+
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Equal("agent_id: this credential acts only as the agent it was issued to", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task CredentialReplacedWhileTheStreamIsOpen_NextHeartbeatUnauthenticated()
+    {
+        var agent = await TestAgent.RegisterAsync(_admin.Channel, "re-registering-agent");
+        using var heartbeats = agent.Client.Heartbeats();
+        await ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId });
+
+        // Registering again (a restarted agent) issues a new credential and retires the one the stream opened with.
+        var again = await TestAgent.RegisterAsync(_admin.Channel, "re-registering-agent");
+        var error = await Assert.ThrowsAsync<RpcException>(() => ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId }));
+
+        Assert.Equal(agent.AgentId, again.AgentId);
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Equal("invalid or revoked token", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Agent_HeartbeatsOnTheStream()
+    {
+        await using var grid = await ScriptedAgent.StartAsync("stream-agent");
+
+        await grid.Controller.HeartbeatAsync(_ => grid.Controller.StreamedHeartbeats >= 3);
+
+        Assert.Equal(0, grid.Controller.CalledHeartbeats);
+    }
+
+    [Fact]
+    public async Task AgentOfANewerVersion_ControllerWithoutTheStream_HeartbeatsWithCalls()
+    {
+        await using var grid = await ScriptedAgent.StartAsync("upgraded-agent", withoutHeartbeatStream: true);
+
+        await grid.Controller.HeartbeatAsync(_ => grid.Controller.CalledHeartbeats >= 3);
+
+        Assert.Equal(0, grid.Controller.StreamedHeartbeats);
+    }
+
+    private static async Task<HeartbeatResponse> ExchangeAsync(AsyncDuplexStreamingCall<HeartbeatRequest, HeartbeatResponse> stream, HeartbeatRequest request)
+    {
+        using var timeout = new CancellationTokenSource(GridEvents.Timeout);
+        await stream.RequestStream.WriteAsync(request, timeout.Token);
+        Assert.True(await stream.ResponseStream.MoveNext(timeout.Token), "the stream ended without an answer");
+        return stream.ResponseStream.Current;
+    }
+
+    private static async Task<AssignSession> NextAssignmentAsync(IAsyncStreamReader<AgentCommand> commands, string sessionId)
+    {
+        using var timeout = new CancellationTokenSource(GridEvents.Timeout);
+        while (await commands.MoveNext(timeout.Token))
+        {
+            if (commands.Current.AssignSession is { } assign && assign.SessionId == sessionId)
+            {
+                return assign;
+            }
+        }
+
+        throw new InvalidOperationException("the command stream ended");
+    }
+
+    private async Task<SessionState> SessionStateAsync(string sessionId, SessionState awaited)
+    {
+        using var watch = _admin.Sessions.WatchSession(new WatchSessionRequest { SessionId = sessionId }, deadline: DateTime.UtcNow + GridEvents.Timeout);
+        while (await watch.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            if (watch.ResponseStream.Current.State == awaited)
+            {
+                return awaited;
+            }
+        }
+
+        return (await _admin.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = sessionId })).State;
+    }
+}
