@@ -10,6 +10,10 @@ public sealed class AgentDirectiveBus
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Channel<AgentDirective>> _streams = new(StringComparer.Ordinal);
+    private long _version;
+
+    /// <summary>Changes whenever a stream opens or closes: what <see cref="IsOpen"/> answers may have changed.</summary>
+    public long Version => Interlocked.Read(ref _version);
 
     /// <summary>Opens the agent's stream with <paramref name="catchUp"/> queued first, completing any earlier stream.</summary>
     public ChannelReader<AgentDirective> Open(string agentId, IEnumerable<AgentDirective> catchUp)
@@ -25,6 +29,7 @@ public sealed class AgentDirectiveBus
         {
             _streams.Remove(agentId, out previous);
             _streams[agentId] = stream;
+            _version++;
         }
 
         previous?.Writer.TryComplete();
@@ -61,6 +66,7 @@ public sealed class AgentDirectiveBus
             }
 
             _streams.Remove(agentId);
+            _version++;
         }
 
         current.Writer.TryComplete();
@@ -73,7 +79,10 @@ public sealed class AgentDirectiveBus
         Channel<AgentDirective>? stream;
         lock (_lock)
         {
-            _streams.Remove(agentId, out stream);
+            if (_streams.Remove(agentId, out stream))
+            {
+                _version++;
+            }
         }
 
         stream?.Writer.TryComplete();

@@ -21,6 +21,10 @@ internal sealed class GpuFaults(Evictions evictions, ILogger logger)
     public const int FaultyGpusBeforeBlamingJob = 3;
 
     private readonly ConcurrentDictionary<string, IReadOnlyList<GpuHealth>> _health = new(StringComparer.Ordinal);
+    private long _version;
+
+    /// <summary>Changes whenever a GPU goes out of service or comes back: what <see cref="Unhealthy"/> answers may have changed.</summary>
+    public long Version => Interlocked.Read(ref _version);
 
     /// <summary>The agent's GPUs as last reported; empty before it reported any.</summary>
     public IReadOnlyList<GpuHealth> Of(string agentId) => _health.TryGetValue(agentId, out var health) ? health : [];
@@ -43,12 +47,21 @@ internal sealed class GpuFaults(Evictions evictions, ILogger logger)
             CoordinatorLog.GpuOutOfService(logger, agentId, gpu.Index, gpu.Reason);
         }
 
-        return before.Except(Unhealthy(agentId)).Any();
+        var after = Unhealthy(agentId);
+        if (!before.SetEquals(after))
+        {
+            Interlocked.Increment(ref _version);
+        }
+
+        return before.Except(after).Any();
     }
 
     /// <summary>Marks the GPU healthy until the agent next reports (an admin readmitted it).</summary>
-    public void Readmit(string agentId, int index) =>
+    public void Readmit(string agentId, int index)
+    {
         _health.AddOrUpdate(agentId, _ => [], (_, gpus) => [.. gpus.Select(g => g.Index == index ? GpuHealth.Ok(g.Index, g.Uuid) : g)]);
+        Interlocked.Increment(ref _version);
+    }
 
     /// <summary>
     /// A job's process failed and its agent found one of the job's GPUs faulty right after, before any heartbeat said
@@ -61,6 +74,7 @@ internal sealed class GpuFaults(Evictions evictions, ILogger logger)
         if (session.AgentId is { } agentId)
         {
             _health.AddOrUpdate(agentId, _ => [fault], (_, gpus) => [.. gpus.Where(g => g.Index != fault.Index).Append(fault).OrderBy(g => g.Index)]);
+            Interlocked.Increment(ref _version);
             CoordinatorLog.GpuOutOfService(logger, agentId, fault.Index, fault.Reason);
         }
 

@@ -7,10 +7,12 @@ namespace GridTrain.Domain.Coordination;
 
 /// <summary>
 /// The free capacity the scheduling pass places sessions on, kept between passes so that a pass costs what changed
-/// rather than the size of the fleet. Each pass first brings it up to date: an agent is computed again when its record,
-/// its directive stream or its GPUs' health differs from when it was last computed (compared directly, agent by agent),
-/// or when a batch wrote a session that was, or now is, held on it (noted from each batch's writes). A batch that
-/// failed leaves nothing to trust: everything is computed again at the next pass. Used under the operation gate only.
+/// rather than the size of the fleet. Each pass first brings it up to date: an agent is computed again when a batch
+/// wrote its record, or a session that was, or now is, held on it (noted from each batch's writes). When a directive
+/// stream opened or closed or a GPU went out of service or came back since the last pass (their versions say so), every
+/// agent is compared with what its capacity was computed from (its record, stream and GPUs' health, agent by agent)
+/// instead. A batch that failed leaves nothing to trust: everything is computed again at the next pass. Used under the
+/// operation gate only.
 /// </summary>
 internal sealed class SchedulableCapacity(AgentDirectiveBus directives, GpuFaults gpuFaults)
 {
@@ -22,11 +24,15 @@ internal sealed class SchedulableCapacity(AgentDirectiveBus directives, GpuFault
 
     private readonly HashSet<string> _stale = new(StringComparer.Ordinal);
 
+    /// <summary>The directive streams' and GPU faults' versions at the last pass (none before the first).</summary>
+    private (long Directives, long GpuFaults) _versions = (-1, -1);
+
     /// <summary>A batch ended: the agents its session writes left or joined are computed again; after a failure, all of them.</summary>
     public void BatchEnded(GridChanges changes, bool saved)
     {
         if (!saved)
         {
+            _versions = (-1, -1);
             _computed.Clear();
             _countedOn.Clear();
             _stale.Clear();
@@ -41,7 +47,38 @@ internal sealed class SchedulableCapacity(AgentDirectiveBus directives, GpuFault
     public async ValueTask<FreeCapacity> CurrentAsync(GridTransaction tx)
     {
         NoteWrites(tx.Changes);
+        var versions = (directives.Version, gpuFaults.Version);
         var agents = await tx.ListAgentsAsync();
+        if (versions == _versions && agents.Count == _computed.Count)
+        {
+            // No stream opened or closed and no GPU changed service since the last pass, and agent records change only
+            // by batches' writes, which are noted: only the agents those touched are computed again. A pass costs what
+            // changed, not the size of the fleet (10,000 agents' lookups in every pass were 8 % of a burst's CPU).
+            foreach (var agentId in _stale)
+            {
+                if (await tx.FindAgentAsync(agentId) is { } agent)
+                {
+                    await ComputeAsync(tx, agent, directives.IsOpen(agentId), gpuFaults.Of(agentId));
+                }
+                else
+                {
+                    Forget(agentId);
+                }
+            }
+        }
+        else
+        {
+            await CompareAllAsync(tx, agents);
+        }
+
+        _versions = versions;
+        _stale.Clear();
+        return _free;
+    }
+
+    /// <summary>Compares every agent with what its capacity was computed from, computing again those that differ.</summary>
+    private async ValueTask CompareAllAsync(GridTransaction tx, IReadOnlyList<Agent> agents)
+    {
         foreach (var agent in agents)
         {
             var open = directives.IsOpen(agent.Id);
@@ -60,13 +97,15 @@ internal sealed class SchedulableCapacity(AgentDirectiveBus directives, GpuFault
                 Forget(gone);
             }
         }
-
-        _stale.Clear();
-        return _free;
     }
 
     private void NoteWrites(GridChanges changes)
     {
+        foreach (var agent in changes.Agents)
+        {
+            _stale.Add(agent.Id);
+        }
+
         foreach (var session in changes.Sessions)
         {
             if (_countedOn.TryGetValue(session.Id, out var before))
