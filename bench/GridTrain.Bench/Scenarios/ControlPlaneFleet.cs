@@ -88,7 +88,14 @@ internal static class ControlPlaneFleet
 
         public void Reregistered() => Interlocked.Increment(ref _reregistered);
 
-        public void HeartbeatFailed() => Interlocked.Increment(ref _heartbeatErrors);
+        /// <summary>Counts a failed heartbeat; the first few are shown on stderr (the parent's console).</summary>
+        public void HeartbeatFailed(RpcException error)
+        {
+            if (Interlocked.Increment(ref _heartbeatErrors) <= 3)
+            {
+                Console.Error.WriteLine($"heartbeat failed: {error.StatusCode} {error.Status.Detail}");
+            }
+        }
 
         public void RegisterRefused() => Interlocked.Increment(ref _registerRefusals);
 
@@ -211,7 +218,7 @@ internal static class ControlPlaneFleet
                     }
                     catch (RpcException ex) when (ex.StatusCode is not StatusCode.Cancelled)
                     {
-                        report.HeartbeatFailed();
+                        report.HeartbeatFailed(ex);
                         stream?.Dispose();
                         stream = null;
                         if (ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.Unauthenticated or StatusCode.PermissionDenied)
