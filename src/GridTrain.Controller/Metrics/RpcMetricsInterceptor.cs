@@ -56,56 +56,43 @@ internal sealed class RpcMetricsInterceptor : Interceptor, IDisposable
         }
     }
 
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        var code = StatusCode.Unknown;
-        try
-        {
-            await continuation(request, responseStream, context);
-            code = context.Status.StatusCode;
-        }
-        catch (RpcException ex)
-        {
-            code = ex.StatusCode;
-            throw;
-        }
-        finally
-        {
-            _calls.Add(1, Tags(context.Method, code));
-        }
-    }
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
+        CountAsync(context, () => continuation(request, responseStream, context));
 
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        var code = StatusCode.Unknown;
-        try
+        if (context.Method != HeartbeatsMethod)
         {
-            if (context.Method == HeartbeatsMethod)
-            {
-                var exchange = new TimedExchange<TRequest, TResponse>(requestStream, responseStream, this, context.Method);
-                await continuation(exchange, exchange, context);
-            }
-            else
-            {
-                await continuation(requestStream, responseStream, context);
-            }
+            return CountAsync(context, () => continuation(requestStream, responseStream, context));
+        }
 
-            code = context.Status.StatusCode;
-        }
-        catch (RpcException ex)
-        {
-            code = ex.StatusCode;
-            throw;
-        }
-        finally
-        {
-            _calls.Add(1, Tags(context.Method, code));
-        }
+        var exchange = new TimedExchange<TRequest, TResponse>(requestStream, responseStream, this, context.Method);
+        return CountAsync(context, () => continuation(exchange, exchange, context));
     }
 
     public void Dispose() => _meter.Dispose();
 
     private const string HeartbeatsMethod = "/gridtrain.v1.AgentService/Heartbeats";
+
+    /// <summary>Serves a stream, counting it with the status it ends with.</summary>
+    private async Task CountAsync(ServerCallContext context, Func<Task> serve)
+    {
+        var code = StatusCode.Unknown;
+        try
+        {
+            await serve();
+            code = context.Status.StatusCode;
+        }
+        catch (RpcException ex)
+        {
+            code = ex.StatusCode;
+            throw;
+        }
+        finally
+        {
+            _calls.Add(1, Tags(context.Method, code));
+        }
+    }
 
     private static TagList Tags(string method, StatusCode code) => new()
     {

@@ -1,8 +1,5 @@
-using System.Net;
 using Grpc.Core;
 using GridTrain.Client;
-using GridTrain.Controller.Hosting;
-using GridTrain.Controller.Security;
 using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
 
@@ -15,30 +12,20 @@ namespace GridTrain.IntegrationTests.AgentProtocol;
 /// </summary>
 public sealed class HeartbeatStreamTests : IAsyncLifetime
 {
-    private ControllerServer _server = null!;
-    private GridTrainClient _admin = null!;
+    private readonly ControllerFixture _controller = new();
 
-    public async Task InitializeAsync()
-    {
-        _server = ControllerServer.Create(
-            new IPEndPoint(IPAddress.Loopback, 0),
-            security: new ControllerSecurityOptions { AdminToken = TestCredentials.AdminToken, JoinToken = TestCredentials.JoinToken, UserRequestsPerSecond = 0 });
-        await _server.StartAsync(CancellationToken.None);
-        _admin = new GridTrainClient(_server.Address, token: TestCredentials.AdminToken);
-    }
+    private GridTrainClient Admin => _controller.Client;
 
-    public async Task DisposeAsync()
-    {
-        _admin.Dispose();
-        await _server.DisposeAsync();
-    }
+    public Task InitializeAsync() => _controller.InitializeAsync();
+
+    public Task DisposeAsync() => _controller.DisposeAsync();
 
     [Fact]
     public async Task EachHeartbeatOnTheStream_IsAnswered_AndConfirmsThePlacementItLists()
     {
-        var agent = await TestAgent.RegisterAsync(_admin.Channel, "streaming-agent");
+        var agent = await TestAgent.RegisterAsync(Admin.Channel, "streaming-agent");
         using var commands = agent.Client.ReceiveCommands(new ReceiveCommandsRequest { AgentId = agent.AgentId });
-        var session = await _admin.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Cpu } });
+        var session = await Admin.Sessions.CreateSessionAsync(new CreateSessionRequest { Resources = new ResourceRequest { Runtime = Runtime.Cpu } });
         var assigned = await NextAssignmentAsync(commands.ResponseStream, session.Id);
         using var heartbeats = agent.Client.Heartbeats();
 
@@ -55,8 +42,8 @@ public sealed class HeartbeatStreamTests : IAsyncLifetime
     [Fact]
     public async Task HeartbeatNamingAnotherAgent_EndsTheStreamPermissionDenied()
     {
-        var agent = await TestAgent.RegisterAsync(_admin.Channel, "honest-agent");
-        var other = await TestAgent.RegisterAsync(_admin.Channel, "other-agent");
+        var agent = await TestAgent.RegisterAsync(Admin.Channel, "honest-agent");
+        var other = await TestAgent.RegisterAsync(Admin.Channel, "other-agent");
         using var heartbeats = agent.Client.Heartbeats();
         await ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId });
 
@@ -69,12 +56,12 @@ public sealed class HeartbeatStreamTests : IAsyncLifetime
     [Fact]
     public async Task CredentialReplacedWhileTheStreamIsOpen_NextHeartbeatUnauthenticated()
     {
-        var agent = await TestAgent.RegisterAsync(_admin.Channel, "re-registering-agent");
+        var agent = await TestAgent.RegisterAsync(Admin.Channel, "re-registering-agent");
         using var heartbeats = agent.Client.Heartbeats();
         await ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId });
 
         // Registering again (a restarted agent) issues a new credential and retires the one the stream opened with.
-        var again = await TestAgent.RegisterAsync(_admin.Channel, "re-registering-agent");
+        var again = await TestAgent.RegisterAsync(Admin.Channel, "re-registering-agent");
         var error = await Assert.ThrowsAsync<RpcException>(() => ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId }));
 
         Assert.Equal(agent.AgentId, again.AgentId);
@@ -126,7 +113,7 @@ public sealed class HeartbeatStreamTests : IAsyncLifetime
 
     private async Task<SessionState> SessionStateAsync(string sessionId, SessionState awaited)
     {
-        using var watch = _admin.Sessions.WatchSession(new WatchSessionRequest { SessionId = sessionId }, deadline: DateTime.UtcNow + GridEvents.Timeout);
+        using var watch = Admin.Sessions.WatchSession(new WatchSessionRequest { SessionId = sessionId }, deadline: DateTime.UtcNow + GridEvents.Timeout);
         while (await watch.ResponseStream.MoveNext(CancellationToken.None))
         {
             if (watch.ResponseStream.Current.State == awaited)
@@ -135,6 +122,6 @@ public sealed class HeartbeatStreamTests : IAsyncLifetime
             }
         }
 
-        return (await _admin.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = sessionId })).State;
+        return (await Admin.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = sessionId })).State;
     }
 }
