@@ -216,7 +216,7 @@ internal static class ControlPlaneFleet
                             _held.TryRemove(released, out _);
                         }
                     }
-                    catch (RpcException ex) when (ex.StatusCode is not StatusCode.Cancelled)
+                    catch (RpcException ex) when (ex.StatusCode is not StatusCode.Cancelled && !stop.IsCancellationRequested)
                     {
                         report.HeartbeatFailed(ex);
                         stream?.Dispose();
