@@ -30,6 +30,26 @@ internal static class ControlPlaneScenario
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // Ctrl+C ends the run where it is: the controller, the fleet and the users stop, and nothing is reported.
+        using var abort = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            abort.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return await RunAsync(args, abort.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static async Task<int> RunAsync(string[] args, CancellationToken abort)
+    {
         var agents = Option(args, "--agents", 10_000);
         var sessions = Option(args, "--sessions", agents * 2);
         var steadySeconds = Option(args, "--steady-seconds", 20);
@@ -68,7 +88,7 @@ internal static class ControlPlaneScenario
             options,
             logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Warning).AddProvider(events),
             security: security);
-        await controller.StartAsync(CancellationToken.None);
+        await controller.StartAsync(abort);
         var userTokens = new List<string>(Users);
         for (var u = 0; u < Users; u++)
         {
@@ -80,7 +100,7 @@ internal static class ControlPlaneScenario
         var fleet = await FleetProcesses.StartAsync(controller.Address, security.JoinToken!, agents, fleetProcesses, options.HeartbeatInterval, heartbeats == "stream", fleetGen0Mib);
         while (fleet.Registered < agents && clock.Elapsed < TimeSpan.FromSeconds(registerSeconds) && fleet.Running)
         {
-            await Task.Delay(TimeSpan.FromSeconds(5));
+            await Task.Delay(TimeSpan.FromSeconds(5), abort);
             Console.WriteLine($"registered {fleet.Registered}/{agents} after {clock.Elapsed.TotalSeconds:F0} s ({events.AgentsLost} declared lost so far)");
         }
 
@@ -93,17 +113,18 @@ internal static class ControlPlaneScenario
         using var users = new SessionBurst(controller.Address, userTokens);
         if (warmupSessions > 0)
         {
-            using var warmupEnd = new CancellationTokenSource(TimeSpan.FromSeconds(burstSeconds));
+            using var warmupEnd = CancellationTokenSource.CreateLinkedTokenSource(abort);
+            warmupEnd.CancelAfter(TimeSpan.FromSeconds(burstSeconds));
             var warmup = await users.RunAsync(warmupSessions, warmupEnd.Token);
             await fleet.WaitPlacedAsync(warmup.Created.Keys, warmupEnd.Token);
             Console.WriteLine($"warm-up: {warmup.Created.Count} sessions created and placed");
         }
 
         // Steady state: let the heartbeat phases spread, then measure.
-        await Task.Delay(options.HeartbeatInterval * 2);
+        await Task.Delay(options.HeartbeatInterval * 2, abort);
         var steady = fleet.Measure();
         server.Start();
-        await Task.Delay(TimeSpan.FromSeconds(steadySeconds));
+        await Task.Delay(TimeSpan.FromSeconds(steadySeconds), abort);
         var steadyFleet = fleet.EndMeasure();
         var steadyLatencies = steadyFleet.Latencies;
         var steadyServer = server.Stop();
@@ -129,7 +150,8 @@ internal static class ControlPlaneScenario
         {
             var burst = fleet.Measure();
             server.Start();
-            using var burstEnd = new CancellationTokenSource(TimeSpan.FromSeconds(burstSeconds));
+            using var burstEnd = CancellationTokenSource.CreateLinkedTokenSource(abort);
+            burstEnd.CancelAfter(TimeSpan.FromSeconds(burstSeconds));
             var created = await users.RunAsync(sessions, burstEnd.Token);
             await fleet.WaitPlacedAsync(created.Created.Keys, burstEnd.Token);
             placementSeconds += burst.Elapsed.TotalSeconds;
@@ -151,8 +173,8 @@ internal static class ControlPlaneScenario
             (createdCount, rateLimited, createErrors, bounded) = (createdCount + created.Created.Count, rateLimited + created.RateLimited, createErrors + created.CreateErrors, bounded || burstEnd.IsCancellationRequested);
             if (round < rounds)
             {
-                await users.TerminateAsync(created, CancellationToken.None);
-                await Task.Delay(options.HeartbeatInterval * 2);
+                await users.TerminateAsync(created, abort);
+                await Task.Delay(options.HeartbeatInterval * 2, abort);
             }
         }
 

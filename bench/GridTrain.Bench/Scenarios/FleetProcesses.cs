@@ -103,7 +103,13 @@ internal sealed class FleetProcesses
     {
         while (sessions.Any(id => !Placed.ContainsKey(id)) && !until.IsCancellationRequested)
         {
-            await Task.Delay(50, CancellationToken.None);
+            try
+            {
+                await Task.Delay(50, until);
+            }
+            catch (OperationCanceledException) when (until.IsCancellationRequested)
+            {
+            }
         }
     }
 

@@ -47,7 +47,13 @@ internal sealed class SessionBurst(Uri address, IReadOnlyList<string> userTokens
                     catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
                     {
                         Interlocked.Increment(ref rateLimited);
-                        await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+                        try
+                        {
+                            await Task.Delay(TimeSpan.FromMilliseconds(50), end);
+                        }
+                        catch (OperationCanceledException) when (end.IsCancellationRequested)
+                        {
+                        }
                     }
                     catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !end.IsCancellationRequested)
                     {

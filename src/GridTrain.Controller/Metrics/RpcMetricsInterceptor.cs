@@ -124,13 +124,15 @@ internal sealed class RpcMetricsInterceptor : Interceptor, IDisposable
         public async Task WriteAsync(TResponse message)
         {
             await responses.WriteAsync(message);
-            metrics._duration.Record(metrics._time.GetElapsedTime(_received).TotalSeconds, Tags(method, StatusCode.OK));
+            Answered();
         }
 
         public async Task WriteAsync(TResponse message, CancellationToken cancellationToken)
         {
             await responses.WriteAsync(message, cancellationToken);
-            metrics._duration.Record(metrics._time.GetElapsedTime(_received).TotalSeconds, Tags(method, StatusCode.OK));
+            Answered();
         }
+
+        private void Answered() => metrics._duration.Record(metrics._time.GetElapsedTime(_received).TotalSeconds, Tags(method, StatusCode.OK));
     }
 }
