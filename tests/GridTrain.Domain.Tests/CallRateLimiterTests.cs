@@ -40,7 +40,7 @@ public sealed class CallRateLimiterTests
     }
 
     [Fact]
-    public void IdleBuckets_DroppedOnceFull_AndTheCredentialStartsAfreshWithNothingLost()
+    public void IdleBuckets_DroppedAfterAMinuteUnused_AndTheCredentialStartsAfreshWithNothingLost()
     {
         var limiter = Limiter(userRate: 2);
         var busy = User("busy");
@@ -53,14 +53,19 @@ public sealed class CallRateLimiterTests
 
         Assert.Equal(2, limiter.Tracked);
 
-        // A minute on, the idle bucket has refilled and is dropped; the busy one, drained just now, is kept.
-        _time.Advance(TimeSpan.FromMinutes(1));
+        // Half a minute on the busy credential calls again (its bucket has refilled by then); a minute on, the idle
+        // bucket, unused since, is dropped; the busy one, full but in use, is kept.
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.True(limiter.TryAcquire(busy));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.True(limiter.TryAcquire(User("third")));
+        Assert.Equal(2, limiter.Tracked);
+
         for (var i = 0; i < 4; i++)
         {
             limiter.TryAcquire(busy);
         }
 
-        Assert.Equal(1, limiter.Tracked);
         Assert.False(limiter.TryAcquire(busy));
         Assert.Equal(4, Enumerable.Range(0, 6).Count(_ => limiter.TryAcquire(idle)));
     }

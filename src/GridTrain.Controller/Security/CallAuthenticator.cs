@@ -78,7 +78,12 @@ internal sealed class CallAuthenticator(TokenRegistry tokens, CallRateLimiter li
             throw Refuse(StatusCode.ResourceExhausted, $"rate limit: at most {limiter.RateOf(caller)} calls per second per token; retry later");
         }
 
-        context.UserState[CallerKey] = caller;
+        // A stream's later requests carry the same credential: the caller already kept stays (a new one per heartbeat
+        // would be kept alive by the long-lived call until the next, and every collection would copy 10,000 of them).
+        if (!context.UserState.TryGetValue(CallerKey, out var kept) || !caller.Equals(kept))
+        {
+            context.UserState[CallerKey] = caller;
+        }
     }
 
     internal const string CallerKey = "gridtrain.caller";

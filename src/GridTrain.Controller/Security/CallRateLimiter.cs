@@ -7,7 +7,9 @@ namespace GridTrain.Controller.Security;
 /// Per-credential token buckets: a sustained rate per second, bursts of twice that; no queueing. A bucket refills from
 /// the time elapsed when it is next used, so the cost of a call is one bucket's arithmetic and nothing runs between
 /// calls — with ten thousand agents each on its own credential, a timer walking every bucket would cost more than the
-/// calls themselves. A bucket that has refilled is the same as a new one, so idle buckets are dropped now and then.
+/// calls themselves. A bucket left unused for a minute has refilled and is the same as a new one, so such buckets are
+/// dropped now and then. One in use is kept even when full: an agent heartbeating every 2 s refills its bucket between
+/// calls, and dropping it would make all 10,000 agents allocate a new one every minute.
 /// </summary>
 internal sealed class CallRateLimiter
 {
@@ -60,7 +62,7 @@ internal sealed class CallRateLimiter
 
         foreach (var (key, bucket) in _buckets)
         {
-            if (bucket.IsFullAt(now, _time.TimestampFrequency))
+            if (_time.GetElapsedTime(bucket.LastUsed, now) >= s_trimEvery)
             {
                 _buckets.TryRemove(new KeyValuePair<string, Bucket>(key, bucket));
             }
@@ -89,12 +91,15 @@ internal sealed class CallRateLimiter
             }
         }
 
-        public bool IsFullAt(long now, long frequency)
+        /// <summary>When a call last took from it (or it was made); a minute on it is full (it refills in 2 s).</summary>
+        public long LastUsed
         {
-            lock (_lock)
+            get
             {
-                Refill(now, frequency);
-                return _tokens >= _capacity;
+                lock (_lock)
+                {
+                    return _updated;
+                }
             }
         }
 

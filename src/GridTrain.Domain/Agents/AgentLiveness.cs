@@ -9,7 +9,7 @@ namespace GridTrain.Domain.Agents;
 /// </summary>
 public sealed class AgentLiveness
 {
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SeenAt> _lastSeen = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
     private long _startedAtUtcTicks;
@@ -34,15 +34,29 @@ public sealed class AgentLiveness
     public void StartCounting() => Interlocked.Exchange(ref _startedAtUtcTicks, _time.GetUtcNow().UtcTicks);
 
     /// <summary>Notes that the agent was heard from at <paramref name="at"/>.</summary>
-    public void Seen(string agentId, DateTimeOffset at) => _lastSeen[agentId] = at;
+    /// <remarks>
+    /// Every heartbeat of every agent comes here, so an agent's entry is written in place and not replaced: a new entry
+    /// per heartbeat (what a dictionary of timestamps stores) would be garbage that the long-lived dictionary points to,
+    /// and every collection would have to find and copy 10,000 of them.
+    /// </remarks>
+    public void Seen(string agentId, DateTimeOffset at)
+    {
+        var seen = _lastSeen.GetOrAdd(agentId, static (_, ticks) => new SeenAt(ticks), at.UtcTicks);
+        Interlocked.Exchange(ref seen.UtcTicks, at.UtcTicks);
+    }
 
-    /// <summary>When the agent was last heard from by this controller; null if not since it started.</summary>
-    public DateTimeOffset? LastSeen(string agentId) => _lastSeen.TryGetValue(agentId, out var seen) ? seen : null;
+    /// <summary>When the agent was last heard from by this controller (in UTC); null if not since it started.</summary>
+    public DateTimeOffset? LastSeen(string agentId) => _lastSeen.TryGetValue(agentId, out var seen) ? new DateTimeOffset(Interlocked.Read(ref seen.UtcTicks), TimeSpan.Zero) : null;
 
     /// <summary>The agent's silence at <paramref name="now"/> when it is longer than the timeout (the agent is lost); null while it is not.</summary>
     public TimeSpan? SilenceBeyondTimeout(string agentId, DateTimeOffset now)
     {
         var silence = now - (LastSeen(agentId) ?? StartedAt);
         return silence > _timeout ? silence : null;
+    }
+
+    private sealed class SeenAt(long utcTicks)
+    {
+        public long UtcTicks = utcTicks;
     }
 }
