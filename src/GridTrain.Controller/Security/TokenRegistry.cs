@@ -153,8 +153,8 @@ internal sealed partial class TokenRegistry
         return text;
     }
 
-    private static bool Accepts(ApiToken token, string prefix, string secret) =>
-        !token.IsRevoked && TokenText.Matches(token.SecretHash, secret) && (token.Role == TokenRole.Agent) == (prefix == TokenText.AgentPrefix);
+    private static bool Accepts(ApiToken token, string prefix, ReadOnlyMemory<char> secret) =>
+        !token.IsRevoked && TokenText.Matches(token.SecretHash, secret.Span) && (token.Role == TokenRole.Agent) == (prefix == TokenText.AgentPrefix);
 
     private ValueTask<ApiToken?> FindAsync(string id, CancellationToken cancellationToken)
     {

@@ -43,21 +43,22 @@ internal sealed class Evictions(GridOptions options, SessionActivity activity, I
             }
 
             var current = WithDefaults(session);
-            var explanation = Explain(current, await tx.ListJobsAsync(session.Id), tx.Now);
-            if (explanation.EvictionAt is not { } deadline)
+            if (IdlePolicy.EvictionDue(current, await tx.ListJobsAsync(session.Id), activity.LastActivity(current), tx.Now, options.StallTimeout, activity.LowGpu(current)) is not { } due)
             {
                 continue;
             }
 
+            var (deadline, why) = due;
+
             if (tx.Now >= deadline)
             {
-                var idle = explanation.EvictionReason == "idle";
+                var idle = why == "idle";
                 await BeginAsync(tx, session, idle ? EvictionCause.Idle : EvictionCause.Lifetime, idle ? $"idle for {current.IdleTimeout}" : $"lifetime of {current.MaxLifetime} reached");
             }
             else if (tx.Now >= deadline - options.EvictionWarning && session.EvictionWarnedFor != deadline)
             {
                 var warned = tx.Put(session with { EvictionWarnedFor = deadline }, session);
-                tx.Warn(warned, deadline, $"will be evicted at {deadline:u} ({explanation.EvictionReason}) unless it is used");
+                tx.Warn(warned, deadline, $"will be evicted at {deadline:u} ({why}) unless it is used");
             }
         }
     }

@@ -130,9 +130,15 @@ internal sealed class GridTransaction
         return all;
     }
 
-    public async ValueTask<IReadOnlyList<Job>> ListJobsAsync(string? sessionId) => Overlay(
-        _parent is { } parent ? await parent.ListJobsAsync(sessionId) : await _store.ListJobsAsync(sessionId, CancellationToken),
-        _jobs, j => j.Id, j => sessionId is null || j.SessionId == sessionId);
+    public async ValueTask<IReadOnlyList<Job>> ListJobsAsync(string? sessionId)
+    {
+        var stored = _parent is { } parent ? await parent.ListJobsAsync(sessionId) : await _store.ListJobsAsync(sessionId, CancellationToken);
+        // Asked for every held session by every sweep: the filter is made only when this transaction wrote jobs.
+        return _jobs.Count == 0 ? stored : OverlayJobs(stored, _jobs, sessionId);
+    }
+
+    private static IReadOnlyList<Job> OverlayJobs(IReadOnlyList<Job> stored, Dictionary<string, Job> written, string? sessionId) =>
+        Overlay(stored, written, j => j.Id, j => sessionId is null || j.SessionId == sessionId);
 
     public async ValueTask<IReadOnlyList<Job>> ListJobsInStateAsync(JobState state) => Overlay(
         _parent is { } parent ? await parent.ListJobsInStateAsync(state) : await _store.ListJobsInStateAsync(state, CancellationToken),

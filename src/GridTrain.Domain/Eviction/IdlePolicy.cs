@@ -20,17 +20,18 @@ public static class IdlePolicy
     {
         var reasons = new List<string>();
         var stalled = new List<(Job Job, DateTimeOffset Since)>();
-        foreach (var job in jobs.Where(j => j.State == JobState.Running && stallTimeout > TimeSpan.Zero))
+        foreach (var job in jobs.Where(j => j.State == JobState.Running))
         {
-            if (job.LastProgressAt is { } at && now - at >= stallTimeout)
+            switch (Stall(job, now, stallTimeout, lowGpu))
             {
-                stalled.Add((job, at));
-                reasons.Add($"job {job.Id} is stalled: no progress for {Format(now - at)}");
-            }
-            else if (lowGpu is { } low && LowSince(low, job) is var since && now - since >= stallTimeout)
-            {
-                stalled.Add((job, since));
-                reasons.Add($"job {job.Id} is stalled: its GPUs have stayed below {low.Threshold:0.##%} utilization for {Format(now - since)}");
+                case (StallKind.NoProgress, var since):
+                    stalled.Add((job, since));
+                    reasons.Add($"job {job.Id} is stalled: no progress for {Format(now - since)}");
+                    break;
+                case (StallKind.LowGpu, var since):
+                    stalled.Add((job, since));
+                    reasons.Add($"job {job.Id} is stalled: its GPUs have stayed below {lowGpu!.Threshold:0.##%} utilization for {Format(now - since)}");
+                    break;
             }
         }
 
@@ -64,6 +65,70 @@ public static class IdlePolicy
         reasons.Add($"lifetime ends at {session.ExpiresAt:u} ({Format(session.MaxLifetime)} after it started)");
         return new IdleExplanation(idle, reasons, evictionAt, why, lastActivity, session.ExpiresAt);
     }
+
+    /// <summary>
+    /// When the session will be evicted and why ("idle" or "lifetime"): the <see cref="IdleExplanation.EvictionAt"/> and
+    /// <see cref="IdleExplanation.EvictionReason"/> that <see cref="Explain"/> gives, without the reasons, and without
+    /// allocating. The sweep asks it of every held session every second, and formatting every session's reasons there
+    /// made a third of what a 10,000-agent controller allocated during a placement burst. Null when the session holds
+    /// no resources.
+    /// </summary>
+    public static (DateTimeOffset At, string Reason)? EvictionDue(Session session, IReadOnlyList<Job> jobs, DateTimeOffset lastActivity, DateTimeOffset now, TimeSpan stallTimeout = default, LowGpuUtilization? lowGpu = null)
+    {
+        if (!session.HoldsResources)
+        {
+            return null;
+        }
+
+        var busy = false;
+        var idleSince = lastActivity;
+        foreach (var job in jobs)
+        {
+            if (job.State == JobState.Queued)
+            {
+                busy = true;
+            }
+            else if (job.State == JobState.Running)
+            {
+                if (Stall(job, now, stallTimeout, lowGpu) is (not StallKind.None, var since))
+                {
+                    idleSince = Max(idleSince, since + stallTimeout);
+                }
+                else
+                {
+                    busy = true;
+                }
+            }
+        }
+
+        var idleEvictionAt = idleSince + session.IdleTimeout;
+        return !busy && idleEvictionAt < session.ExpiresAt ? (idleEvictionAt, "idle") : (session.ExpiresAt, "lifetime");
+    }
+
+    private enum StallKind
+    {
+        None,
+        NoProgress,
+        LowGpu,
+    }
+
+    /// <summary>Whether a running job is stalled (no progress, or its GPUs idle, for the stall timeout), and since when.</summary>
+    private static (StallKind Kind, DateTimeOffset Since) Stall(Job job, DateTimeOffset now, TimeSpan stallTimeout, LowGpuUtilization? lowGpu)
+    {
+        if (stallTimeout <= TimeSpan.Zero)
+        {
+            return (StallKind.None, default);
+        }
+
+        if (job.LastProgressAt is { } at && now - at >= stallTimeout)
+        {
+            return (StallKind.NoProgress, at);
+        }
+
+        return lowGpu is { } low && LowSince(low, job) is var since && now - since >= stallTimeout ? (StallKind.LowGpu, since) : (StallKind.None, default);
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
 
     /// <summary>Low GPU use counts against a job only from when the job started: a GPU idle before it proves nothing about it.</summary>
     private static DateTimeOffset LowSince(LowGpuUtilization low, Job job) =>

@@ -126,7 +126,8 @@ public sealed record Session
         Move(final, reason, now) with { AgentId = null, GpuIndexes = [], EvictingReason = null, EvictionGraceEndsAt = null };
 
     /// <summary>The session with unset eviction timeouts (stored before idle eviction existed) set to the deployment defaults, counted from its creation.</summary>
-    public Session WithEvictionDefaults(TimeSpan defaultIdleTimeout, TimeSpan defaultMaxLifetime) => this with
+    public Session WithEvictionDefaults(TimeSpan defaultIdleTimeout, TimeSpan defaultMaxLifetime) =>
+        IdleTimeout > TimeSpan.Zero && MaxLifetime > TimeSpan.Zero && LifetimeStartedAt != default && LastActivityAt != default ? this : this with
     {
         IdleTimeout = IdleTimeout > TimeSpan.Zero ? IdleTimeout : defaultIdleTimeout,
         MaxLifetime = MaxLifetime > TimeSpan.Zero ? MaxLifetime : defaultMaxLifetime,
