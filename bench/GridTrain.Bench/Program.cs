@@ -8,7 +8,6 @@ return args switch
     ["recovery", .. var rest] => await RecoveryScenario.RunAsync(rest),
     ["controlplane", .. var rest] => await ControlPlaneScenario.RunAsync(rest),
     ["controlplane-fleet", .. var rest] => await ControlPlaneFleet.RunAsync(rest),
-    ["controlplane-users"] => await UsersProcess.ServeAsync(),
     ["checkpoint", .. var rest] => await CheckpointScenario.RunAsync(rest),
     ["fakedrive"] => await FakeDriveProcess.ServeAsync(),
     ["exec", .. var rest] => await ExecScenario.RunAsync(rest),

@@ -110,12 +110,12 @@ internal static class ControlPlaneScenario
 
         // Warm-up: a long-running controller has compiled its hot paths and sized its heaps long before any burst; one
         // that has not spends the burst's first seconds in the JIT. These sessions stay placed through what follows.
-        await using var users = await UsersProcess.StartAsync(controller.Address, userTokens);
+        using var users = new SessionBurst(controller.Address, userTokens);
         if (warmupSessions > 0)
         {
             using var warmupEnd = CancellationTokenSource.CreateLinkedTokenSource(abort);
             warmupEnd.CancelAfter(TimeSpan.FromSeconds(burstSeconds));
-            var warmup = await users.RunAsync(warmupSessions, TimeSpan.FromSeconds(burstSeconds), abort);
+            var warmup = await users.RunAsync(warmupSessions, warmupEnd.Token);
             await fleet.WaitPlacedAsync(warmup.Created.Keys, warmupEnd.Token);
             Console.WriteLine($"warm-up: {warmup.Created.Count} sessions created and placed");
         }
@@ -152,7 +152,7 @@ internal static class ControlPlaneScenario
             server.Start();
             using var burstEnd = CancellationTokenSource.CreateLinkedTokenSource(abort);
             burstEnd.CancelAfter(TimeSpan.FromSeconds(burstSeconds));
-            var created = await users.RunAsync(sessions, TimeSpan.FromSeconds(burstSeconds), abort);
+            var created = await users.RunAsync(sessions, burstEnd.Token);
             await fleet.WaitPlacedAsync(created.Created.Keys, burstEnd.Token);
             placementSeconds += burst.Elapsed.TotalSeconds;
             var burstFleet = fleet.EndMeasure();
@@ -173,7 +173,7 @@ internal static class ControlPlaneScenario
             (createdCount, rateLimited, createErrors, bounded) = (createdCount + created.Created.Count, rateLimited + created.RateLimited, createErrors + created.CreateErrors, bounded || burstEnd.IsCancellationRequested);
             if (round < rounds)
             {
-                await users.TerminateAsync(abort);
+                await users.TerminateAsync(created, abort);
                 await Task.Delay(options.HeartbeatInterval * 2, abort);
             }
         }

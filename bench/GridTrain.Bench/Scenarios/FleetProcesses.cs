@@ -41,20 +41,29 @@ internal sealed class FleetProcesses
         var perProcess = (agents + processes - 1) / processes;
         for (var first = 0; first < agents; first += perProcess)
         {
-            var environment = new Dictionary<string, string>();
+            var startInfo = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardInput = true };
             if (gen0Mib > 0)
             {
-                environment["DOTNET_GCDynamicAdaptationMode"] = "0";
-                environment["DOTNET_GCgen0size"] = ((long)gen0Mib << 20).ToString("x", CultureInfo.InvariantCulture);
+                startInfo.Environment["DOTNET_GCDynamicAdaptationMode"] = "0";
+                startInfo.Environment["DOTNET_GCgen0size"] = ((long)gen0Mib << 20).ToString("x", CultureInfo.InvariantCulture);
+            }
+            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+            {
+                startInfo.ArgumentList.Add(typeof(ControlPlaneScenario).Assembly.Location);
             }
 
-            var process = BenchChild.Start(
-            [
+            foreach (var arg in new[]
+            {
                 "controlplane-fleet", "--address", address.ToString(), "--join", joinToken, "--first", first.ToString(CultureInfo.InvariantCulture),
                 "--count", Math.Min(perProcess, agents - first).ToString(CultureInfo.InvariantCulture),
                 "--heartbeat-ms", ((int)heartbeatInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
                 "--heartbeats", overStream ? "stream" : "call",
-            ], environment);
+            })
+            {
+                startInfo.ArgumentList.Add(arg);
+            }
+
+            var process = Process.Start(startInfo)!;
             fleet._stats[process] = new FleetStats(0, 0, 0, 0);
             fleet._children.Add((process, fleet.ReadAsync(process)));
         }
