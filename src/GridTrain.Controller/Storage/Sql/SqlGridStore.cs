@@ -129,9 +129,40 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
     {
         if (!connection.CanCreateBatch)
         {
-            foreach (var (sql, parameters) in statements)
+            // One command per statement text, prepared once and run again with each row's values: a group commit writes
+            // the same few statements hundreds of times, and preparing each anew (SQLite) cost the parse and the
+            // allocations every time.
+            var commands = new Dictionary<string, DbCommand>(StringComparer.Ordinal);
+            try
             {
-                await ExecuteAsync(connection, transaction, sql, cancellationToken, parameters);
+                foreach (var (sql, parameters) in statements)
+                {
+                    if (!commands.TryGetValue(sql, out var command))
+                    {
+                        command = connection.CreateCommand();
+                        command.Transaction = transaction;
+                        command.CommandText = sql;
+                        AddParameters(command, parameters);
+                        await command.PrepareAsync(cancellationToken);
+                        commands.Add(sql, command);
+                    }
+                    else
+                    {
+                        for (var i = 0; i < parameters.Length; i++)
+                        {
+                            command.Parameters[i].Value = parameters[i].Value;
+                        }
+                    }
+
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+            finally
+            {
+                foreach (var command in commands.Values)
+                {
+                    await command.DisposeAsync();
+                }
             }
 
             return;
