@@ -58,7 +58,7 @@ public static class AgentMapping
 
     /// <summary>An agent's GPU health report; an unknown cause (a newer agent) still takes the GPU out of service.</summary>
     public static IReadOnlyList<GpuHealth> ToDomain(this IEnumerable<Protos.V1.GpuHealth> report) =>
-        [.. report.Select((g, i) => g.ToDomain($"gpu_health[{i}]"))];
+        [.. report.Select((g, i) => g.Healthy ? GpuHealth.Ok(g.Index, g.Uuid) : g.ToDomain($"gpu_health[{i}]"))];
 
     /// <summary>One GPU's health as an agent reports it; <paramref name="field"/> names it in errors.</summary>
     public static GpuHealth ToDomain(this Protos.V1.GpuHealth g, string field) => g.Healthy

@@ -13,7 +13,11 @@ public sealed record HeldSessionReport(string SessionId, long LeaseEpoch, double
 public sealed record RunningJobReport(string JobId, long LeaseEpoch);
 
 /// <summary>What an agent must stop or release after a registration or heartbeat.</summary>
-public sealed record AgentInstructions(IReadOnlyList<string> StopJobIds, IReadOnlyList<string> ReleaseSessionIds);
+public sealed record AgentInstructions(IReadOnlyList<string> StopJobIds, IReadOnlyList<string> ReleaseSessionIds)
+{
+    /// <summary>Nothing to stop or release.</summary>
+    public static AgentInstructions None { get; } = new([], []);
+}
 
 /// <summary>Outcome of registration.</summary>
 public sealed record AgentRegistration(Agent Agent, AgentInstructions Instructions);

@@ -35,7 +35,8 @@ internal sealed class GpuFaults(Evictions evictions, ILogger logger)
     /// <summary>Records the agent's report (null: the agent did not report health); true when a GPU came back into service.</summary>
     public bool Note(string agentId, IReadOnlyList<GpuHealth>? report)
     {
-        if (report is null)
+        // Agents report the same health in heartbeat after heartbeat: nothing to record, and nothing allocated.
+        if (report is null || SameAsKept(agentId, report))
         {
             return false;
         }
@@ -54,6 +55,40 @@ internal sealed class GpuFaults(Evictions evictions, ILogger logger)
         }
 
         return before.Except(after).Any();
+    }
+
+    private bool SameAsKept(string agentId, IReadOnlyList<GpuHealth> report)
+    {
+        var kept = Of(agentId);
+        if (kept.Count != report.Count)
+        {
+            return false;
+        }
+
+        // Kept in index order; a report is compared in its own order, so one out of order is simply recorded again.
+        for (var i = 0; i < report.Count; i++)
+        {
+            if (!report[i].Equals(kept[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether any of the agent's GPUs is out of service, without building the set.</summary>
+    private bool AnyUnhealthy(string agentId)
+    {
+        foreach (var gpu in Of(agentId))
+        {
+            if (!gpu.Healthy)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Marks the GPU healthy until the agent next reports (an admin readmitted it).</summary>
@@ -100,11 +135,12 @@ internal sealed class GpuFaults(Evictions evictions, ILogger logger)
     /// <summary>Sessions on the agent holding a GPU out of service that are not moving yet.</summary>
     public async ValueTask<IReadOnlyList<Session>> StrandedAsync(GridTransaction tx, string agentId)
     {
-        var unhealthy = Unhealthy(agentId);
-        if (unhealthy.Count == 0)
+        if (!AnyUnhealthy(agentId))
         {
             return [];
         }
+
+        var unhealthy = Unhealthy(agentId);
 
         return [.. (await tx.ListHeldSessionsAsync(agentId)).Where(s => s.EvictingReason is null && s.GpuIndexes.Any(unhealthy.Contains))];
     }

@@ -264,24 +264,24 @@ public sealed partial class GridCoordinator
 
     private async ValueTask<AgentInstructions> InstructionsAsync(GridTransaction tx, string agentId, IReadOnlyList<HeldSessionReport> sessions, IReadOnlyList<RunningJobReport> runningJobs)
     {
-        var stop = new List<string>();
+        List<string>? stop = null;
         foreach (var running in runningJobs)
         {
             var job = await tx.FindJobAsync(running.JobId);
             var session = job is null ? null : await tx.FindSessionAsync(job.SessionId);
             if (job is not { State: JobState.Running } || session?.AgentId != agentId || job.LeaseEpoch != running.LeaseEpoch || session.LeaseEpoch != running.LeaseEpoch)
             {
-                stop.Add(running.JobId);
+                (stop ??= []).Add(running.JobId);
             }
         }
 
-        var release = new List<string>();
+        List<string>? release = null;
         foreach (var held in sessions)
         {
             var session = await tx.FindSessionAsync(held.SessionId);
             if (session is null || !session.HoldsResources || session.AgentId != agentId || session.LeaseEpoch != held.LeaseEpoch)
             {
-                release.Add(held.SessionId);
+                (release ??= []).Add(held.SessionId);
             }
             else
             {
@@ -289,6 +289,7 @@ public sealed partial class GridCoordinator
             }
         }
 
-        return new AgentInstructions(stop, release);
+        // Nearly every heartbeat is answered with nothing to do: one shared answer, not two empty lists a time.
+        return stop is null && release is null ? AgentInstructions.None : new AgentInstructions(stop ?? [], release ?? []);
     }
 }

@@ -92,6 +92,12 @@ internal static class GridRequests
             return;
         }
 
+        // Every heartbeat of every agent comes here: a valid report (the rule) is checked without allocating.
+        if (report.Count <= 64 && AllWithinLimits(report))
+        {
+            return;
+        }
+
         var problems = new List<string>();
         if (report.Count > 64)
         {
@@ -101,6 +107,19 @@ internal static class GridRequests
         problems.AddRange(report.Where(g => g.Index is < 0 or > 63).Select(g => $"gpu_health.index: must be between 0 and 63, got {g.Index}"));
         problems.AddRange(report.Where(g => g.Reason.Length > 512 || g.Uuid.Length > 128).Select(g => $"gpu_health[{g.Index}]: reason at most 512 and uuid at most 128 characters"));
         ThrowIfAny(problems);
+    }
+
+    private static bool AllWithinLimits(IReadOnlyList<Agents.Health.GpuHealth> report)
+    {
+        for (var i = 0; i < report.Count; i++)
+        {
+            if (report[i] is { Index: < 0 or > 63 } or { Reason.Length: > 512 } or { Uuid.Length: > 128 })
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public static void ValidateDrainDeadline(TimeSpan deadline)
