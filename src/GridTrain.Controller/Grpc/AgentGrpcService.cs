@@ -45,15 +45,24 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
     {
         // The interceptor authenticated the call for its first request; each later one is checked as a call would be.
         var first = true;
-        while (await requestStream.MoveNext(context.CancellationToken))
+        try
         {
-            if (!first)
+            while (await requestStream.MoveNext(context.CancellationToken))
             {
-                await authenticator.AuthenticateAsync(context);
-            }
+                if (!first)
+                {
+                    await authenticator.AuthenticateAsync(context);
+                }
 
-            first = false;
-            await responseStream.WriteAsync(await HeartbeatAsync(requestStream.Current, context), context.CancellationToken);
+                first = false;
+                await responseStream.WriteAsync(await HeartbeatAsync(requestStream.Current, context), context.CancellationToken);
+            }
+        }
+        catch (IOException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The agent reset its stream (it stopped, or reconnects to another replica): the stream is over, which is
+            // not an error of the controller's. Left to gRPC, each would be logged as an unexpected error with its
+            // stack: 10,000 of them when a fleet restarts.
         }
     }
 

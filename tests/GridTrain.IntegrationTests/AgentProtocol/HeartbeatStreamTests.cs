@@ -1,7 +1,11 @@
+using System.Collections.Concurrent;
+using System.Net;
 using Grpc.Core;
 using GridTrain.Client;
+using GridTrain.Controller.Hosting;
 using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
+using Microsoft.Extensions.Logging;
 
 namespace GridTrain.IntegrationTests.AgentProtocol;
 
@@ -89,6 +93,26 @@ public sealed class HeartbeatStreamTests : IAsyncLifetime
         Assert.Equal(0, grid.Controller.StreamedHeartbeats);
     }
 
+    [Fact]
+    public async Task AgentResettingItsStream_EndsItWithoutAnErrorLogged()
+    {
+        var logs = new WatchedLogs();
+        await using var server = ControllerServer.Create(
+            new IPEndPoint(IPAddress.Loopback, 0),
+            configureLogging: logging => logging.AddProvider(logs).AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Information));
+        await server.StartAsync(CancellationToken.None);
+        using var admin = new GridTrainClient(server.Address);
+        var agent = await TestAgent.RegisterAsync(admin.Channel, "restarting-agent");
+        var heartbeats = agent.Client.Heartbeats();
+        await ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId });
+        var finished = logs.WaitFor(line => line.Contains("Request finished", StringComparison.Ordinal) && line.Contains("/Heartbeats", StringComparison.Ordinal));
+
+        heartbeats.Dispose(); // resets the HTTP/2 stream, as an agent that stops or reconnects does
+
+        await finished.WaitAsync(GridEvents.Timeout);
+        Assert.DoesNotContain(logs.Lines, line => line.StartsWith("Error", StringComparison.Ordinal) || line.StartsWith("Critical", StringComparison.Ordinal));
+    }
+
     private static async Task<HeartbeatResponse> ExchangeAsync(AsyncDuplexStreamingCall<HeartbeatRequest, HeartbeatResponse> stream, HeartbeatRequest request)
     {
         using var timeout = new CancellationTokenSource(GridEvents.Timeout);
@@ -123,5 +147,54 @@ public sealed class HeartbeatStreamTests : IAsyncLifetime
         }
 
         return (await Admin.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = sessionId })).State;
+    }
+
+    /// <summary>The controller's log lines ("Level category: message"), and a wait for one.</summary>
+    private sealed class WatchedLogs : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+        private readonly List<(Func<string, bool> Matches, TaskCompletionSource Seen)> _waits = [];
+
+        public IReadOnlyCollection<string> Lines => _lines;
+
+        public Task WaitFor(Func<string, bool> matches)
+        {
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_waits)
+            {
+                _waits.Add((matches, seen));
+            }
+
+            return seen.Task;
+        }
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private void Add(string line)
+        {
+            _lines.Enqueue(line);
+            lock (_waits)
+            {
+                foreach (var (matches, seen) in _waits.Where(w => w.Matches(line)))
+                {
+                    seen.TrySetResult();
+                }
+            }
+        }
+
+        private sealed class Logger(WatchedLogs logs, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                logs.Add($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+        }
     }
 }
