@@ -14,6 +14,8 @@ internal static class TokenText
     public const string TokenPrefix = "gt";
     public const string AgentPrefix = "gta";
 
+    private const int HashHexLength = 2 * SHA256.HashSizeInBytes;
+
     private static readonly SearchValues<char> s_idChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-");
     private static readonly SearchValues<char> s_hexChars = SearchValues.Create("0123456789abcdef");
 
@@ -57,10 +59,23 @@ internal static class TokenText
     }
 
     /// <summary>Lower-case hex SHA-256 of <paramref name="secret"/>.</summary>
-    public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+    public static string Hash(string secret)
+    {
+        Span<char> hex = stackalloc char[HashHexLength];
+        HashInto(secret, hex);
+        return new string(hex);
+    }
 
     /// <summary>Compares <paramref name="secret"/> with a stored hash in constant time, without allocating.</summary>
     public static bool Matches(string storedHash, ReadOnlySpan<char> secret)
+    {
+        Span<char> hex = stackalloc char[HashHexLength];
+        HashInto(secret, hex);
+        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(storedHash.AsSpan()), MemoryMarshal.AsBytes((ReadOnlySpan<char>)hex));
+    }
+
+    /// <summary>Writes the lower-case hex SHA-256 of <paramref name="secret"/>'s UTF-8 bytes into <paramref name="hex"/>.</summary>
+    private static void HashInto(ReadOnlySpan<char> secret, Span<char> hex)
     {
         // Callers bound what reaches here (authorization metadata of at most 512 characters); anything longer is hashed
         // from the heap rather than the stack.
@@ -69,8 +84,6 @@ internal static class TokenText
         Encoding.UTF8.GetBytes(secret, utf8);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(utf8, hash);
-        Span<char> hex = stackalloc char[2 * SHA256.HashSizeInBytes];
         Convert.TryToHexStringLower(hash, hex, out _);
-        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(storedHash.AsSpan()), MemoryMarshal.AsBytes((ReadOnlySpan<char>)hex));
     }
 }

@@ -104,8 +104,8 @@ internal static class GridRequests
             problems.Add($"gpu_health: at most 64 GPUs, got {report.Count}");
         }
 
-        problems.AddRange(report.Where(g => g.Index is < 0 or > 63).Select(g => $"gpu_health.index: must be between 0 and 63, got {g.Index}"));
-        problems.AddRange(report.Where(g => g.Reason.Length > 512 || g.Uuid.Length > 128).Select(g => $"gpu_health[{g.Index}]: reason at most 512 and uuid at most 128 characters"));
+        problems.AddRange(report.Where(IndexOutOfRange).Select(g => $"gpu_health.index: must be between 0 and 63, got {g.Index}"));
+        problems.AddRange(report.Where(TextTooLong).Select(g => $"gpu_health[{g.Index}]: reason at most 512 and uuid at most 128 characters"));
         ThrowIfAny(problems);
     }
 
@@ -113,7 +113,7 @@ internal static class GridRequests
     {
         for (var i = 0; i < report.Count; i++)
         {
-            if (report[i] is { Index: < 0 or > 63 } or { Reason.Length: > 512 } or { Uuid.Length: > 128 })
+            if (IndexOutOfRange(report[i]) || TextTooLong(report[i]))
             {
                 return false;
             }
@@ -121,6 +121,10 @@ internal static class GridRequests
 
         return true;
     }
+
+    private static bool IndexOutOfRange(Agents.Health.GpuHealth gpu) => gpu.Index is < 0 or > 63;
+
+    private static bool TextTooLong(Agents.Health.GpuHealth gpu) => gpu.Reason.Length > 512 || gpu.Uuid.Length > 128;
 
     public static void ValidateDrainDeadline(TimeSpan deadline)
     {

@@ -40,10 +40,8 @@ public static class IdlePolicy
         reasons.AddRange(running.Select(id => $"job {id} is running"));
         reasons.AddRange(queued.Select(id => $"job {id} is queued"));
 
-        // A stalled job leaves the session idle from when it stalled plus the stall timeout (or the last activity, if later).
-        var idleSince = stalled.Select(s => s.Since + stallTimeout).Append(lastActivity).Max();
+        var (busy, idleSince) = Activity(jobs, lastActivity, now, stallTimeout, lowGpu);
         var idleEvictionAt = idleSince + session.IdleTimeout;
-        var busy = running.Count > 0 || queued.Count > 0;
         if (!busy)
         {
             var nothing = stalled.Count > 0 ? "no job making progress or queued" : "no job running or queued";
@@ -59,9 +57,7 @@ public static class IdlePolicy
             return new IdleExplanation(false, reasons, null, null, lastActivity, session.ExpiresAt);
         }
 
-        var (evictionAt, why) = !busy && idleEvictionAt < session.ExpiresAt
-            ? (idleEvictionAt, "idle")
-            : (session.ExpiresAt, "lifetime");
+        var (evictionAt, why) = Deadline(session, busy, idleEvictionAt);
         reasons.Add($"lifetime ends at {session.ExpiresAt:u} ({Format(session.MaxLifetime)} after it started)");
         return new IdleExplanation(idle, reasons, evictionAt, why, lastActivity, session.ExpiresAt);
     }
@@ -80,6 +76,16 @@ public static class IdlePolicy
             return null;
         }
 
+        var (busy, idleSince) = Activity(jobs, lastActivity, now, stallTimeout, lowGpu);
+        return Deadline(session, busy, idleSince + session.IdleTimeout);
+    }
+
+    /// <summary>
+    /// Whether a job keeps the session busy (one queued, or running and not stalled), and since when it is idle: its last
+    /// client activity, or when a stalled job stalled plus the stall timeout, if later.
+    /// </summary>
+    private static (bool Busy, DateTimeOffset IdleSince) Activity(IReadOnlyList<Job> jobs, DateTimeOffset lastActivity, DateTimeOffset now, TimeSpan stallTimeout, LowGpuUtilization? lowGpu)
+    {
         var busy = false;
         var idleSince = lastActivity;
         foreach (var job in jobs)
@@ -101,9 +107,12 @@ public static class IdlePolicy
             }
         }
 
-        var idleEvictionAt = idleSince + session.IdleTimeout;
-        return !busy && idleEvictionAt < session.ExpiresAt ? (idleEvictionAt, "idle") : (session.ExpiresAt, "lifetime");
+        return (busy, idleSince);
     }
+
+    /// <summary>An idle session goes at its idle deadline if that comes before the end of its lifetime; any other at the end of its lifetime.</summary>
+    private static (DateTimeOffset At, string Reason) Deadline(Session session, bool busy, DateTimeOffset idleEvictionAt) =>
+        !busy && idleEvictionAt < session.ExpiresAt ? (idleEvictionAt, "idle") : (session.ExpiresAt, "lifetime");
 
     private enum StallKind
     {

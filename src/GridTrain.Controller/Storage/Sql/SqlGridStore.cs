@@ -139,10 +139,7 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
                 {
                     if (!commands.TryGetValue(sql, out var command))
                     {
-                        command = connection.CreateCommand();
-                        command.Transaction = transaction;
-                        command.CommandText = sql;
-                        AddParameters(command, parameters);
+                        command = Command(connection, transaction, sql, parameters);
                         await command.PrepareAsync(cancellationToken);
                         commands.Add(sql, command);
                     }
@@ -253,11 +250,17 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
 
     private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
-        await using var command = connection.CreateCommand();
+        await using var command = Command(connection, transaction, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
         AddParameters(command, parameters);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return command;
     }
 
     private static void AddParameters(DbCommand command, (string Name, object Value)[] parameters)
