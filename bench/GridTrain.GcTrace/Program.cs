@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Diagnostics.Runtime;
 using Microsoft.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing.Analysis;
 using Microsoft.Diagnostics.Tracing.Analysis.GC;
@@ -13,6 +14,7 @@ return args switch
 {
     ["collections", var file] => Collections(file),
     ["allocations", var file, var from, var to, .. var frames] => Allocations(file, Seconds(from), Seconds(to), frames),
+    ["crossgen", var dump] => CrossGenerations(dump),
     _ => Usage(),
 };
 
@@ -25,6 +27,10 @@ static int Usage()
                dotnet run -c Release --project bench/GridTrain.GcTrace -- allocations FILE.nettrace FROM_S TO_S [FRAME...]
                  bytes allocated between FROM_S and TO_S seconds into the trace, by the innermost stack frame that contains
                  one of the FRAME texts (e.g. SqlGridStore Evictions System.Net.Http); without FRAME, by type
+               dotnet run -c Release --project bench/GridTrain.GcTrace -- crossgen FILE.dump
+                 in a dump (dotnet-dump collect -p PID --type Heap), the references from old objects (gen2, large, pinned)
+                 to young ones (gen0, gen1), by the old object's type and field: each is a card the next gen0 collection
+                 must scan, so the cost of that collection
         """);
     return 2;
 }
@@ -105,4 +111,55 @@ static int Allocations(string file, double from, double to, string[] frames)
     }
 
     return 0;
+}
+
+static int CrossGenerations(string dump)
+{
+    using var target = DataTarget.LoadDump(dump);
+    // The DAC of the runtime this reader runs on (the dump's, when both are this machine's .NET 10); no symbol server here.
+    using var runtime = target.ClrVersions[0].CreateRuntime(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "libmscordaccore.so"), ignoreMismatch: true);
+    var heap = runtime.Heap;
+    var references = new Dictionary<string, (long References, HashSet<ulong> Cards)>(StringComparer.Ordinal);
+    long oldObjects = 0;
+    foreach (var segment in heap.Segments)
+    {
+        foreach (var obj in segment.EnumerateObjects())
+        {
+            if (!obj.IsValid || !IsOld(segment.GetGeneration(obj.Address)))
+            {
+                continue;
+            }
+
+            oldObjects++;
+            foreach (var reference in obj.EnumerateReferencesWithFields(carefully: false, considerDependantHandles: false))
+            {
+                if (heap.GetSegmentByAddress(reference.Object.Address) is not { } targetSegment || IsOld(targetSegment.GetGeneration(reference.Object.Address)))
+                {
+                    continue;
+                }
+
+                var field = reference.IsField ? reference.Field?.Name ?? "?" : "[]";
+                var key = $"{obj.Type?.Name}.{field} -> {reference.Object.Type?.Name}";
+                if (!references.TryGetValue(key, out var entry))
+                {
+                    entry = (0, []);
+                }
+
+                // A card covers 256 bytes on 64-bit: references within one card cost the collection one scan.
+                entry.Cards.Add((obj.Address + (ulong)reference.Offset) >> 8);
+                references[key] = (entry.References + 1, entry.Cards);
+            }
+        }
+    }
+
+    var cards = references.Values.SelectMany(r => r.Cards).Distinct().Count();
+    Console.WriteLine($"{oldObjects:N0} old objects; {references.Values.Sum(r => r.References):N0} references to young objects on {cards:N0} cards");
+    foreach (var (key, (count, keyCards)) in references.OrderByDescending(r => r.Value.Cards.Count).Take(50))
+    {
+        Console.WriteLine($"{keyCards.Count,9:N0} cards {count,9:N0} refs  {key}");
+    }
+
+    return 0;
+
+    static bool IsOld(Generation generation) => generation is Generation.Generation2 or Generation.Large or Generation.Pinned or Generation.Frozen;
 }

@@ -143,6 +143,8 @@ internal static class ControlPlaneScenario
         var burstFleetGcPaused = 0.0;
         var burstTail = new FleetWindow(0, 0);
         var burstCollections = new int[3];
+        var burstPauses = new List<double>();
+        var burstQueueDelays = new List<double>();
         var placementLatencies = new List<double>();
         var placementSeconds = 0.0;
         var (createdCount, rateLimited, createErrors, bounded) = (0, 0, 0, false);
@@ -157,9 +159,10 @@ internal static class ControlPlaneScenario
             placementSeconds += burst.Elapsed.TotalSeconds;
             var burstFleet = fleet.EndMeasure();
             var latencies = burstFleet.Latencies;
-            var (serverHeartbeats, gcPaused, collections) = server.Stop();
+            var (serverHeartbeats, gcPaused, collections, pauses, queueDelays) = server.Stop();
             Console.WriteLine($"round {round}: {created.Created.Count} sessions in {burst.Elapsed.TotalSeconds:F1} s, burst heartbeat p99 {Percentile(latencies, 0.99)} ms; "
-                + $"fleet GC paused {burstFleet.GcPausedMs} ms in {burstFleet.GcCollections} collections; controller GC: {ServerTimings.DescribeLastCollections()}");
+                + $"fleet GC paused {burstFleet.GcPausedMs} ms in {burstFleet.GcCollections} collections; controller GC pauses p50 / max {Percentile(pauses, 0.5)} / {Percentile(pauses, 1)} ms, "
+                + $"thread-pool queue wait p50 / p99 {Percentile(queueDelays, 0.5)} / {Percentile(queueDelays, 0.99)} ms; {ServerTimings.DescribeLastCollections()}");
             roundP99s.Add(Percentile(latencies, 0.99));
             burstLatencies.AddRange(latencies);
             burstServerHeartbeats.AddRange(serverHeartbeats);
@@ -168,6 +171,8 @@ internal static class ControlPlaneScenario
             burstTail.Latencies.AddRange(latencies);
             burstTail.OverFleetGc.AddRange(burstFleet.OverFleetGc);
             burstCollections = [.. burstCollections.Zip(collections, (a, b) => a + b)];
+            burstPauses.AddRange(pauses);
+            burstQueueDelays.AddRange(queueDelays);
             var placed = fleet.Placed;
             placementLatencies.AddRange(created.Created.Where(c => placed.ContainsKey(c.Key)).Select(c => Stopwatch.GetElapsedTime(c.Value, placed[c.Key]).TotalMilliseconds));
             (createdCount, rateLimited, createErrors, bounded) = (createdCount + created.Created.Count, rateLimited + created.RateLimited, createErrors + created.CreateErrors, bounded || burstEnd.IsCancellationRequested);
@@ -219,6 +224,11 @@ internal static class ControlPlaneScenario
             burst_server_heartbeat_p99_ms = Percentile(burstServerHeartbeats, 0.99),
             burst_gc_paused_ms = Math.Round(burstGcPaused, 1),
             burst_gc_collections = burstCollections,
+            burst_gc_pause_p50_ms = Percentile(burstPauses, 0.50),
+            burst_gc_pause_p90_ms = Percentile(burstPauses, 0.90),
+            burst_gc_pause_max_ms = Percentile(burstPauses, 1),
+            burst_threadpool_wait_p50_ms = Percentile(burstQueueDelays, 0.50),
+            burst_threadpool_wait_p99_ms = Percentile(burstQueueDelays, 0.99),
             burst_fleet_gc_paused_ms = Math.Round(burstFleetGcPaused, 1),
             burst_slowest_1pct_over_fleet_gc = burstTail.ShareOverFleetGc(Percentile(burstLatencies, 0.99)),
             sessions,

@@ -42,8 +42,16 @@ internal sealed class FleetProcesses
         for (var first = 0; first < agents; first += perProcess)
         {
             var startInfo = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardInput = true };
+            // The fleet's collector is set here, not inherited: GC settings tried on the controller (which runs in this
+            // process) must not change how the simulated agents collect.
+            foreach (var inherited in startInfo.Environment.Keys.Where(IsGcSetting).ToList())
+            {
+                startInfo.Environment.Remove(inherited);
+            }
+
             if (gen0Mib > 0)
             {
+                startInfo.Environment["DOTNET_gcServer"] = "1";
                 startInfo.Environment["DOTNET_GCDynamicAdaptationMode"] = "0";
                 startInfo.Environment["DOTNET_GCgen0size"] = ((long)gen0Mib << 20).ToString("x", CultureInfo.InvariantCulture);
             }
@@ -70,6 +78,9 @@ internal sealed class FleetProcesses
 
         return Task.FromResult(fleet);
     }
+
+    private static bool IsGcSetting(string name) =>
+        name.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase) || name.StartsWith("COMPlus_GC", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Starts collecting heartbeat latencies; returns the window's clock.</summary>
     public Stopwatch Measure()

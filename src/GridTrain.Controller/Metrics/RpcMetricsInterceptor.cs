@@ -66,8 +66,7 @@ internal sealed class RpcMetricsInterceptor : Interceptor, IDisposable
             return CountAsync(context, () => continuation(requestStream, responseStream, context));
         }
 
-        var exchange = new TimedExchange<TRequest, TResponse>(requestStream, responseStream, this, context.Method);
-        return CountAsync(context, () => continuation(exchange, exchange, context));
+        return CountAsync(context, () => continuation(requestStream, new TimedExchange<TResponse>(responseStream, this, context.Method), context));
     }
 
     public void Dispose() => _meter.Dispose();
@@ -100,31 +99,14 @@ internal sealed class RpcMetricsInterceptor : Interceptor, IDisposable
         { "grpc_code", code.ToString() },
     };
 
-    /// <summary>A request-response stream timed per exchange: from a request's arrival to its answer's write.</summary>
-    private sealed class TimedExchange<TRequest, TResponse>(IAsyncStreamReader<TRequest> requests, IServerStreamWriter<TResponse> responses, RpcMetricsInterceptor metrics, string method)
-        : IAsyncStreamReader<TRequest>, IServerStreamWriter<TResponse>
+    /// <summary>
+    /// The answers of a request-response stream, timed per exchange: from the handler's <see cref="RequestReceived"/> to
+    /// the write of the request's answer.
+    /// </summary>
+    private sealed class TimedExchange<TResponse>(IServerStreamWriter<TResponse> responses, RpcMetricsInterceptor metrics, string method)
+        : IServerStreamWriter<TResponse>, IExchangeTimer
     {
         private long _received;
-        private bool _reading;
-
-        /// <summary>The request; the first read after <see cref="MoveNext"/> starts its exchange's clock.</summary>
-        /// <remarks>
-        /// The handler reads it as soon as the request has arrived. Stamping the time here rather than after awaiting
-        /// <see cref="MoveNext"/> spares an async frame per heartbeat that would wait, alive, for the agent's next one.
-        /// </remarks>
-        public TRequest Current
-        {
-            get
-            {
-                if (_reading)
-                {
-                    _reading = false;
-                    _received = metrics._time.GetTimestamp();
-                }
-
-                return requests.Current;
-            }
-        }
 
         public WriteOptions? WriteOptions
         {
@@ -132,11 +114,7 @@ internal sealed class RpcMetricsInterceptor : Interceptor, IDisposable
             set => responses.WriteOptions = value;
         }
 
-        public Task<bool> MoveNext(CancellationToken cancellationToken)
-        {
-            _reading = true;
-            return requests.MoveNext(cancellationToken);
-        }
+        public void RequestReceived() => _received = metrics._time.GetTimestamp();
 
         public async Task WriteAsync(TResponse message)
         {

@@ -138,11 +138,7 @@ public sealed partial class GridCoordinator
     }
 
     /// <summary>Closes the agent's directive stream if <paramref name="reader"/> is still the current one.</summary>
-    public Task CloseCommandStreamAsync(string agentId, ChannelReader<AgentDirective> reader)
-    {
-        _directives.Close(agentId, reader);
-        return Task.CompletedTask;
-    }
+    public void CloseCommandStream(string agentId, ChannelReader<AgentDirective> reader) => _directives.Close(agentId, reader);
 
     /// <summary>Stores a running job's events. Events the controller already has (a retried report) are skipped.</summary>
     public Task<long> ReportJobEventsAsync(string agentId, string jobId, long leaseEpoch, IReadOnlyList<ReportedEvent> events, CancellationToken cancellationToken)

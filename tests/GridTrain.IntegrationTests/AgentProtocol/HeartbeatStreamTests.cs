@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Google.Protobuf;
 using Grpc.Core;
 using GridTrain.Client;
 using GridTrain.Controller.Hosting;
+using GridTrain.Controller.Security;
 using GridTrain.IntegrationTests.Infrastructure;
 using GridTrain.Protos.V1;
 using Microsoft.Extensions.Logging;
@@ -111,6 +113,66 @@ public sealed class HeartbeatStreamTests : IAsyncLifetime
 
         await finished.WaitAsync(GridEvents.Timeout);
         Assert.DoesNotContain(logs.Lines, line => line.StartsWith("Error", StringComparison.Ordinal) || line.StartsWith("Critical", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task GzipCompressedHeartbeats_AreAnswered()
+    {
+        var agent = await TestAgent.RegisterAsync(Admin.Channel, "compressing-agent");
+        using var heartbeats = agent.Client.Heartbeats(new Metadata { { "grpc-internal-encoding-request", "gzip" } });
+
+        var first = await ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId });
+        var stale = await ExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId, Sessions = { new SessionLease { SessionId = "ses-0000000000000000", LeaseEpoch = 1 } } });
+
+        Assert.Empty(first.ReleaseSessionIds);
+        Assert.Equal(["ses-0000000000000000"], stale.ReleaseSessionIds);
+    }
+
+    [Fact]
+    public async Task HeartbeatOverTheMessageLimit_EndsTheStreamResourceExhausted()
+    {
+        var agent = await TestAgent.RegisterAsync(Admin.Channel, "verbose-agent");
+        using var heartbeats = RawHeartbeats(agent);
+        using var timeout = new CancellationTokenSource(GridEvents.Timeout);
+
+        // The frame's length prefix is enough for the controller to refuse it: it need not wait for the rest.
+        var limit = new ControllerSecurityOptions().MaxReceiveMessageBytes;
+        var write = heartbeats.RequestStream.WriteAsync(new byte[limit + 1], timeout.Token);
+        var error = await Assert.ThrowsAsync<RpcException>(() => heartbeats.ResponseStream.MoveNext(timeout.Token));
+        await Task.WhenAny(write); // ends either way once the call has: what it ends with is not the point here
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Equal($"request: larger than the {limit} bytes accepted", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task HeartbeatThatIsNotAMessage_EndsTheStreamInvalidArgument_AfterAnsweringTheOneBefore()
+    {
+        var agent = await TestAgent.RegisterAsync(Admin.Channel, "garbling-agent");
+        using var heartbeats = RawHeartbeats(agent);
+
+        var answer = HeartbeatResponse.Parser.ParseFrom(await RawExchangeAsync(heartbeats, new HeartbeatRequest { AgentId = agent.AgentId }.ToByteArray()));
+        var error = await Assert.ThrowsAsync<RpcException>(() => RawExchangeAsync(heartbeats, [0xff, 0xff, 0xff]));
+
+        Assert.Empty(answer.ReleaseSessionIds);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("request: not a valid gridtrain.v1.HeartbeatRequest message (malformed protobuf)", error.Status.Detail);
+    }
+
+    /// <summary>The Heartbeats stream with each message's bytes as given (the client still frames each one).</summary>
+    private AsyncDuplexStreamingCall<byte[], byte[]> RawHeartbeats(TestAgent agent)
+    {
+        var bytes = Marshallers.Create<byte[]>(b => b, b => b);
+        var method = new Method<byte[], byte[]>(MethodType.DuplexStreaming, "gridtrain.v1.AgentService", "Heartbeats", bytes, bytes);
+        return ControllerChannel.WithToken(Admin.Channel, () => agent.Credential).AsyncDuplexStreamingCall(method, null, new CallOptions(deadline: DateTime.UtcNow + GridEvents.Timeout));
+    }
+
+    private static async Task<byte[]> RawExchangeAsync(AsyncDuplexStreamingCall<byte[], byte[]> stream, byte[] message)
+    {
+        using var timeout = new CancellationTokenSource(GridEvents.Timeout);
+        await stream.RequestStream.WriteAsync(message, timeout.Token);
+        Assert.True(await stream.ResponseStream.MoveNext(timeout.Token), "the stream ended without an answer");
+        return stream.ResponseStream.Current;
     }
 
     private static async Task<HeartbeatResponse> ExchangeAsync(AsyncDuplexStreamingCall<HeartbeatRequest, HeartbeatResponse> stream, HeartbeatRequest request)
