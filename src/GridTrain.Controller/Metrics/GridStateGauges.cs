@@ -32,9 +32,11 @@ internal sealed class GridStateGauges : IDisposable
     public void Update(GridSnapshot snapshot)
     {
         // Of the per-session gauges, the state gauge has the most varied series (one per session and state).
+        // Labels are made as they are read, not collected first: an array of tens of thousands of new strings would be
+        // a large (so old) object pointing at new ones, which every collection scans until the array is collected.
         _meter.Observe(
-            [.. snapshot.Sessions.Select(s => $"{s.Id}|{StateLabel(s.State)}|{s.AgentName}")],
-            [.. snapshot.Agents.Select(a => a.Name)]);
+            new Labels<SessionSnapshot>(snapshot.Sessions, s => $"{s.Id}|{StateLabel(s.State)}|{s.AgentName}"),
+            new Labels<AgentSnapshot>(snapshot.Agents, a => a.Name));
         _snapshot = snapshot;
     }
 
@@ -100,4 +102,20 @@ internal sealed class GridStateGauges : IDisposable
     private static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
 
     private static string StateLabel(SessionState state) => state.ToString().ToLowerInvariant();
+
+    /// <summary>The label of each item, made when enumerated.</summary>
+    private sealed class Labels<T>(IReadOnlyList<T> items, Func<T, string> label) : IReadOnlyCollection<string>
+    {
+        public int Count => items.Count;
+
+        public IEnumerator<string> GetEnumerator()
+        {
+            foreach (var item in items)
+            {
+                yield return label(item);
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

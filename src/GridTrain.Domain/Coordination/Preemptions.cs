@@ -17,8 +17,15 @@ internal sealed class Preemptions(Evictions evictions, ILogger logger)
     /// </summary>
     public async ValueTask PreemptAsync(GridTransaction tx, IReadOnlyList<Session> unplaced, Func<IReadOnlyList<Session>, ValueTask<List<AgentCapacity>>> capacitiesOf)
     {
+        // Every session is listed only when some did not fit: the pass runs several times a second in a burst of
+        // placements, and a list of all sessions is made afresh after each change (a large array, once per pass).
+        if (unplaced.Count == 0)
+        {
+            return;
+        }
+
         var sessions = await tx.ListSessionsAsync();
-        if (unplaced.Count == 0 || sessions.Any(s => s.EvictingReason is not null && s.EvictionMoves))
+        if (sessions.Any(s => s.EvictingReason is not null && s.EvictionMoves))
         {
             return;
         }

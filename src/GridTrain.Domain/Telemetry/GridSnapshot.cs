@@ -38,6 +38,11 @@ public sealed record GridSnapshot(
 }
 
 /// <summary>One live session.</summary>
+/// <remarks>
+/// A value, as <see cref="AgentSnapshot"/> is: a snapshot's tens of thousands of them sit in one large array, which the
+/// garbage collector files with the oldest objects; filled with references to new objects instead, every part of it
+/// would be scanned by each collection until the array itself was collected.
+/// </remarks>
 /// <param name="Id">Session id.</param>
 /// <param name="State">Its state.</param>
 /// <param name="AgentName">Name of the agent holding it; null while pending.</param>
@@ -46,7 +51,7 @@ public sealed record GridSnapshot(
 /// <param name="EvictionAt">When it will be evicted if nothing changes; null while pending.</param>
 /// <param name="EvictionReason"><c>idle</c> or <c>lifetime</c>, with <paramref name="EvictionAt"/>.</param>
 /// <param name="ExpiresAt">End of its lifetime.</param>
-public sealed record SessionSnapshot(
+public readonly record struct SessionSnapshot(
     string Id,
     SessionState State,
     string? AgentName,
@@ -60,7 +65,7 @@ public sealed record SessionSnapshot(
 /// <param name="Name">Agent name.</param>
 /// <param name="State">Its state.</param>
 /// <param name="LastSeen">Its last heartbeat (or registration) this controller saw; the controller's start for agents not yet back after a restart.</param>
-public sealed record AgentSnapshot(string Name, AgentState State, DateTimeOffset LastSeen);
+public readonly record struct AgentSnapshot(string Name, AgentState State, DateTimeOffset LastSeen);
 
 /// <summary>One user's compute units as of the snapshot.</summary>
 /// <param name="User">The sessions' owner.</param>
