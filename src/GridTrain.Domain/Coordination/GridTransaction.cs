@@ -17,9 +17,15 @@ internal sealed class GridTransaction
     private readonly IGridStore _store;
     private readonly GridTransaction? _parent;
     private readonly GridChanges _changes = new();
-    private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Job> _jobs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
+
+    // Made on the first write: most transactions write nothing (one reads for every heartbeat), and until then each
+    // reads from an empty dictionary all transactions share and none writes to.
+    private Dictionary<string, Session> _sessions = Unwritten<Session>.Records;
+    private Dictionary<string, Job> _jobs = Unwritten<Job>.Records;
+    private Dictionary<string, Agent> _agents = Unwritten<Agent>.Records;
+    private List<(string AgentId, AgentDirective Directive)>? _directives;
+    private HashSet<string>? _notifications;
+    private List<Action<GridInstruments>>? _measurements;
     private bool _scheduleRequested;
 
     public GridTransaction(IGridStore store, DateTimeOffset now, CancellationToken cancellationToken)
@@ -36,12 +42,12 @@ internal sealed class GridTransaction
 
     public CancellationToken CancellationToken { get; }
 
-    public List<(string AgentId, AgentDirective Directive)> Directives { get; } = [];
+    public IReadOnlyList<(string AgentId, AgentDirective Directive)> Directives => _directives ?? [];
 
-    public HashSet<string> Notifications { get; } = new(StringComparer.Ordinal);
+    public IReadOnlyCollection<string> Notifications => _notifications ?? [];
 
     /// <summary>Metrics to record once the changes are saved, so nothing is counted that a failed save undid.</summary>
-    public List<Action<GridInstruments>> Measurements { get; } = [];
+    public IReadOnlyList<Action<GridInstruments>> Measurements => _measurements ?? [];
 
     public GridChanges Changes => _changes;
 
@@ -59,23 +65,34 @@ internal sealed class GridTransaction
     {
         foreach (var (id, session) in nested._sessions)
         {
-            _sessions[id] = session;
+            Writable(ref _sessions)[id] = session;
         }
 
         foreach (var (id, job) in nested._jobs)
         {
-            _jobs[id] = job;
+            Writable(ref _jobs)[id] = job;
         }
 
         foreach (var (id, agent) in nested._agents)
         {
-            _agents[id] = agent;
+            Writable(ref _agents)[id] = agent;
         }
 
         _changes.Add(nested._changes);
-        Directives.AddRange(nested.Directives);
-        Notifications.UnionWith(nested.Notifications);
-        Measurements.AddRange(nested.Measurements);
+        if (nested._directives is { } directives)
+        {
+            (_directives ??= []).AddRange(directives);
+        }
+
+        if (nested._notifications is { } notifications)
+        {
+            (_notifications ??= new(StringComparer.Ordinal)).UnionWith(notifications);
+        }
+
+        if (nested._measurements is { } measurements)
+        {
+            (_measurements ??= []).AddRange(measurements);
+        }
         _scheduleRequested |= nested._scheduleRequested;
     }
 
@@ -102,21 +119,21 @@ internal sealed class GridTransaction
 
     public async ValueTask<IReadOnlyList<Session>> ListSessionsAsync() => Overlay(
         _parent is { } parent ? await parent.ListSessionsAsync() : await _store.ListSessionsAsync(CancellationToken),
-        _sessions, s => s.Id, _ => true);
+        _sessions, static s => s.Id, 0, static (_, _) => true);
 
     /// <summary>Sessions holding resources on the agent (on any agent when <paramref name="agentId"/> is null).</summary>
     public async ValueTask<IReadOnlyList<Session>> ListHeldSessionsAsync(string? agentId) => Overlay(
         _parent is { } parent ? await parent.ListHeldSessionsAsync(agentId) : await _store.ListHeldSessionsAsync(agentId, CancellationToken),
-        _sessions, s => s.Id, s => s.IsHeldOn(agentId));
+        _sessions, static s => s.Id, agentId, static (s, agentId) => s.IsHeldOn(agentId));
 
     public async ValueTask<IReadOnlyList<Session>> ListSessionsInStateAsync(SessionState state) => Overlay(
         _parent is { } parent ? await parent.ListSessionsInStateAsync(state) : await _store.ListSessionsInStateAsync(state, CancellationToken),
-        _sessions, s => s.Id, s => s.State == state);
+        _sessions, static s => s.Id, state, static (s, state) => s.State == state);
 
     /// <summary>Every session of <paramref name="owner"/>, ended ones included.</summary>
     public async ValueTask<IReadOnlyList<Session>> ListSessionsOfOwnerAsync(string owner) => Overlay(
         _parent is { } parent ? await parent.ListSessionsOfOwnerAsync(owner) : await _store.ListSessionsOfOwnerAsync(owner, CancellationToken),
-        _sessions, s => s.Id, s => s.Owner == owner);
+        _sessions, static s => s.Id, owner, static (s, owner) => s.Owner == owner);
 
     /// <summary>Every session of each of <paramref name="owners"/>: what their quotas are measured on.</summary>
     public async ValueTask<IReadOnlyList<Session>> ListSessionsOfOwnersAsync(IEnumerable<string> owners)
@@ -138,15 +155,15 @@ internal sealed class GridTransaction
     }
 
     private static IReadOnlyList<Job> OverlayJobs(IReadOnlyList<Job> stored, Dictionary<string, Job> written, string? sessionId) =>
-        Overlay(stored, written, j => j.Id, j => sessionId is null || j.SessionId == sessionId);
+        Overlay(stored, written, static j => j.Id, sessionId, static (j, sessionId) => sessionId is null || j.SessionId == sessionId);
 
     public async ValueTask<IReadOnlyList<Job>> ListJobsInStateAsync(JobState state) => Overlay(
         _parent is { } parent ? await parent.ListJobsInStateAsync(state) : await _store.ListJobsInStateAsync(state, CancellationToken),
-        _jobs, j => j.Id, j => j.State == state);
+        _jobs, static j => j.Id, state, static (j, state) => j.State == state);
 
     public async ValueTask<IReadOnlyList<Agent>> ListAgentsAsync() => Overlay(
         _parent is { } parent ? await parent.ListAgentsAsync() : await _store.ListAgentsAsync(CancellationToken),
-        _agents, a => a.Id, _ => true);
+        _agents, static a => a.Id, 0, static (_, _) => true);
 
     public async ValueTask<Agent?> FindAgentByNameAsync(string name)
     {
@@ -166,10 +183,10 @@ internal sealed class GridTransaction
         {
             session = session with { LastChangeSequence = session.LastChangeSequence + 1 };
             _changes.Append(new SessionChange(session.Id, session.LastChangeSequence, Now, session.State, session.AgentId, session.StateReason));
-            Notifications.Add(ChangeNotifier.SessionKey(session.Id));
+            Notify(ChangeNotifier.SessionKey(session.Id));
         }
 
-        _sessions[session.Id] = session;
+        Writable(ref _sessions)[session.Id] = session;
         _changes.Put(session);
         return session;
     }
@@ -180,22 +197,22 @@ internal sealed class GridTransaction
         // Warnings share the session's sequence numbers with state changes.
         var warned = session with { LastChangeSequence = session.LastChangeSequence + 1 };
         _changes.Append(new SessionChange(session.Id, warned.LastChangeSequence, Now, session.State, session.AgentId, reason, SessionChangeKind.EvictionWarning, deadline));
-        Notifications.Add(ChangeNotifier.SessionKey(session.Id));
-        _sessions[session.Id] = warned;
+        Notify(ChangeNotifier.SessionKey(session.Id));
+        Writable(ref _sessions)[session.Id] = warned;
         _changes.Put(warned);
     }
 
     public Job Put(Job job)
     {
-        _jobs[job.Id] = job;
+        Writable(ref _jobs)[job.Id] = job;
         _changes.Put(job);
         return job;
     }
 
     public Agent Put(Agent agent)
     {
-        _agents[agent.Id] = agent;
-        Notifications.Add(ChangeNotifier.AgentKey(agent.Id));
+        Writable(ref _agents)[agent.Id] = agent;
+        Notify(ChangeNotifier.AgentKey(agent.Id));
         _changes.Put(agent);
         return agent;
     }
@@ -205,19 +222,25 @@ internal sealed class GridTransaction
     {
         job = job with { LastEventSequence = job.LastEventSequence + 1 };
         _changes.Append(new JobEvent(job.Id, job.LastEventSequence, Now, data));
-        Notifications.Add(ChangeNotifier.JobKey(job.Id));
+        Notify(ChangeNotifier.JobKey(job.Id));
         return Put(job);
     }
 
-    public void Send(string agentId, AgentDirective directive) => Directives.Add((agentId, directive));
+    public void Send(string agentId, AgentDirective directive) => (_directives ??= []).Add((agentId, directive));
 
-    public void Measure(Action<GridInstruments> record) => Measurements.Add(record);
+    public void Measure(Action<GridInstruments> record) => (_measurements ??= []).Add(record);
+
+    private void Notify(string key) => (_notifications ??= new(StringComparer.Ordinal)).Add(key);
+
+    private static Dictionary<string, T> Writable<T>(ref Dictionary<string, T> written) =>
+        ReferenceEquals(written, Unwritten<T>.Records) ? written = new(StringComparer.Ordinal) : written;
 
     /// <summary>
     /// What a query read from the store, as this transaction sees it: records it wrote replace the stored ones, and
-    /// count only where they still match the query (<paramref name="selects"/>). The stored list itself when nothing was written.
+    /// count only where they still match the query (<paramref name="selects"/>, given <paramref name="query"/>). The
+    /// stored list itself when nothing was written; the query's filter is static, so that case allocates nothing.
     /// </summary>
-    private static IReadOnlyList<T> Overlay<T>(IReadOnlyList<T> stored, Dictionary<string, T> written, Func<T, string> key, Func<T, bool> selects)
+    private static IReadOnlyList<T> Overlay<T, TQuery>(IReadOnlyList<T> stored, Dictionary<string, T> written, Func<T, string> key, TQuery query, Func<T, TQuery, bool> selects)
     {
         if (written.Count == 0)
         {
@@ -225,7 +248,13 @@ internal sealed class GridTransaction
         }
 
         var result = stored.Where(item => !written.ContainsKey(key(item))).ToList();
-        result.AddRange(written.Values.Where(selects));
+        result.AddRange(written.Values.Where(item => selects(item, query)));
         return result;
+    }
+
+    /// <summary>The empty dictionary a transaction reads its writes of <typeparamref name="T"/> from until it writes one.</summary>
+    private static class Unwritten<T>
+    {
+        public static readonly Dictionary<string, T> Records = new(StringComparer.Ordinal);
     }
 }
