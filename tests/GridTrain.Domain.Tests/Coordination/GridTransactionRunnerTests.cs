@@ -27,9 +27,8 @@ public sealed class GridTransactionRunnerTests
 
         var operation = runner.RunAsync(tx =>
         {
-            tx.Put(NewAgent("agt-1"));
+            tx.Put(NewAgent("agt-1")); // wakes the agent's watchers on commit
             tx.Send("agt-1", new CancelJob("job-1", "user"));
-            tx.Notifications.Add("agent/agt-1");
             return ValueTask.CompletedTask;
         }, CancellationToken.None);
         await _store.Saving.WaitAsync(s_timeout);

@@ -57,6 +57,18 @@ public sealed partial class ObservedGridTests(ObservedGridFixture grid) : IClass
     }
 
     [Fact]
+    public async Task AgentsHeartbeatStream_EachExchangeTimed()
+    {
+        // The agent heartbeats on its stream; each request answered is one exchange in the duration histogram.
+        const string heartbeats = "grpc_code=\"OK\",rpc_method=\"gridtrain.v1.AgentService/Heartbeats\"";
+
+        var scrape = await ScrapeWhenAsync(grid.Controller.Metrics!, heartbeats);
+
+        var count = scrape.Split('\n').Single(line => line.StartsWith("gridtrain_rpc_server_duration_seconds_count{", StringComparison.Ordinal) && line.Contains(heartbeats, StringComparison.Ordinal));
+        Assert.True(double.Parse(count[(count.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= 1, count);
+    }
+
+    [Fact]
     public async Task HealthEndpoints_ControllerAndConnectedAgent_AreLiveAndReady()
     {
         foreach (var metrics in new[] { grid.Controller.Metrics!, grid.AgentMetrics })
@@ -69,8 +81,10 @@ public sealed partial class ObservedGridTests(ObservedGridFixture grid) : IClass
         }
     }
 
-    /// <summary>Scrapes until every <paramref name="expected"/> series is there (the controller's state gauges refresh every few seconds).</summary>
-    /// <summary>Scrapes until every expected text shows; on a timeout says what the last scrape and the agent showed.</summary>
+    /// <summary>
+    /// Scrapes until every <paramref name="expected"/> text shows (the controller's state gauges refresh every few
+    /// seconds); on a timeout says what the last scrape and the agent showed.
+    /// </summary>
     private async Task<string> ScrapeWhenAsync(Uri metrics, params string[] expected)
     {
         var last = "";
