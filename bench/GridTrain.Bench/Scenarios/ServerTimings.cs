@@ -61,6 +61,7 @@ internal sealed class ServerTimings : IDisposable
         _heartbeats.Clear();
         _queueDelays.Clear();
         _gcPauses.Clear();
+        _gcPauses.Recording = true;
         _pausedBefore = GC.GetTotalPauseDuration();
         _collectionsBefore = Collections();
         _recording = true;
@@ -74,6 +75,7 @@ internal sealed class ServerTimings : IDisposable
     public (List<double> HeartbeatMs, double GcPausedMs, int[] Collections, List<double> PausesMs, List<double> QueueDelaysMs) Stop()
     {
         _recording = false;
+        _gcPauses.Recording = false;
         var collections = Collections();
         return (
             [.. _heartbeats],
@@ -106,7 +108,6 @@ internal sealed class ServerTimings : IDisposable
                 ThreadPool.UnsafeQueueUserWorkItem(static state => state.Timings._queueDelays.Enqueue(Stopwatch.GetElapsedTime(state.Queued).TotalMilliseconds), (Timings: this, Queued: queued), preferLocal: false);
             }
 
-            _gcPauses.Recording = _recording;
             Thread.Sleep(5);
         }
     }

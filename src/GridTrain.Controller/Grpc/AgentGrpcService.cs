@@ -72,8 +72,8 @@ internal sealed class AgentGrpcService(GridCoordinator grid, TokenRegistry token
         {
             // The agent reset its stream (it stopped, or reconnects to another replica): the stream is over, which is
             // not an error of the controller's. Left to gRPC, each would be logged as an unexpected error with its
-            // stack: 10,000 of them when a fleet restarts. Kestrel cancels the call's token on the thread pool after it
-            // fails the read, so a read that fails is enough to know.
+            // stack: 10,000 of them when a fleet restarts. Kestrel signals the call's token apart from failing the read,
+            // and it may not be cancelled yet when the read fails: a read that fails is enough to know.
         }
 
         ValueTask<HeartbeatRequest?> ReadNext()

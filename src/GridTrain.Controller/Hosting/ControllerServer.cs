@@ -27,6 +27,12 @@ namespace GridTrain.Controller.Hosting;
 /// </summary>
 public sealed class ControllerServer : IAsyncDisposable
 {
+    /// <summary>The fewest worker threads the controller's process keeps ready; see <see cref="RaiseThreadPoolFloor"/>.</summary>
+    public const int MinWorkerThreads = 8;
+
+    /// <summary>How long stopping waits for calls in flight and background services before it gives up on them.</summary>
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
+
     private readonly WebApplication _app;
     private readonly ControllerSecurityOptions _security;
     private bool _hasMetricsPort;
@@ -201,7 +207,7 @@ public sealed class ControllerServer : IAsyncDisposable
         builder.Services.AddSingleton(security);
         configureServices?.Invoke(builder.Services);
         builder.Services.AddGridTrainController(options);
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownGrace);
 
         var app = builder.Build();
         app.UseMiddleware<SecurityHeaders>();
@@ -231,15 +237,12 @@ public sealed class ControllerServer : IAsyncDisposable
 
     public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
 
-    /// <summary>The fewest worker threads the controller's process keeps ready; see <see cref="RaiseThreadPoolFloor"/>.</summary>
-    public const int MinWorkerThreads = 8;
-
     /// <summary>
     /// Keeps at least <see cref="MinWorkerThreads"/> worker threads ready from the start. Some work holds its thread while
     /// it waits (a SQLite commit while the disk syncs: its API is synchronous), and the pool starts with one worker per
     /// core and adds more only after it has seen its queue stall. On 2 cores, the first seconds of a burst of placements
     /// queued every heartbeat behind such waits until it had: at 10,000 agents, work waited in the pool's queue up to
-    /// 15-18 ms (p99) in a burst's first round against 5 ms with 8 workers from the start (docs/benchmarks.md).
+    /// 14.9-19.2 ms (p99) in a burst's first round against 3.2-5.4 ms with 8 workers from the start (docs/benchmarks.md).
     /// </summary>
     private static void RaiseThreadPoolFloor()
     {
@@ -257,7 +260,8 @@ public sealed class ControllerServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync(CancellationToken.None);
+        using var grace = new CancellationTokenSource(ShutdownGrace);
+        await _app.StopAsync(grace.Token);
         await _app.DisposeAsync();
     }
 }

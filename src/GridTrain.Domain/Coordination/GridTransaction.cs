@@ -93,6 +93,7 @@ internal sealed class GridTransaction
         {
             (_measurements ??= []).AddRange(measurements);
         }
+
         _scheduleRequested |= nested._scheduleRequested;
     }
 
