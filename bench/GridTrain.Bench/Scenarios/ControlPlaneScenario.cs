@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Runtime;
 using System.Security.Cryptography;
 using System.Text.Json;
 using GridTrain.Client;
@@ -58,6 +59,7 @@ internal static class ControlPlaneScenario
         var fleetProcesses = Option(args, "--fleet-processes", 4);
         var warmupSessions = Option(args, "--warmup-sessions", 1_000);
         var rounds = Option(args, "--rounds", 3);
+        var warmupRounds = Option(args, "--warmup-rounds", 6);
         var fleetGen0Mib = Option(args, "--fleet-gen0-mib", 1024);
         var heartbeats = OptionText(args, "--heartbeats", "stream");
         if (heartbeats is not ("stream" or "call"))
@@ -120,6 +122,8 @@ internal static class ControlPlaneScenario
             Console.WriteLine($"warm-up: {warmup.Created.Count} sessions created and placed");
         }
 
+        var warmupCompiled = await BurstWarmup.RunAsync(users, fleet, sessions, warmupRounds, options.HeartbeatInterval * 2, TimeSpan.FromSeconds(burstSeconds), abort);
+
         // Steady state: let the heartbeat phases spread, then measure.
         await Task.Delay(options.HeartbeatInterval * 2, abort);
         var steady = fleet.Measure();
@@ -145,11 +149,13 @@ internal static class ControlPlaneScenario
         var burstCollections = new int[3];
         var burstPauses = new List<double>();
         var burstQueueDelays = new List<double>();
+        var burstCompiled = 0L;
         var placementLatencies = new List<double>();
         var placementSeconds = 0.0;
         var (createdCount, rateLimited, createErrors, bounded) = (0, 0, 0, false);
         for (var round = 1; round <= rounds; round++)
         {
+            var compiledBefore = JitInfo.GetCompiledMethodCount();
             var burst = fleet.Measure();
             server.Start();
             using var burstEnd = CancellationTokenSource.CreateLinkedTokenSource(abort);
@@ -160,10 +166,12 @@ internal static class ControlPlaneScenario
             var burstFleet = fleet.EndMeasure();
             var latencies = burstFleet.Latencies;
             var (serverHeartbeats, gcPaused, collections, pauses, queueDelays) = server.Stop();
+            var roundCompiled = JitInfo.GetCompiledMethodCount() - compiledBefore;
             Console.WriteLine($"round {round}: {created.Created.Count} sessions in {burst.Elapsed.TotalSeconds:F1} s, burst heartbeat p99 {Percentile(latencies, 0.99)} ms; "
                 + $"fleet GC paused {burstFleet.GcPausedMs} ms in {burstFleet.GcCollections} collections; controller GC pauses p50 / max {Percentile(pauses, 0.5)} / {Percentile(pauses, 1)} ms, "
-                + $"thread-pool queue wait p50 / p99 {Percentile(queueDelays, 0.5)} / {Percentile(queueDelays, 0.99)} ms; {ServerTimings.DescribeLastCollections()}");
+                + $"thread-pool queue wait p50 / p99 {Percentile(queueDelays, 0.5)} / {Percentile(queueDelays, 0.99)} ms; {roundCompiled} methods compiled; {ServerTimings.DescribeLastCollections()}");
             roundP99s.Add(Percentile(latencies, 0.99));
+            burstCompiled += roundCompiled;
             burstLatencies.AddRange(latencies);
             burstServerHeartbeats.AddRange(serverHeartbeats);
             burstGcPaused += gcPaused;
@@ -200,6 +208,7 @@ internal static class ControlPlaneScenario
             fleet_processes = fleetProcesses,
             heartbeats,
             warmup_sessions = warmupSessions,
+            warmup_rounds_compiled = warmupCompiled,
             agents_registered = registeredAgents,
             register_s = Math.Round(registerTime, 1),
             agents_lost = agentsLost,
@@ -229,6 +238,7 @@ internal static class ControlPlaneScenario
             burst_gc_pause_max_ms = Percentile(burstPauses, 1),
             burst_threadpool_wait_p50_ms = Percentile(burstQueueDelays, 0.50),
             burst_threadpool_wait_p99_ms = Percentile(burstQueueDelays, 0.99),
+            burst_methods_compiled = burstCompiled,
             burst_fleet_gc_paused_ms = Math.Round(burstFleetGcPaused, 1),
             burst_slowest_1pct_over_fleet_gc = burstTail.ShareOverFleetGc(Percentile(burstLatencies, 0.99)),
             sessions,

@@ -42,9 +42,9 @@ internal sealed class FleetProcesses
         for (var first = 0; first < agents; first += perProcess)
         {
             var startInfo = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardInput = true };
-            // The fleet's collector is set here, not inherited: GC settings tried on the controller (which runs in this
-            // process) must not change how the simulated agents collect.
-            foreach (var inherited in startInfo.Environment.Keys.Where(IsGcSetting).ToList())
+            // The fleet's collector is set here, not inherited: GC and JIT settings tried on the controller (which runs in
+            // this process) must not change how the simulated agents collect and compile.
+            foreach (var inherited in startInfo.Environment.Keys.Where(IsRuntimeSetting).ToList())
             {
                 startInfo.Environment.Remove(inherited);
             }
@@ -79,8 +79,11 @@ internal sealed class FleetProcesses
         return Task.FromResult(fleet);
     }
 
-    private static bool IsGcSetting(string name) =>
-        name.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase) || name.StartsWith("COMPlus_GC", StringComparison.OrdinalIgnoreCase);
+    private static bool IsRuntimeSetting(string name) =>
+        RuntimeSettings.Any(setting => name.StartsWith("DOTNET_" + setting, StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith("COMPlus_" + setting, StringComparison.OrdinalIgnoreCase));
+
+    private static readonly string[] RuntimeSettings = ["GC", "Jit", "TieredCompilation", "TC_", "TieredPGO", "ReadyToRun", "OSR_"];
 
     /// <summary>Starts collecting heartbeat latencies; returns the window's clock.</summary>
     public Stopwatch Measure()
