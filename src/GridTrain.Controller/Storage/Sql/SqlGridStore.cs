@@ -88,7 +88,7 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
         var connection = writer.Connection;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await GuardAsync(connection, transaction, cancellationToken);
-        await ExecuteAllAsync(connection, transaction, Statements(changes), cancellationToken);
+        await ExecuteAllAsync(connection, transaction, Statements(changes), writer.Prepared, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -123,42 +123,27 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
 
     /// <summary>
     /// Runs the statements in the transaction: as one batch where the provider sends a batch in one round trip
-    /// (PostgreSQL), so a group commit of many operations costs one exchange with the server, not one per row.
+    /// (PostgreSQL), so a group commit of many operations costs one exchange with the server, not one per row;
+    /// otherwise (SQLite) each statement text is prepared once, in <paramref name="prepared"/> when the connection keeps
+    /// its commands, and run again with each row's values.
     /// </summary>
-    private static async Task ExecuteAllAsync(DbConnection connection, DbTransaction transaction, IEnumerable<(string Sql, (string Name, object Value)[] Parameters)> statements, CancellationToken cancellationToken)
+    private static async Task ExecuteAllAsync(DbConnection connection, DbTransaction transaction, IEnumerable<(string Sql, (string Name, object Value)[] Parameters)> statements, PreparedCommands? prepared, CancellationToken cancellationToken)
     {
         if (!connection.CanCreateBatch)
         {
-            // One command per statement text, prepared once and run again with each row's values: a group commit writes
-            // the same few statements hundreds of times, and preparing each anew (SQLite) cost the parse and the
-            // allocations every time.
-            var commands = new Dictionary<string, DbCommand>(StringComparer.Ordinal);
+            var forThisSave = prepared is null ? new PreparedCommands(connection) : null;
             try
             {
                 foreach (var (sql, parameters) in statements)
                 {
-                    if (!commands.TryGetValue(sql, out var command))
-                    {
-                        command = Command(connection, transaction, sql, parameters);
-                        await command.PrepareAsync(cancellationToken);
-                        commands.Add(sql, command);
-                    }
-                    else
-                    {
-                        for (var i = 0; i < parameters.Length; i++)
-                        {
-                            command.Parameters[i].Value = parameters[i].Value;
-                        }
-                    }
-
-                    await command.ExecuteNonQueryAsync(cancellationToken);
+                    await (prepared ?? forThisSave!).ExecuteAsync(transaction, sql, parameters, cancellationToken);
                 }
             }
             finally
             {
-                foreach (var command in commands.Values)
+                if (forThisSave is not null)
                 {
-                    await command.DisposeAsync();
+                    await forThisSave.DisposeAsync();
                 }
             }
 
@@ -213,12 +198,17 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
 
     /// <summary>A connection for one <see cref="SaveAsync"/>; by default a fresh one from <see cref="OpenAsync"/>.</summary>
     private protected virtual async ValueTask<Lease> OpenWriterAsync(CancellationToken cancellationToken) =>
-        new(await OpenAsync(cancellationToken), release: null);
+        new(await OpenAsync(cancellationToken), release: null, prepared: null);
 
-    /// <summary>A connection lent for one save: disposed afterwards, or handed back when it is kept open.</summary>
-    private protected readonly struct Lease(DbConnection connection, Action? release) : IAsyncDisposable
+    /// <summary>
+    /// A connection lent for one save: disposed afterwards, or handed back when it is kept open, with the commands it
+    /// keeps prepared (null: prepare them for this save).
+    /// </summary>
+    private protected readonly struct Lease(DbConnection connection, Action? release, PreparedCommands? prepared) : IAsyncDisposable
     {
         public DbConnection Connection { get; } = connection;
+
+        public PreparedCommands? Prepared { get; } = prepared;
 
         public ValueTask DisposeAsync()
         {
@@ -254,7 +244,7 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, (string Name, object Value)[] parameters)
+    internal static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, (string Name, object Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
