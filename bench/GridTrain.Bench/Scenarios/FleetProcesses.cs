@@ -8,6 +8,9 @@ namespace GridTrain.Bench.Scenarios;
 /// <summary>The child processes hosting the simulated fleet, and what they report.</summary>
 internal sealed class FleetProcesses
 {
+    /// <summary>Runtime settings (after <c>DOTNET_</c> or <c>COMPlus_</c>) that the fleet does not inherit from the controller's environment.</summary>
+    private static readonly string[] s_runtimeSettings = ["GC", "Jit", "TieredCompilation", "TC_", "TieredPGO", "ReadyToRun", "OSR_"];
+
     private readonly List<(Process Process, Task Reader)> _children = [];
     private readonly Dictionary<Process, FleetStats> _stats = [];
     private readonly object _gate = new();
@@ -80,10 +83,8 @@ internal sealed class FleetProcesses
     }
 
     private static bool IsRuntimeSetting(string name) =>
-        RuntimeSettings.Any(setting => name.StartsWith("DOTNET_" + setting, StringComparison.OrdinalIgnoreCase)
+        s_runtimeSettings.Any(setting => name.StartsWith("DOTNET_" + setting, StringComparison.OrdinalIgnoreCase)
             || name.StartsWith("COMPlus_" + setting, StringComparison.OrdinalIgnoreCase));
-
-    private static readonly string[] RuntimeSettings = ["GC", "Jit", "TieredCompilation", "TC_", "TieredPGO", "ReadyToRun", "OSR_"];
 
     /// <summary>Starts collecting heartbeat latencies; returns the window's clock.</summary>
     public Stopwatch Measure()
