@@ -14,8 +14,9 @@ namespace GridTrain.Controller.Storage;
 /// every record under the lock. The indexed queries (sessions held on an agent, in a state, of an owner; jobs by session
 /// and state; agents by name) answer from indexes kept with each write, so a call costs what it returns.
 /// </summary>
-public sealed class CachedGridStore(IGridStore durable) : IGridStore
+public sealed class CachedGridStore : IGridStore
 {
+    private readonly IGridStore _durable;
     private readonly SemaphoreSlim _load = new(1, 1);
     private readonly Lock _lock = new();
     private Dictionary<string, Session>? _sessions;
@@ -23,12 +24,26 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
     private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
     private IReadOnlyList<Session>? _sessionList;
     private IReadOnlyList<Agent>? _agentList;
-    private readonly GroupIndex<string, Session> _heldOn = new(s => s.IsHeldOn(null) ? s.AgentId : null, StringComparer.Ordinal);
-    private readonly GroupIndex<SessionState, Session> _sessionsByState = new(s => s.State);
-    private readonly GroupIndex<string, Session> _sessionsByOwner = new(s => s.Owner, StringComparer.Ordinal);
-    private readonly GroupIndex<string, Job> _jobsBySession = new(j => j.SessionId, StringComparer.Ordinal);
-    private readonly GroupIndex<JobState, Job> _jobsByState = new(j => j.State);
-    private readonly GroupIndex<string, Agent> _agentsByName = new(a => a.Name, StringComparer.Ordinal);
+    private readonly GroupIndex<string, Session> _heldOn;
+    private readonly GroupIndex<SessionState, Session> _sessionsByState;
+    private readonly GroupIndex<string, Session> _sessionsByOwner;
+    private readonly GroupIndex<string, Job> _jobsBySession;
+    private readonly GroupIndex<JobState, Job> _jobsByState;
+    private readonly GroupIndex<string, Agent> _agentsByName;
+
+    public CachedGridStore(IGridStore durable)
+    {
+        _durable = durable;
+        Func<string, Session> session = id => _sessions![id];
+        Func<string, Job> job = id => _jobs[id];
+        Func<string, Agent> agent = id => _agents[id];
+        _heldOn = new(s => s.IsHeldOn(null) ? s.AgentId : null, session, StringComparer.Ordinal);
+        _sessionsByState = new(s => s.State, session);
+        _sessionsByOwner = new(s => s.Owner, session, StringComparer.Ordinal);
+        _jobsBySession = new(j => j.SessionId, job, StringComparer.Ordinal);
+        _jobsByState = new(j => j.State, job);
+        _agentsByName = new(a => a.Name, agent, StringComparer.Ordinal);
+    }
 
     public async ValueTask<Session?> GetSessionAsync(string id, CancellationToken cancellationToken)
     {
@@ -97,15 +112,15 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
     }
 
     public ValueTask<IReadOnlyList<JobEvent>> ReadJobEventsAsync(string jobId, long afterSequence, int limit, CancellationToken cancellationToken) =>
-        durable.ReadJobEventsAsync(jobId, afterSequence, limit, cancellationToken);
+        _durable.ReadJobEventsAsync(jobId, afterSequence, limit, cancellationToken);
 
     public ValueTask<IReadOnlyList<SessionChange>> ReadSessionChangesAsync(string sessionId, long afterSequence, CancellationToken cancellationToken) =>
-        durable.ReadSessionChangesAsync(sessionId, afterSequence, cancellationToken);
+        _durable.ReadSessionChangesAsync(sessionId, afterSequence, cancellationToken);
 
     public async ValueTask SaveAsync(GridChanges changes, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
-        await durable.SaveAsync(changes, cancellationToken);
+        await _durable.SaveAsync(changes, cancellationToken);
         lock (_lock)
         {
             foreach (var session in changes.Sessions)
@@ -128,11 +143,11 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
     }
 
     /// <remarks>Credentials are read from the durable store: a revocation by another controller counts at once.</remarks>
-    public ValueTask<ApiToken?> GetTokenAsync(string id, CancellationToken cancellationToken) => durable.GetTokenAsync(id, cancellationToken);
+    public ValueTask<ApiToken?> GetTokenAsync(string id, CancellationToken cancellationToken) => _durable.GetTokenAsync(id, cancellationToken);
 
-    public ValueTask<IReadOnlyList<ApiToken>> ListTokensAsync(CancellationToken cancellationToken) => durable.ListTokensAsync(cancellationToken);
+    public ValueTask<IReadOnlyList<ApiToken>> ListTokensAsync(CancellationToken cancellationToken) => _durable.ListTokensAsync(cancellationToken);
 
-    public ValueTask SaveTokenAsync(ApiToken token, CancellationToken cancellationToken) => durable.SaveTokenAsync(token, cancellationToken);
+    public ValueTask SaveTokenAsync(ApiToken token, CancellationToken cancellationToken) => _durable.SaveTokenAsync(token, cancellationToken);
 
     private async ValueTask EnsureLoadedAsync(CancellationToken cancellationToken)
     {
@@ -149,9 +164,9 @@ public sealed class CachedGridStore(IGridStore durable) : IGridStore
                 return;
             }
 
-            var jobs = await durable.ListJobsAsync(null, cancellationToken);
-            var agents = await durable.ListAgentsAsync(cancellationToken);
-            var sessions = await durable.ListSessionsAsync(cancellationToken);
+            var jobs = await _durable.ListJobsAsync(null, cancellationToken);
+            var agents = await _durable.ListAgentsAsync(cancellationToken);
+            var sessions = await _durable.ListSessionsAsync(cancellationToken);
             lock (_lock)
             {
                 foreach (var job in jobs)
