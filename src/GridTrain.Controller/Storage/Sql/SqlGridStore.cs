@@ -131,20 +131,10 @@ public abstract class SqlGridStore : IGridStore, IAsyncDisposable
     {
         if (!connection.CanCreateBatch)
         {
-            var forThisSave = prepared is null ? new PreparedCommands(connection) : null;
-            try
+            await using var forThisSave = prepared is null ? new PreparedCommands(connection) : null;
+            foreach (var (sql, parameters) in statements)
             {
-                foreach (var (sql, parameters) in statements)
-                {
-                    await (prepared ?? forThisSave!).ExecuteAsync(transaction, sql, parameters, cancellationToken);
-                }
-            }
-            finally
-            {
-                if (forThisSave is not null)
-                {
-                    await forThisSave.DisposeAsync();
-                }
+                await (prepared ?? forThisSave!).ExecuteAsync(transaction, sql, parameters, cancellationToken);
             }
 
             return;

@@ -8,6 +8,7 @@ public sealed class SqliteGridStore : SqlGridStore
 {
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writerLock = new(1, 1);
+    private readonly Action _releaseWriter;
     private SqliteConnection? _writer;
     private PreparedCommands? _prepared;
 
@@ -22,6 +23,7 @@ public sealed class SqliteGridStore : SqlGridStore
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+        _releaseWriter = () => _writerLock.Release();
     }
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
@@ -67,7 +69,7 @@ public sealed class SqliteGridStore : SqlGridStore
         {
             _writer ??= (SqliteConnection)await OpenAsync(cancellationToken);
             _prepared ??= new PreparedCommands(_writer);
-            return new Lease(_writer, () => _writerLock.Release(), _prepared);
+            return new Lease(_writer, _releaseWriter, _prepared);
         }
         catch
         {
